@@ -1,0 +1,150 @@
+import type { Bus, BusErrorSink, ConsumeOptions, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
+import { INTERNAL_REPLY } from "./bus.ts";
+import { BusError } from "./errors.ts";
+import { subjectMatches } from "./match.ts";
+
+interface Sub {
+  pattern: string;
+  queue?: string;
+  responder?: true;
+  handler: (data: unknown, subject: string, replyTo?: (v: unknown) => void) => void;
+}
+
+const REDELIVER_MS = [50, 250, 1000, 5000];
+
+/**
+ * In-process bus for the all-in-one runner and unit tests. Messages are cloned through JSON so
+ * nothing is shared by reference, and delivered on a later microtask, as a network would.
+ */
+export function createMemoryBus(opts: { onError?: BusErrorSink } = {}): Bus {
+  let subs: Sub[] = [];
+  const rr = new Map<string, number>();
+  const seenEventIds = new Set<string>();
+  const consumers = new Map<string, { subjects: string[]; handlers: MsgHandler[]; next: number }>();
+  let closed = false;
+  let inflight = 0;
+  let idle: (() => void) | null = null;
+
+  const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+
+  function track<T>(p: Promise<T>): Promise<T> {
+    inflight++;
+    return p.finally(() => {
+      inflight--;
+      if (inflight === 0 && idle) idle();
+    });
+  }
+
+  /** One subscriber per queue group, round-robin; every plain subscriber. */
+  function pick(subject: string): Sub[] {
+    const out: Sub[] = [];
+    const groups = new Map<string, Sub[]>();
+    for (const s of subs) {
+      if (!subjectMatches(s.pattern, subject)) continue;
+      if (!s.queue) out.push(s);
+      else groups.set(s.queue, [...(groups.get(s.queue) ?? []), s]);
+    }
+    for (const [q, members] of groups) {
+      const key = `${q}|${subject}`;
+      const i = (rr.get(key) ?? 0) % members.length;
+      rr.set(key, i + 1);
+      out.push(members[i]!);
+    }
+    return out;
+  }
+
+  function add(sub: Sub): Subscription {
+    subs.push(sub);
+    return { unsubscribe: () => void (subs = subs.filter((s) => s !== sub)) };
+  }
+
+  async function runHandler(handler: MsgHandler, data: unknown, subject: string): Promise<void> {
+    try {
+      await handler(data, subject);
+    } catch (err) {
+      opts.onError?.(err, subject);
+    }
+  }
+
+  async function deliverEvent(name: string, data: unknown, subject: string, attempt = 0): Promise<void> {
+    const c = consumers.get(name);
+    if (!c || c.handlers.length === 0) return;
+    const h = c.handlers[c.next++ % c.handlers.length]!;
+    try {
+      await h(clone(data), subject);
+    } catch (err) {
+      opts.onError?.(err, subject);
+      const wait = REDELIVER_MS[attempt];
+      if (wait !== undefined && !closed) setTimeout(() => void track(deliverEvent(name, data, subject, attempt + 1)), wait);
+    }
+  }
+
+  return {
+    kind: "memory",
+    publish(subject, data) {
+      if (closed) return;
+      const payload = JSON.stringify(data ?? null);
+      for (const s of pick(subject)) queueMicrotask(() => s.handler(JSON.parse(payload), subject));
+    },
+    subscribe(subject, handler, o) {
+      return add({ pattern: subject, queue: o?.queue, handler: (d, s) => void track(runHandler(handler, d, s)) });
+    },
+    request(subject, data, o: RequestOptions = {}) {
+      if (closed) return Promise.reject(new BusError("CLOSED", subject));
+      const target = pick(subject).find((s) => s.responder);
+      if (!target) return Promise.reject(new BusError("NO_RESPONDERS", subject));
+      const payload = clone(data);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new BusError("TIMEOUT", subject)), o.timeoutMs ?? 5000);
+        queueMicrotask(() =>
+          target.handler(payload, subject, (reply) => {
+            clearTimeout(timer);
+            resolve(clone(reply));
+          }),
+        );
+      });
+    },
+    respond(subject, handler: ReplyHandler, o) {
+      return add({
+        pattern: subject,
+        queue: o.queue,
+        responder: true,
+        handler: (d, s, replyTo) => {
+          const run = async () => {
+            try {
+              replyTo?.(await handler(d, s));
+            } catch (err) {
+              opts.onError?.(err, s);
+              replyTo?.(INTERNAL_REPLY);
+            }
+          };
+          void track(run());
+        },
+      });
+    },
+    async publishEvent(subject, data, o) {
+      if (closed) throw new BusError("CLOSED", subject);
+      if (seenEventIds.has(o.msgId)) return;
+      seenEventIds.add(o.msgId);
+      if (seenEventIds.size > 100_000) seenEventIds.delete(seenEventIds.values().next().value!);
+      for (const [name, c] of consumers) {
+        if (c.subjects.some((p) => subjectMatches(p, subject))) queueMicrotask(() => void track(deliverEvent(name, data, subject)));
+      }
+    },
+    async consumeEvents(o: ConsumeOptions, handler) {
+      const c = consumers.get(o.durable) ?? { subjects: o.subjects, handlers: [], next: 0 };
+      c.handlers.push(handler);
+      consumers.set(o.durable, c);
+      return { unsubscribe: () => void (c.handlers = c.handlers.filter((h) => h !== handler)) };
+    },
+    isConnected: () => !closed,
+    flush: async () => {
+      await new Promise((r) => setTimeout(r, 0));
+    },
+    async drain() {
+      closed = true;
+      subs = [];
+      if (inflight > 0) await new Promise<void>((r) => (idle = r));
+    },
+  };
+}

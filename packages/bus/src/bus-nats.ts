@@ -1,0 +1,174 @@
+import { connect, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { Bus, BusErrorSink, ConsumeOptions, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
+import { INTERNAL_REPLY } from "./bus.ts";
+import { BusError } from "./errors.ts";
+
+export interface NatsBusOptions {
+  url: string;
+  /** Connection name shown by the NATS server (app and instance). */
+  name: string;
+  onError?: BusErrorSink;
+  /** The JetStream stream for durable events. */
+  stream: { name: string; subjects: readonly string[] };
+}
+
+const enc = (v: unknown) => JSON.stringify(v ?? null);
+const dec = (m: Msg): unknown => (m.data.length === 0 ? null : m.json());
+const nanos = (ms: number) => ms * 1_000_000;
+
+function toBusError(err: unknown, subject: string): unknown {
+  if (err instanceof errors.NoRespondersError) return new BusError("NO_RESPONDERS", subject);
+  if (err instanceof errors.RequestError && err.isNoResponders()) return new BusError("NO_RESPONDERS", subject);
+  if (err instanceof errors.TimeoutError) return new BusError("TIMEOUT", subject);
+  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError)
+    return new BusError("CLOSED", subject);
+  return err;
+}
+
+async function ensureStream(jsm: JetStreamManager, stream: NatsBusOptions["stream"]): Promise<void> {
+  const config = {
+    name: stream.name,
+    subjects: [...stream.subjects],
+    // Dedupe window for publishEvent msgIds; replayed publishes inside it are dropped.
+    duplicate_window: nanos(2 * 60_000),
+    max_age: nanos(7 * 24 * 3600_000),
+  };
+  try {
+    await jsm.streams.info(stream.name);
+  } catch {
+    try {
+      await jsm.streams.add(config);
+    } catch (err) {
+      // Another replica created it between our info and add.
+      await jsm.streams.info(stream.name).catch(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+/** NATS (v3 client) implementation; reconnects forever, JetStream for durable events. */
+export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
+  const nc: NatsConnection = await connect({
+    servers: opts.url,
+    name: opts.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+  let connected = true;
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") connected = false;
+      else if (s.type === "reconnect") connected = true;
+    }
+  })().catch(() => {});
+
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(jsm, opts.stream);
+  const js = jetstream(nc);
+  const report = (err: unknown, subject: string) => opts.onError?.(err, subject);
+  const loops: Promise<void>[] = [];
+
+  return {
+    kind: "nats",
+    publish(subject, data) {
+      nc.publish(subject, enc(data));
+    },
+    subscribe(subject, handler: MsgHandler, o) {
+      const sub = nc.subscribe(subject, {
+        queue: o?.queue,
+        callback: (err, msg) => {
+          if (err) return report(err, subject);
+          let data: unknown;
+          try {
+            data = dec(msg);
+          } catch (e) {
+            return report(e, msg.subject);
+          }
+          Promise.resolve()
+            .then(() => handler(data, msg.subject))
+            .catch((e) => report(e, msg.subject));
+        },
+      });
+      return { unsubscribe: () => sub.unsubscribe() };
+    },
+    async request(subject, data, o = {}) {
+      try {
+        const m = await nc.request(subject, enc(data), { timeout: o.timeoutMs ?? 5000 });
+        return dec(m);
+      } catch (err) {
+        throw toBusError(err, subject);
+      }
+    },
+    respond(subject, handler: ReplyHandler, o) {
+      const sub = nc.subscribe(subject, {
+        queue: o.queue,
+        callback: (err, msg) => {
+          if (err) return report(err, subject);
+          Promise.resolve()
+            .then(() => handler(dec(msg), msg.subject))
+            .catch((e) => {
+              report(e, msg.subject);
+              return INTERNAL_REPLY;
+            })
+            .then((reply) => {
+              if (msg.reply) msg.respond(enc(reply));
+            })
+            .catch((e) => report(e, msg.subject));
+        },
+      });
+      return { unsubscribe: () => sub.unsubscribe() };
+    },
+    async publishEvent(subject, data, o) {
+      try {
+        await js.publish(subject, enc(data), { msgID: o.msgId });
+      } catch (err) {
+        throw toBusError(err, subject);
+      }
+    },
+    async consumeEvents(o: ConsumeOptions, handler) {
+      // NATS 2.9 has one filter subject per consumer: one durable per subject.
+      const stops: (() => void)[] = [];
+      for (const [i, filter] of o.subjects.entries()) {
+        const durable = o.subjects.length === 1 ? o.durable : `${o.durable}-${i}`;
+        try {
+          await jsm.consumers.add(opts.stream.name, {
+            durable_name: durable,
+            ack_policy: AckPolicy.Explicit,
+            filter_subject: filter,
+            ack_wait: nanos(30_000),
+            max_deliver: 10,
+          });
+        } catch {
+          // Already exists with the same config (another replica, or a restart).
+        }
+        const consumer = await js.consumers.get(opts.stream.name, durable);
+        const messages = await consumer.consume();
+        stops.push(() => void messages.stop());
+        loops.push(
+          (async () => {
+            for await (const m of messages) {
+              try {
+                await handler(m.json(), m.subject);
+                m.ack();
+              } catch (err) {
+                report(err, m.subject);
+                m.nak(1000);
+              }
+            }
+          })().catch((e) => report(e, opts.stream.name)),
+        );
+      }
+      return { unsubscribe: () => stops.forEach((s) => s()) };
+    },
+    isConnected: () => connected && !nc.isClosed(),
+    async flush() {
+      await nc.flush();
+    },
+    async drain() {
+      if (nc.isClosed()) return;
+      await nc.drain();
+    },
+  };
+}

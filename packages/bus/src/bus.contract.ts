@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Bus } from "./bus.ts";
+import { BusError } from "./errors.ts";
+
+/**
+ * The behaviour every Bus must have. Each implementation's test file calls this with a factory,
+ * so the in-process bus cannot drift from NATS.
+ */
+export function runBusContract(name: string, make: (prefix: string) => Promise<Bus>) {
+  describe(`bus contract: ${name}`, () => {
+    const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
+    let a: Bus;
+    let b: Bus;
+    beforeAll(async () => {
+      a = await make(prefix);
+      b = await make(prefix);
+    });
+    afterAll(async () => {
+      await a.drain();
+      await b.drain();
+    });
+    const subj = (s: string) => `${prefix}.${s}`;
+    const until = async (cond: () => boolean, ms = 2000) => {
+      const end = Date.now() + ms;
+      while (!cond() && Date.now() < end) await Bun.sleep(5);
+    };
+
+    test("publish reaches every plain subscriber, with wildcards", async () => {
+      const got: string[] = [];
+      const s1 = a.subscribe(subj("x.*"), (d, s) => void got.push(`1:${s}:${(d as { n: number }).n}`));
+      const s2 = b.subscribe(subj("x.>"), (d, s) => void got.push(`2:${s}:${(d as { n: number }).n}`));
+      await a.flush();
+      await b.flush();
+      b.publish(subj("x.y"), { n: 1 });
+      await until(() => got.length === 2);
+      expect(got.sort()).toEqual([`1:${subj("x.y")}:1`, `2:${subj("x.y")}:1`]);
+      s1.unsubscribe();
+      s2.unsubscribe();
+    });
+
+    test("a queue group gets each message once", async () => {
+      let n = 0;
+      const s1 = a.subscribe(subj("q"), () => void n++, { queue: "g" });
+      const s2 = b.subscribe(subj("q"), () => void n++, { queue: "g" });
+      await a.flush();
+      await b.flush();
+      for (let i = 0; i < 10; i++) a.publish(subj("q"), i);
+      await until(() => n >= 10);
+      await Bun.sleep(50);
+      expect(n).toBe(10);
+      s1.unsubscribe();
+      s2.unsubscribe();
+    });
+
+    test("request/reply, no responders, timeout, throwing handler", async () => {
+      const r = b.respond(subj("echo"), (d) => ({ echoed: d }), { queue: "svc" });
+      const boom = b.respond(subj("boom"), () => { throw new Error("secret detail"); }, { queue: "svc" });
+      const slow = b.respond(subj("slow"), () => Bun.sleep(500).then(() => 1), { queue: "svc" });
+      await b.flush();
+      expect(await a.request(subj("echo"), { hi: 1 })).toEqual({ echoed: { hi: 1 } });
+      const none = await a.request(subj("nobody"), {}).catch((e) => e);
+      expect(none).toBeInstanceOf(BusError);
+      expect((none as BusError).code).toBe("NO_RESPONDERS");
+      const timeout = await a.request(subj("slow"), {}, { timeoutMs: 50 }).catch((e) => e);
+      expect((timeout as BusError).code).toBe("TIMEOUT");
+      const thrown = await a.request(subj("boom"), {});
+      expect(thrown).toEqual({ ok: false, error: { code: "INTERNAL", message: "internal error" } });
+      r.unsubscribe();
+      boom.unsubscribe();
+      slow.unsubscribe();
+    });
+
+    test("durable events: deduplicated by msgId, shared by a durable name, redelivered on failure", async () => {
+      const got: unknown[] = [];
+      let failOnce = true;
+      const durable = `${prefix}-c`;
+      const c1 = await a.consumeEvents({ durable, subjects: [`rt.evt.${prefix}.>`] }, async (d) => {
+        if (failOnce && (d as { n: number }).n === 2) {
+          failOnce = false;
+          throw new Error("transient");
+        }
+        got.push(d);
+      });
+      const c2 = await b.consumeEvents({ durable, subjects: [`rt.evt.${prefix}.>`] }, async (d) => void got.push(d));
+      await a.publishEvent(`rt.evt.${prefix}.a`, { n: 1 }, { msgId: `${prefix}-1` });
+      await a.publishEvent(`rt.evt.${prefix}.a`, { n: 1 }, { msgId: `${prefix}-1` });
+      await b.publishEvent(`rt.evt.${prefix}.b`, { n: 2 }, { msgId: `${prefix}-2` });
+      await until(() => got.length >= 2, 5000);
+      await Bun.sleep(100);
+      expect(got.map((d) => (d as { n: number }).n).sort()).toEqual([1, 2]);
+      c1.unsubscribe();
+      c2.unsubscribe();
+    });
+  });
+}

@@ -1,0 +1,47 @@
+/** The one messaging interface every app uses; `bus-memory.ts` and `bus-nats.ts` implement it. */
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+export type MsgHandler = (data: unknown, subject: string) => void | Promise<void>;
+export type ReplyHandler = (data: unknown, subject: string) => unknown;
+
+export interface RequestOptions {
+  /** Milliseconds before the request fails with BusError TIMEOUT (default 5000). */
+  timeoutMs?: number;
+}
+
+export interface ConsumeOptions {
+  /** Durable consumer name: replicas sharing it share the work. */
+  durable: string;
+  /** Subjects (may use wildcards) to receive from the event stream. */
+  subjects: string[];
+}
+
+export interface Bus {
+  readonly kind: "memory" | "nats";
+  /** Fire-and-forget, to every subscriber (one per queue group). */
+  publish(subject: string, data: unknown): void;
+  subscribe(subject: string, handler: MsgHandler, opts?: { queue?: string }): Subscription;
+  /** Request/reply: resolves with the reply, rejects with BusError NO_RESPONDERS / TIMEOUT / CLOSED. */
+  request(subject: string, data: unknown, opts?: RequestOptions): Promise<unknown>;
+  /** Answer requests on a subject; one member of `queue` answers each. A throwing handler answers INTERNAL. */
+  respond(subject: string, handler: ReplyHandler, opts: { queue: string }): Subscription;
+  /** Durable, at-least-once event; the same msgId twice is stored once. */
+  publishEvent(subject: string, data: unknown, opts: { msgId: string }): Promise<void>;
+  /** Consume durable events; the handler's rejection redelivers the event later. */
+  consumeEvents(opts: ConsumeOptions, handler: MsgHandler): Promise<Subscription>;
+  /** True while the connection is up (always for memory). */
+  isConnected(): boolean;
+  /** Wait until everything published so far has reached the server. */
+  flush(): Promise<void>;
+  /** Stop taking new messages, let handlers in flight finish, then close. */
+  drain(): Promise<void>;
+}
+
+/** Reply sent for a request whose handler threw: the caller sees INTERNAL, never the error itself. */
+export const INTERNAL_REPLY = { ok: false, error: { code: "INTERNAL", message: "internal error" } } as const;
+
+/** Called with errors a handler threw, so the app can log them (the bus itself never logs). */
+export type BusErrorSink = (err: unknown, subject: string) => void;

@@ -1,0 +1,5 @@
+export * from "./bus.ts";
+export * from "./errors.ts";
+export * from "./match.ts";
+export * from "./bus-memory.ts";
+export * from "./bus-nats.ts";

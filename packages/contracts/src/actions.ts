@@ -1,0 +1,43 @@
+import type { ServiceName } from "./subjects.ts";
+
+/**
+ * Service actions reached over `rt.svc.<service>.<action>`. The gateway routes client events
+ * to these; the services register handlers under the same names.
+ */
+export const actions = {
+  presence: { list: "list", count: "count" },
+  chat: {
+    authorizeJoin: "room-authorize",
+    messageSend: "message-send",
+    messageEdit: "message-edit",
+    messageDelete: "message-delete",
+    isMember: "is-member",
+  },
+  calls: { initiate: "initiate", answer: "answer", end: "end" },
+  jobs: { create: "create", assign: "assign", start: "start", complete: "complete" },
+  notifications: {
+    unreadCount: "unread-count",
+    read: "read",
+    readAll: "read-all",
+    remove: "delete",
+    create: "create",
+  },
+  payments: {},
+} as const satisfies Record<ServiceName, Record<string, string>>;
+
+/** Which service answers the public HTTP paths the gateway relays (longest prefix wins). */
+export const httpRoutes: ReadonlyArray<{ prefix: string; service: ServiceName }> = [
+  { prefix: "/api/chat/", service: "chat" },
+  { prefix: "/shared/chat/", service: "chat" },
+  { prefix: "/api/calls/", service: "calls" },
+  { prefix: "/api/jobs", service: "jobs" },
+  { prefix: "/api/notifications", service: "notifications" },
+  { prefix: "/api/approvals/", service: "notifications" },
+  { prefix: "/api/payments/", service: "payments" },
+];
+
+/** Domain events on the JetStream stream. */
+export const domainEvents = {
+  jobAssigned: { domain: "jobs", fact: "assigned" },
+  jobStatusChanged: { domain: "jobs", fact: "status-changed" },
+} as const;

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { ErrorBody } from "./errors.ts";
+import { TargetKind } from "./subjects.ts";
+
+/** Event names a publisher may not use: Socket.IO reserves them. */
+export const RESERVED_EVENTS = [
+  "connect",
+  "connect_error",
+  "disconnect",
+  "disconnecting",
+  "error",
+  "newListener",
+  "removeListener",
+] as const;
+
+export const EventName = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((e) => !(RESERVED_EVENTS as readonly string[]).includes(e), "reserved event name");
+
+export const DeliveryTarget = z
+  .object({ kind: TargetKind, id: z.string().min(1).max(128).optional() })
+  .refine((t) => t.kind === "tenant" || t.kind === "payments" || t.id !== undefined, {
+    message: "id is required for this kind",
+    path: ["id"],
+  });
+export type DeliveryTarget = z.infer<typeof DeliveryTarget>;
+
+/** What a publisher hands over (NATS, SDK or HTTP): the platform adds id and ts. */
+export const PublishEnvelope = z.object({
+  tenantId: z.string().min(1).max(128),
+  target: DeliveryTarget,
+  event: EventName,
+  data: z.unknown(),
+});
+export type PublishEnvelope = z.infer<typeof PublishEnvelope>;
+
+/** On `rt.deliver.*`: every gateway delivers it to its local sockets of that target, once per id. */
+export const DeliveryEnvelope = PublishEnvelope.extend({
+  id: z.string().min(1).max(200),
+  exceptSocketId: z.string().optional(),
+  ts: z.number(),
+});
+export type DeliveryEnvelope = z.infer<typeof DeliveryEnvelope>;
+
+/** The verified caller of a service action; built by the gateway, never from client payloads. */
+export const SvcContext = z.object({
+  tenantId: z.string(),
+  userId: z.string(),
+  roles: z.array(z.string()),
+  name: z.string(),
+  socketId: z.string().optional(),
+  gatewayId: z.string(),
+  traceId: z.string(),
+});
+export type SvcContext = z.infer<typeof SvcContext>;
+
+export const SvcRequest = z.object({ ctx: SvcContext, data: z.unknown() });
+export type SvcRequest = z.infer<typeof SvcRequest>;
+
+export const SvcReply = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), data: z.unknown().optional() }),
+  z.object({ ok: z.literal(false), error: ErrorBody }),
+]);
+export type SvcReply = z.infer<typeof SvcReply>;
+
+/** An HTTP request relayed over `rt.http.<service>`; ctx is set only when the gateway verified a token. */
+export const HttpRelayRequest = z.object({
+  method: z.string(),
+  path: z.string(),
+  query: z.string(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string().optional(),
+  ctx: SvcContext.optional(),
+});
+export type HttpRelayRequest = z.infer<typeof HttpRelayRequest>;
+
+export const HttpRelayResponse = z.object({
+  status: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+});
+export type HttpRelayResponse = z.infer<typeof HttpRelayResponse>;
+
+/** On `rt.evt.<domain>.<fact>`: at-least-once, consumers dedupe by id. */
+export const DomainEvent = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  ts: z.number(),
+  data: z.unknown(),
+});
+export type DomainEvent<T = unknown> = Omit<z.infer<typeof DomainEvent>, "data"> & { data: T };
+
+export const PresenceSocket = z.object({
+  tenantId: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  socketId: z.string(),
+  since: z.string(),
+});
+export type PresenceSocket = z.infer<typeof PresenceSocket>;
+
+/** `rt.presence.heartbeat.<gatewayId>`: the gateway's whole truth; a missing beat for 5 s drops it. */
+export const Heartbeat = z.object({
+  gatewayId: z.string(),
+  sockets: z.array(PresenceSocket),
+  socketCount: z.number().int(),
+  ts: z.number(),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
+/** `rt.presence.delta.<gatewayId>`: one socket came or went, sent at once so presence need not wait a beat. */
+export const PresenceDelta = z.object({
+  gatewayId: z.string(),
+  op: z.enum(["connect", "disconnect"]),
+  socket: PresenceSocket,
+  ts: z.number(),
+});
+export type PresenceDelta = z.infer<typeof PresenceDelta>;

@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/** Every failure a client or an internal caller can see carries one of these codes. */
+export const ErrorCode = z.enum([
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "VALIDATION",
+  "RATE_LIMITED",
+  "CONFLICT",
+  "UNAVAILABLE",
+  "INTERNAL",
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorBody = z.object({ code: ErrorCode, message: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const AckOk = z.object({ ok: z.literal(true), data: z.unknown().optional() });
+export const AckError = z.object({ ok: z.literal(false), error: ErrorBody });
+export const Ack = z.discriminatedUnion("ok", [AckOk, AckError]);
+export type Ack<T = unknown> = { ok: true; data?: T } | { ok: false; error: ErrorBody };
+
+/** Emitted as `error` when a failing event had no ack callback. */
+export const ErrorEvent = z.object({ event: z.string(), code: ErrorCode, message: z.string() });
+export type ErrorEvent = z.infer<typeof ErrorEvent>;
+
+/** REST failures use the same codes; this is their HTTP status. */
+export const httpStatusOf: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 429 | 500 | 503> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  VALIDATION: 400,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+/** The one error type services throw on purpose; its message is safe to show a client. */
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Short, safe message for a zod failure: field paths and reasons, never the input. */
+export function describeZodError(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join(".") : "payload"}: ${i.message}`)
+    .join("; ");
+}

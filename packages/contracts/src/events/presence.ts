@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { NoPayload, Iso } from "./common.ts";
+
+export const PresenceListInput = NoPayload;
+export const PresenceUser = z.object({ userId: z.string(), name: z.string(), since: Iso });
+export type PresenceUser = z.infer<typeof PresenceUser>;
+export const PresenceList = z.object({ users: z.array(PresenceUser) });
+export type PresenceList = z.infer<typeof PresenceList>;
+
+export const UserOnline = z.object({ userId: z.string(), socketId: z.string(), timestamp: Iso });
+export type UserOnline = z.infer<typeof UserOnline>;
+export const UserOffline = z.object({ userId: z.string(), timestamp: Iso });
+export type UserOffline = z.infer<typeof UserOffline>;
+
+export const ConnectedCount = z.object({ connectedClients: z.number().int() });
+export type ConnectedCount = z.infer<typeof ConnectedCount>;

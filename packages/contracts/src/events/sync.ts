@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { UserId } from "../ids.ts";
+import { Iso } from "./common.ts";
+
+export const EntityType = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only");
+export const SyncSubscribe = z.union([
+  z.object({ entityTypes: z.array(EntityType).min(1).max(100) }),
+  z.array(EntityType).min(1).max(100).transform((entityTypes) => ({ entityTypes })),
+]);
+export type SyncSubscribe = z.output<typeof SyncSubscribe>;
+
+export const ChangeAction = z.enum(["CREATE", "UPDATE", "DELETE"]);
+export const DataChange = z.object({
+  entityType: z.string(),
+  action: ChangeAction,
+  data: z.unknown(),
+  userId: z.string().nullable(),
+  version: z.union([z.number(), z.string()]).optional(),
+  seq: z.number().int().positive(),
+  timestamp: Iso,
+});
+export type DataChange = z.infer<typeof DataChange>;
+
+/** What a publisher gives; seq and timestamp are set by the platform. */
+export const DataChangeInput = z.object({
+  entityType: EntityType,
+  action: ChangeAction,
+  data: z.unknown(),
+  userId: UserId.nullish().transform((v) => v ?? null),
+  version: z.union([z.number(), z.string()]).optional(),
+});
+export type DataChangeInput = z.infer<typeof DataChangeInput>;
+
+/** `join-user-room`: seed 001 may send its user id (bare or as an object); it must be the caller's. */
+export const JoinUserRoom = z
+  .union([z.object({ userId: UserId.optional() }), UserId.transform((userId) => ({ userId })), z.undefined().transform(() => ({ userId: undefined }))])
+  .transform((v) => ({ userId: v.userId }));
+
+export const UserActivityInput = z.object({
+  action: z.string().min(1).max(100),
+  entityType: z.string().max(64).optional(),
+  entityId: z.union([z.string().max(128), z.number()]).optional(),
+});
+export const UserActivity = UserActivityInput.extend({ userId: z.string(), name: z.string(), timestamp: Iso });
+
+export const Pong = z.object({ timestamp: Iso });
+
+export const SystemNotification = z.object({
+  title: z.string().min(1).max(500),
+  message: z.string().max(5000),
+  level: z.enum(["info", "warning", "error", "success"]).default("info"),
+});
+export type SystemNotification = z.infer<typeof SystemNotification>;

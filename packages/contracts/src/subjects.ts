@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/** Services reached over the bus; each owns a queue group of the same name. */
+export const ServiceName = z.enum(["presence", "chat", "calls", "jobs", "notifications", "payments"]);
+export type ServiceName = z.infer<typeof ServiceName>;
+
+export const TargetKind = z.enum(["user", "role", "room", "sync", "tenant", "payments"]);
+export type TargetKind = z.infer<typeof TargetKind>;
+
+const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * One subject token from an id. Safe ids stay readable; anything else becomes `~` + base64url
+ * so no input can add `.`, `*` or `>` to a subject.
+ */
+export function subjectToken(id: string): string {
+  if (SAFE_TOKEN.test(id)) return id;
+  return "~" + Buffer.from(id, "utf8").toString("base64url");
+}
+
+/** Inverse of subjectToken, for logs and tools. */
+export function fromSubjectToken(token: string): string {
+  return token.startsWith("~") ? Buffer.from(token.slice(1), "base64url").toString("utf8") : token;
+}
+
+/** Every subject on the bus is built here; nobody writes one by hand. */
+export const subjects = {
+  /** Delivery to sockets; every gateway listens on `deliverAll`. Tenant-wide targets use id `_`. */
+  deliver: (tenantId: string, kind: TargetKind, id?: string) =>
+    `rt.deliver.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
+  deliverAll: "rt.deliver.>",
+  /** Request/reply to a service action, queue group per service. */
+  svc: (service: ServiceName, action: string) => `rt.svc.${service}.${action}`,
+  /** HTTP requests relayed by the gateway to a service's Hono app. */
+  http: (service: ServiceName) => `rt.http.${service}`,
+  /** Domain events on the JetStream stream `evtStream`. */
+  evt: (domain: string, fact: string) => `rt.evt.${domain}.${fact}`,
+  evtAll: "rt.evt.>",
+  /** Full snapshot of one gateway's sockets, every few seconds. */
+  heartbeat: (gatewayId: string) => `rt.presence.heartbeat.${subjectToken(gatewayId)}`,
+  heartbeatAll: "rt.presence.heartbeat.*",
+  /** One socket connected or closed on a gateway; presence replicas all listen. */
+  presenceDelta: (gatewayId: string) => `rt.presence.delta.${subjectToken(gatewayId)}`,
+  presenceDeltaAll: "rt.presence.delta.*",
+} as const;
+
+/** JetStream stream holding domain events (at-least-once, deduplicated by message id). */
+export const evtStream = { name: "RT_EVT", subjects: [subjects.evtAll] } as const;
