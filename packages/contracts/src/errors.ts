@@ -52,9 +52,9 @@ export class AppError extends Error {
 }
 
 /** Short, safe message for a zod failure: field paths and reasons, never the input. */
-export function describeZodError(err: z.ZodError): string {
+export function describeZodError(err: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): string {
   return err.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join(".") : "payload"}: ${i.message}`)
+    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "payload"}: ${i.message}`)
     .join("; ");
 }

@@ -1,0 +1,24 @@
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+
+/** One Drizzle type for both drivers: service code never knows which one it runs on. */
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+export interface Database {
+  readonly kind: "postgres" | "pglite";
+  readonly db: Db;
+  /** Cheap round trip, for /ready. */
+  ping(): Promise<boolean>;
+  /** Apply one service's migrations under its own migrations table, safe with concurrent replicas. */
+  migrate(opts: { folder: string; table: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DbConfig {
+  /** postgres:// URL; when absent the embedded PGlite is used. */
+  url?: string;
+  /** PGlite data folder, or "memory" to keep nothing. */
+  pgliteDir?: string;
+}
+
+/** Schema that holds every service's migrations table. */
+export const MIGRATIONS_SCHEMA = "drizzle";

@@ -1,0 +1,5 @@
+export * from "./db.ts";
+export * from "./db-postgres.ts";
+export * from "./db-pglite.ts";
+export * from "./connect.ts";
+export * from "./errors.ts";

@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+/** A bad environment variable: start-up stops with its name. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const bool = (dflt: boolean) =>
+  z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => (v === undefined ? dflt : v === "true" || v === "1"));
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
+
+export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
+
+/** Every variable of PROTOCOL "Configuration"; each app reads the ones it needs. */
+export const PlatformEnv = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: port(3000),
+    JWT_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    ALLOWED_ORIGINS: list,
+    NATS_URL: z.string().url().optional(),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+    AUTH_ANONYMOUS: bool(false),
+    TEST_EVENTS: z.enum(["true", "false", "1", "0"]).optional(),
+    PUBLISH_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+    PAYMENTS_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    PAYMENTS_ADMIN_ROLES: list,
+    LEGACY_ALIASES: bool(true),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+    RATE_LIMIT_MESSAGE: z.coerce.number().int().positive().default(10),
+    RATE_LIMIT_TYPING: z.coerce.number().int().positive().default(30),
+    RATE_LIMIT_DEFAULT: z.coerce.number().int().positive().default(120),
+    /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
+    OPS_PORT: port(0),
+    GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  })
+  .transform((e, ctx) => {
+    if (e.NODE_ENV === "production" && !e.JWT_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+    }
+    return {
+      ...e,
+      JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      TEST_EVENTS: e.TEST_EVENTS === undefined ? e.NODE_ENV !== "production" : e.TEST_EVENTS === "true" || e.TEST_EVENTS === "1",
+      PAYMENTS_ADMIN_ROLES: e.PAYMENTS_ADMIN_ROLES.length ? e.PAYMENTS_ADMIN_ROLES : ["admin"],
+    };
+  });
+export type PlatformConfig = z.output<typeof PlatformEnv>;
+
+/** Parse the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): PlatformConfig {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const r = PlatformEnv.safeParse(clean);
+  if (r.success) return r.data;
+  const msg = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  throw new ConfigError(`invalid configuration: ${msg}`);
+}

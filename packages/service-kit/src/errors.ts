@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { AppError, describeZodError, type ErrorBody } from "@rt/contracts";
+import { isBusError } from "@rt/bus";
+import { isDbUnavailable } from "@rt/db";
+import type { Logger } from "./log.ts";
+
+/**
+ * The one mapping from any thrown value to a PROTOCOL error body. Only AppError and validation
+ * messages reach the caller; everything else is logged and answered without detail.
+ */
+export function toErrorBody(err: unknown, log?: Logger, where?: string): ErrorBody {
+  if (err instanceof AppError) return err.toBody();
+  if (err instanceof z.ZodError) return { code: "VALIDATION", message: describeZodError(err) };
+  if (isBusError(err)) return { code: "UNAVAILABLE", message: "service unavailable" };
+  if (isDbUnavailable(err)) {
+    log?.warn({ where, err: String(err) }, "database unavailable");
+    return { code: "UNAVAILABLE", message: "database unavailable" };
+  }
+  log?.error({ where, err }, "unexpected error");
+  return { code: "INTERNAL", message: "internal error" };
+}

@@ -1,0 +1,80 @@
+import { Hono, type Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { zValidator } from "@hono/zod-validator";
+import type { z } from "zod";
+import {
+  AppError,
+  HttpRelayRequest,
+  describeZodError,
+  httpStatusOf,
+  subjects,
+  type HttpRelayResponse,
+  type ServiceName,
+  type SvcContext,
+} from "@rt/contracts";
+import type { Bus, Subscription } from "@rt/bus";
+import { toErrorBody } from "./errors.ts";
+import type { Logger } from "./log.ts";
+
+/** Bindings a relayed request carries: the caller the gateway verified, if any. */
+export type ServiceEnv = { Bindings: { ctx?: SvcContext } };
+
+/** Hono app with the platform's one error handler: PROTOCOL codes, no internals. */
+export function createServiceApp(log: Logger): Hono<ServiceEnv> {
+  const app = new Hono<ServiceEnv>();
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && !(err.cause instanceof AppError)) {
+      const code = err.status === 401 ? "UNAUTHENTICATED" : err.status === 404 ? "NOT_FOUND" : "VALIDATION";
+      return c.json({ error: { code, message: err.message || "bad request" } }, err.status);
+    }
+    const body = toErrorBody(err instanceof HTTPException ? err.cause : err, log, `${c.req.method} ${c.req.path}`);
+    return c.json({ error: body }, httpStatusOf[body.code]);
+  });
+  app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "no such route" } }, 404));
+  return app;
+}
+
+/** The verified caller, or UNAUTHENTICATED. */
+export function requireUser(c: Context<ServiceEnv>): SvcContext {
+  const ctx = c.env?.ctx;
+  if (!ctx) throw new AppError("UNAUTHENTICATED", "a bearer token is required");
+  return ctx;
+}
+
+/** zod validation of a request part whose failure answers VALIDATION through the error handler. */
+export function valid<T extends z.ZodType, K extends "json" | "query" | "param">(target: K, schema: T) {
+  return zValidator(target, schema, (r) => {
+    if (!r.success) throw new AppError("VALIDATION", describeZodError(r.error));
+  });
+}
+
+/**
+ * Serve the app's routes on `rt.http.<service>`: the gateway relays public HTTP here, so the same
+ * URLs work on the gateway's port with one process or many.
+ */
+export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<ServiceEnv>, log: Logger): Subscription {
+  return bus.respond(
+    subjects.http(service),
+    async (raw): Promise<HttpRelayResponse> => {
+      const parsed = HttpRelayRequest.safeParse(raw);
+      if (!parsed.success) return { status: 400, headers: {}, body: JSON.stringify({ error: { code: "VALIDATION", message: "bad relay request" } }) };
+      const r = parsed.data;
+      const hasBody = r.body !== undefined && r.method !== "GET" && r.method !== "HEAD";
+      const req = new Request(`http://service${r.path}${r.query}`, {
+        method: r.method,
+        headers: r.headers,
+        body: hasBody ? r.body : undefined,
+      });
+      try {
+        const res = await app.fetch(req, { ctx: r.ctx });
+        const headers: Record<string, string> = {};
+        res.headers.forEach((v, k) => (headers[k] = v));
+        return { status: res.status, headers, body: await res.text() };
+      } catch (err) {
+        const body = toErrorBody(err, log, `${service} relay`);
+        return { status: httpStatusOf[body.code], headers: { "content-type": "application/json" }, body: JSON.stringify({ error: body }) };
+      }
+    },
+    { queue: service },
+  );
+}

@@ -1,0 +1,65 @@
+import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
+import { connectDatabase, type Database } from "@rt/db";
+import { evtStream, type ServiceName } from "@rt/contracts";
+import type { Registry } from "prom-client";
+import { loadConfig, type PlatformConfig } from "./config.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createMetrics, startOpsServer } from "./ops.ts";
+import { handleSignals } from "./lifecycle.ts";
+
+/** What every service's factory receives: it owns none of these, so tests and the runner share them. */
+export interface ServiceDeps {
+  bus: Bus;
+  db: Database;
+  log: Logger;
+  config: PlatformConfig;
+  metrics: Registry;
+}
+
+export interface RunningService {
+  /** Stop taking new work (unsubscribe); in-flight handlers finish during bus drain. */
+  stop(): Promise<void>;
+}
+
+/** A service as the runners see it: its name, its migrations and its factory. */
+export interface ServiceModule {
+  name: ServiceName;
+  /** Folder of drizzle-kit migrations; absent for services without tables. */
+  migrations?: string;
+  create(deps: ServiceDeps): Promise<RunningService> | RunningService;
+}
+
+export const migrationsTable = (service: ServiceName) => `__migrations_${service}`;
+
+export async function connectBus(config: PlatformConfig, name: string, log: Logger): Promise<Bus> {
+  const onError = (err: unknown, subject: string) => log.error({ err, subject }, "bus handler failed");
+  if (!config.NATS_URL) return createMemoryBus({ onError });
+  return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream });
+}
+
+/** Start one service with its own bus connection, database and ops port: the body of its main.ts. */
+export async function runService(mod: ServiceModule): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ name: mod.name, level: config.LOG_LEVEL });
+  if (!config.NATS_URL) throw new Error(`NATS_URL is required to run ${mod.name} alone (use \`bun run dev\` for one process)`);
+  const bus = await connectBus(config, `${mod.name}-${process.pid}`, log);
+  const db = await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR });
+  if (mod.migrations) await db.migrate({ folder: mod.migrations, table: migrationsTable(mod.name) });
+  const metrics = createMetrics(mod.name);
+  const svc = await mod.create({ bus, db, log, config, metrics });
+  let stopping = false;
+  const ops = startOpsServer({
+    port: config.OPS_PORT,
+    name: mod.name,
+    metrics,
+    readiness: { ready: async () => !stopping && bus.isConnected() && (await db.ping()) },
+  });
+  log.info({ opsPort: ops.port, bus: bus.kind, db: db.kind }, "service started");
+  handleSignals(async () => {
+    stopping = true;
+    await svc.stop();
+    await bus.drain();
+    await db.close();
+    ops.stop(true);
+  }, log);
+}
