@@ -36,6 +36,13 @@ export const httpRoutes: ReadonlyArray<{ prefix: string; service: ServiceName }>
   { prefix: "/api/payments/", service: "payments" },
 ];
 
+/** The service that answers a public path, or undefined. */
+export function serviceForPath(path: string): ServiceName | undefined {
+  let best: { prefix: string; service: ServiceName } | undefined;
+  for (const r of httpRoutes) if (path.startsWith(r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;
+  return best?.service;
+}
+
 /** Domain events on the JetStream stream. */
 export const domainEvents = {
   jobAssigned: { domain: "jobs", fact: "assigned" },

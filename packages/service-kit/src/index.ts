@@ -7,3 +7,4 @@ export * from "./http.ts";
 export * from "./ops.ts";
 export * from "./lifecycle.ts";
 export * from "./runtime.ts";
+export * from "./api-key.ts";

@@ -1,0 +1,14 @@
+import { timingSafeEqual } from "node:crypto";
+import { AppError } from "@rt/contracts";
+
+/**
+ * The internal-publisher key check (`X-Api-Key`), constant-time. A platform without
+ * PUBLISH_API_KEY has the key routes switched off: they answer UNAUTHENTICATED.
+ */
+export function checkApiKey(given: string | undefined | null, expected: string | undefined): void {
+  if (!expected) throw new AppError("UNAUTHENTICATED", "publishing API is not enabled");
+  if (!given) throw new AppError("UNAUTHENTICATED", "X-Api-Key is required");
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AppError("UNAUTHENTICATED", "X-Api-Key is wrong");
+}

@@ -1,0 +1,2 @@
+export * from "./mode.ts";
+export * from "./service-harness.ts";
