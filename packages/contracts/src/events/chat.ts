@@ -78,3 +78,9 @@ export type HistoryPage = z.infer<typeof HistoryPage>;
 /** Reply of chat's membership check, used by the gateway before joining a socket to a room. */
 export const MembershipCheck = z.object({ roomId: z.number(), member: z.literal(true) });
 export type MembershipCheck = z.infer<typeof MembershipCheck>;
+
+/** chat's `is-member` action, asked by other services (calls) about any user of the caller's tenant. */
+export const IsMemberInput = z.object({ roomId: EntityId, userId: UserId });
+export type IsMemberInput = z.infer<typeof IsMemberInput>;
+export const IsMemberReply = z.object({ member: z.boolean() });
+export type IsMemberReply = z.infer<typeof IsMemberReply>;
