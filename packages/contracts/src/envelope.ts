@@ -101,14 +101,33 @@ export const PresenceSocket = z.object({
 });
 export type PresenceSocket = z.infer<typeof PresenceSocket>;
 
-/** `rt.presence.heartbeat.<gatewayId>`: the gateway's whole truth; a missing beat for 5 s drops it. */
+/**
+ * `rt.presence.heartbeat.<gatewayId>`: the gateway is alive. `digest` is the XOR of
+ * socketDigest(socketId) over its authenticated sockets: presence compares it with its own view and
+ * asks for a snapshot when they differ (a lost delta, a presence restart).
+ */
 export const Heartbeat = z.object({
   gatewayId: z.string(),
-  sockets: z.array(PresenceSocket),
   socketCount: z.number().int(),
+  userSocketCount: z.number().int(),
+  digest: z.number().int(),
   ts: z.number(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
+
+export const SnapshotRequest = z.object({ offset: z.number().int().nonnegative(), limit: z.number().int().positive().max(5000) });
+export const SnapshotPage = z.object({ sockets: z.array(PresenceSocket), total: z.number().int() });
+export type SnapshotPage = z.infer<typeof SnapshotPage>;
+
+/** 32-bit FNV-1a of a socket id; XOR-ed into a gateway's digest. */
+export function socketDigest(socketId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < socketId.length; i++) {
+    h ^= socketId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
 
 /** `rt.presence.delta.<gatewayId>`: one socket came or went, sent at once so presence need not wait a beat. */
 export const PresenceDelta = z.object({

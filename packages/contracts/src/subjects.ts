@@ -36,13 +36,19 @@ export const subjects = {
   /** Domain events on the JetStream stream `evtStream`. */
   evt: (domain: string, fact: string) => `rt.evt.${domain}.${fact}`,
   evtAll: "rt.evt.>",
-  /** Full snapshot of one gateway's sockets, every few seconds. */
+  /** A gateway is alive: its socket count and digest, every HEARTBEAT_MS. */
   heartbeat: (gatewayId: string) => `rt.presence.heartbeat.${subjectToken(gatewayId)}`,
   heartbeatAll: "rt.presence.heartbeat.*",
   /** One socket connected or closed on a gateway; presence replicas all listen. */
   presenceDelta: (gatewayId: string) => `rt.presence.delta.${subjectToken(gatewayId)}`,
   presenceDeltaAll: "rt.presence.delta.*",
+  /** Request/reply to one gateway: a page of its sockets, when presence must rebuild its view. */
+  gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
 } as const;
 
 /** JetStream stream holding domain events (at-least-once, deduplicated by message id). */
 export const evtStream = { name: "RT_EVT", subjects: [subjects.evtAll] } as const;
+
+/** Presence timing: a gateway silent for GATEWAY_TIMEOUT_MS is dead and its users go offline. */
+export const HEARTBEAT_MS = 1000;
+export const GATEWAY_TIMEOUT_MS = 3500;

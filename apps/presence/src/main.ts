@@ -1,0 +1,4 @@
+import { runService } from "@rt/service-kit";
+import { presenceModule } from "./module.ts";
+
+await runService(presenceModule);
