@@ -1,4 +1,7 @@
 import type { ServiceModule } from "@rt/service-kit";
+import { callsModule } from "../../calls/src/module.ts";
 
 /** Every service the one-process runner (and the test platform) starts, in start order. */
-export const serviceModules: ServiceModule[] = [];
+export const serviceModules: ServiceModule[] = [
+  callsModule,
+];

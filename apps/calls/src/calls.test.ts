@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { actions, subjects, type Call, type SvcReply } from "@rt/contracts";
+import type { Subscription } from "@rt/bus";
+import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { callsModule } from "./module.ts";
+
+/**
+ * chat is a separate service; here a small bus peer answers its `is-member` action from a table
+ * the test fills, in chat's queue group, as the real one would.
+ */
+const rooms = new Map<string, Set<string>>();
+const silentTenants = new Set<string>();
+const roomKey = (tenantId: string, roomId: number) => `${tenantId}/${roomId}`;
+const addRoom = (tenantId: string, roomId: number, members: string[]) => rooms.set(roomKey(tenantId, roomId), new Set(members));
+
+let h: ServiceHarness;
+let chatPeer: Subscription;
+const startChatPeer = () =>
+  h.bus.respond(
+    subjects.svc("chat", actions.chat.isMember),
+    async (raw) => {
+      const { ctx, data } = raw as { ctx: { tenantId: string }; data: { roomId: number; userId: string } };
+      // Silent: answers "yes" only after the caller has given up, so a late reply must change nothing.
+      if (silentTenants.has(ctx.tenantId)) return Bun.sleep(3500).then(() => ({ ok: true, data: { member: true } }));
+      return { ok: true, data: { member: rooms.get(roomKey(ctx.tenantId, Number(data.roomId)))?.has(data.userId) ?? false } };
+    },
+    { queue: "chat" },
+  );
+
+beforeAll(async () => {
+  h = await startServices([callsModule]);
+  chatPeer = startChatPeer();
+  await h.bus.flush();
+});
+afterAll(async () => {
+  chatPeer.unsubscribe();
+  await h.stop();
+});
+
+const call = (action: keyof typeof actions.calls, tenantId: string, userId: string, data: unknown) =>
+  h.call(`calls.${actions.calls[action]}`, { tenantId, userId }, data);
+
+function ok(reply: SvcReply): Call {
+  if (!reply.ok) throw new Error(`expected ok, got ${JSON.stringify(reply.error)}`);
+  return reply.data as Call;
+}
+
+/** Refusals carry a PROTOCOL code and a short message: no SQL, no stack. */
+function refused(reply: SvcReply, code: string) {
+  expect(reply.ok).toBe(false);
+  if (reply.ok) return;
+  expect(reply.error.code).toBe(code);
+  expectSafe(reply.error.message);
+}
+function expectSafe(message: string) {
+  expect(message).not.toMatch(/\b(select|insert|update|delete from|relation|syntax)\b|calls\.calls|\n\s+at /i);
+}
+
+async function waitForDelivery(tenantId: string, event: string, match: (data: any) => boolean = () => true, ms = 3000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const d = h.deliveries.find((x) => x.envelope.tenantId === tenantId && x.envelope.event === event && match(x.envelope.data));
+    if (d) return d;
+    if (Date.now() > until) throw new Error(`no ${event} delivery for ${tenantId}`);
+    await Bun.sleep(10);
+  }
+}
+const deliveriesOf = (tenantId: string) => h.deliveries.filter((d) => d.envelope.tenantId === tenantId);
+/** Give late deliveries a chance to show up before asserting there are none. */
+const settle = () => Bun.sleep(h.bus.kind === "nats" ? 150 : 20);
+
+describe("calls", () => {
+  test("initiate, answer, end: stored and announced to the room", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 7, ["alice", "bob", "carol"]);
+
+    const started = ok(await call("initiate", t, "alice", { roomId: "7", callType: "VIDEO", initiatedBy: "mallory" }));
+    expect(started).toMatchObject({ roomId: 7, callType: "VIDEO", status: "RINGING", initiatedBy: "alice", endedAt: null });
+    expect(typeof started.id).toBe("number");
+    expect(started.participants).toEqual([{ userId: "alice", joinedAt: started.createdAt, leftAt: null }]);
+    const init = await waitForDelivery(t, "call:initiated");
+    expect(init.subject).toBe(subjects.deliver(t, "room", "7"));
+    expect(init.envelope.target).toEqual({ kind: "room", id: "7" });
+    expect(init.envelope.data).toEqual({ callId: started.id, roomId: 7, callType: "VIDEO", initiatedBy: "alice", timestamp: started.createdAt });
+
+    const answered = ok(await call("answer", t, "bob", { callId: started.id, roomId: 999 }));
+    expect(answered.status).toBe("ONGOING");
+    expect(answered.participants.map((p) => p.userId)).toEqual(["alice", "bob"]);
+    const ans = await waitForDelivery(t, "call:answered");
+    expect(ans.subject).toBe(subjects.deliver(t, "room", "7"));
+    expect(ans.envelope.data).toMatchObject({ callId: started.id, roomId: 7, answeredBy: "bob" });
+    expect(Number.isNaN(Date.parse(ans.envelope.data.timestamp))).toBe(false);
+
+    // A later member joining an ongoing call is just one more participant.
+    const joined = ok(await call("answer", t, "carol", { callId: String(started.id) }));
+    expect(joined.status).toBe("ONGOING");
+    expect(joined.participants.map((p) => p.userId)).toEqual(["alice", "bob", "carol"]);
+    await waitForDelivery(t, "call:answered", (d) => d.answeredBy === "carol");
+
+    const ended = ok(await call("end", t, "carol", { callId: started.id }));
+    expect(ended.status).toBe("ENDED");
+    expect(ended.endedAt).not.toBeNull();
+    for (const p of ended.participants) expect(p.leftAt).toBe(ended.endedAt);
+    const end = await waitForDelivery(t, "call:ended");
+    expect(end.subject).toBe(subjects.deliver(t, "room", "7"));
+    expect(end.envelope.data).toEqual({ callId: started.id, roomId: 7, endedBy: "carol", timestamp: ended.endedAt });
+  });
+
+  test("a ringing call can be ended without being answered; callType defaults to AUDIO", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 1, ["alice"]);
+    const c = ok(await call("initiate", t, "alice", { roomId: 1 }));
+    expect(c.callType).toBe("AUDIO");
+    const ended = ok(await call("end", t, "alice", { callId: c.id }));
+    expect(ended.status).toBe("ENDED");
+    expect(ended.participants).toEqual([{ userId: "alice", joinedAt: c.createdAt, leftAt: ended.endedAt }]);
+  });
+
+  test("illegal transitions are CONFLICT and announce nothing", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 3, ["alice", "bob", "dave"]);
+    const c = ok(await call("initiate", t, "alice", { roomId: 3, callType: "AUDIO" }));
+    refused(await call("answer", t, "alice", { callId: c.id }), "CONFLICT"); // already in it
+    ok(await call("answer", t, "bob", { callId: c.id }));
+    refused(await call("answer", t, "bob", { callId: c.id }), "CONFLICT");
+    ok(await call("end", t, "alice", { callId: c.id }));
+    await settle();
+    const before = deliveriesOf(t).length;
+    refused(await call("end", t, "alice", { callId: c.id }), "CONFLICT");
+    refused(await call("answer", t, "dave", { callId: c.id }), "CONFLICT");
+    await settle();
+    expect(deliveriesOf(t).length).toBe(before);
+    const stored = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "dave" } });
+    expect(stored.json.participants.map((p: { userId: string }) => p.userId)).toEqual(["alice", "bob"]);
+  });
+
+  test("non-members are refused and nothing is stored or announced", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 4, ["alice"]);
+    refused(await call("initiate", t, "eve", { roomId: 4, callType: "AUDIO" }), "FORBIDDEN");
+    refused(await call("initiate", t, "alice", { roomId: 5, callType: "AUDIO" }), "FORBIDDEN"); // room chat does not know
+    const c = ok(await call("initiate", t, "alice", { roomId: 4 }));
+    refused(await call("answer", t, "eve", { callId: c.id }), "FORBIDDEN");
+    refused(await call("end", t, "eve", { callId: c.id }), "FORBIDDEN");
+    await settle();
+    expect(deliveriesOf(t).map((d) => d.envelope.event)).toEqual(["call:initiated"]);
+    const stored = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "alice" } });
+    expect(stored.json.status).toBe("RINGING");
+    expect(stored.json.participants).toHaveLength(1);
+  });
+
+  test("chat not answering is UNAVAILABLE, never a yes", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 1, ["alice"]);
+    silentTenants.add(t);
+    refused(await call("initiate", t, "alice", { roomId: 1 }), "UNAVAILABLE");
+
+    chatPeer.unsubscribe();
+    await h.bus.flush();
+    try {
+      refused(await call("initiate", uniqueTenant(), "alice", { roomId: 1 }), "UNAVAILABLE");
+    } finally {
+      chatPeer = startChatPeer();
+      await h.bus.flush();
+    }
+    await settle();
+    expect(deliveriesOf(t)).toHaveLength(0);
+  });
+
+  test("unknown call ids are NOT_FOUND", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 1, ["alice"]);
+    const huge = Number.MAX_SAFE_INTEGER;
+    refused(await call("answer", t, "alice", { callId: huge }), "NOT_FOUND");
+    refused(await call("end", t, "alice", { callId: "987654321" }), "NOT_FOUND");
+    const r = await h.http("GET", `/api/calls/${huge}`, { ctx: { tenantId: t, userId: "alice" } });
+    expect(r.status).toBe(404);
+    expect(r.json.error.code).toBe("NOT_FOUND");
+  });
+
+  test("bad payloads are VALIDATION", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 1, ["alice"]);
+    for (const data of [{}, { roomId: "abc" }, { roomId: 1, callType: "FAX" }, { roomId: -1 }, { roomId: 1.5 }, null, "x"])
+      refused(await call("initiate", t, "alice", data), "VALIDATION");
+    for (const data of [{}, { callId: "0" }, { callId: "1; drop table calls.calls" }, { callId: 2 ** 60 }]) {
+      refused(await call("answer", t, "alice", data), "VALIDATION");
+      refused(await call("end", t, "alice", data), "VALIDATION");
+    }
+    const r = await h.http("GET", "/api/calls/abc", { ctx: { tenantId: t, userId: "alice" } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.code).toBe("VALIDATION");
+    await settle();
+    expect(deliveriesOf(t)).toHaveLength(0);
+  });
+
+  test("GET /api/calls/:callId: room members of the tenant only", async () => {
+    const t = uniqueTenant();
+    const other = uniqueTenant();
+    addRoom(t, 9, ["alice", "bob"]);
+    addRoom(other, 9, ["alice", "bob"]); // same room id and users elsewhere must not help
+    const c = ok(await call("initiate", t, "alice", { roomId: 9, callType: "VIDEO" }));
+    ok(await call("answer", t, "bob", { callId: c.id }));
+
+    const r = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "bob" } });
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ id: c.id, roomId: 9, callType: "VIDEO", status: "ONGOING", initiatedBy: "alice", createdAt: c.createdAt, endedAt: null });
+    expect(r.json.participants.map((p: { userId: string }) => p.userId)).toEqual(["alice", "bob"]);
+
+    const foreign = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: other, userId: "alice" } });
+    expect(foreign.status).toBe(404);
+    expect(foreign.json.error.code).toBe("NOT_FOUND");
+    refused(await call("end", other, "alice", { callId: c.id }), "NOT_FOUND");
+
+    const outsider = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "eve" } });
+    expect(outsider.status).toBe(403);
+    expect(outsider.json.error.code).toBe("FORBIDDEN");
+
+    const anonymous = await h.http("GET", `/api/calls/${c.id}`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json.error.code).toBe("UNAUTHENTICATED");
+    for (const e of [foreign, outsider, anonymous]) expectSafe(e.json.error.message);
+  });
+
+  test("concurrent answers and an end leave one consistent call", async () => {
+    const t = uniqueTenant();
+    const users = ["u0", "u1", "u2", "u3", "u4", "u5"];
+    addRoom(t, 2, users);
+    const c = ok(await call("initiate", t, "u0", { roomId: 2 }));
+    const replies = await Promise.all([
+      ...users.slice(1).map((u) => call("answer", t, u, { callId: c.id })),
+      call("end", t, "u0", { callId: c.id }),
+    ]);
+    for (const r of replies) if (!r.ok) expect(r.error.code).toBe("CONFLICT");
+    const r = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "u0" } });
+    expect(r.json.status).toBe("ENDED");
+    const answeredOk = replies.slice(0, -1).filter((x) => x.ok).length;
+    expect(r.json.participants).toHaveLength(1 + answeredOk);
+    for (const p of r.json.participants) expect(p.leftAt).toBe(r.json.endedAt);
+  });
+});

@@ -1,0 +1,170 @@
+import { and, asc, eq, isNull, ne } from "drizzle-orm";
+import {
+  AppError,
+  CallInitiate,
+  CallRef,
+  IsMemberReply,
+  SvcReply,
+  actions,
+  subjects,
+  type Call,
+  type CallStatus,
+  type SvcContext,
+} from "@rt/contracts";
+import { isBusError, type Bus } from "@rt/bus";
+import type { Database, Db } from "@rt/db";
+import { deliver } from "@rt/service-kit";
+import { callParticipants, calls } from "./schema.ts";
+
+export interface CallsDeps {
+  bus: Bus;
+  db: Database;
+}
+
+type CallRow = typeof calls.$inferSelect;
+/** A transaction handle or the database: both run the same queries. */
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
+
+const roomTarget = (roomId: number) => ({ kind: "room" as const, id: String(roomId) });
+
+/**
+ * Ask chat (the owner of rooms) whether the caller is a member. Chat being down or silent is
+ * UNAVAILABLE, never a silent yes; a room chat does not know is simply "not a member".
+ */
+async function requireMember(bus: Bus, ctx: SvcContext, roomId: number): Promise<void> {
+  let raw: unknown;
+  try {
+    raw = await bus.request(subjects.svc("chat", actions.chat.isMember), { ctx, data: { roomId, userId: ctx.userId } }, { timeoutMs: 3000 });
+  } catch (err) {
+    if (isBusError(err)) throw new AppError("UNAVAILABLE", "chat service unavailable");
+    throw err;
+  }
+  const reply = SvcReply.safeParse(raw);
+  if (!reply.success) throw new AppError("UNAVAILABLE", "chat service gave no usable answer");
+  if (!reply.data.ok) {
+    if (reply.data.error.code === "NOT_FOUND" || reply.data.error.code === "FORBIDDEN") throw new AppError("FORBIDDEN", "not a member of this room");
+    throw new AppError("UNAVAILABLE", "chat service unavailable");
+  }
+  const answer = IsMemberReply.safeParse(reply.data.data);
+  if (!answer.success) throw new AppError("UNAVAILABLE", "chat service gave no usable answer");
+  if (!answer.data.member) throw new AppError("FORBIDDEN", "not a member of this room");
+}
+
+async function toCall(tx: Tx, row: CallRow): Promise<Call> {
+  const parts = await tx
+    .select()
+    .from(callParticipants)
+    .where(and(eq(callParticipants.tenantId, row.tenantId), eq(callParticipants.callId, row.id)))
+    .orderBy(asc(callParticipants.joinedAt), asc(callParticipants.userId));
+  return {
+    id: row.id,
+    roomId: row.roomId,
+    callType: row.callType,
+    status: row.status,
+    initiatedBy: row.initiatedBy,
+    createdAt: row.createdAt.toISOString(),
+    endedAt: row.endedAt?.toISOString() ?? null,
+    participants: parts.map((p) => ({ userId: p.userId, joinedAt: p.joinedAt.toISOString(), leftAt: p.leftAt?.toISOString() ?? null })),
+  };
+}
+
+async function findCall(tx: Tx, tenantId: string, callId: number, lock = false): Promise<CallRow> {
+  const q = tx.select().from(calls).where(and(eq(calls.tenantId, tenantId), eq(calls.id, callId)));
+  const [row] = lock ? await q.for("update") : await q;
+  if (!row) throw new AppError("NOT_FOUND", "call not found");
+  return row;
+}
+
+/** Read the call, then refuse callers who are not members of its room. */
+async function memberCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<CallRow> {
+  const row = await findCall(deps.db.db, ctx.tenantId, callId);
+  await requireMember(deps.bus, ctx, row.roomId);
+  return row;
+}
+
+export async function initiateCall(deps: CallsDeps, ctx: SvcContext, data: unknown): Promise<Call> {
+  const input = CallInitiate.parse(data);
+  await requireMember(deps.bus, ctx, input.roomId);
+  const call = await deps.db.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(calls)
+      .values({ tenantId: ctx.tenantId, roomId: input.roomId, callType: input.callType, status: "RINGING", initiatedBy: ctx.userId })
+      .returning();
+    await tx.insert(callParticipants).values({ callId: row!.id, tenantId: ctx.tenantId, userId: ctx.userId, joinedAt: row!.createdAt });
+    return toCall(tx, row!);
+  });
+  deliver(deps.bus, {
+    id: `call:${call.id}:initiated`,
+    tenantId: ctx.tenantId,
+    target: roomTarget(call.roomId),
+    event: "call:initiated",
+    data: { callId: call.id, roomId: call.roomId, callType: call.callType, initiatedBy: call.initiatedBy, timestamp: call.createdAt },
+  });
+  return call;
+}
+
+export async function answerCall(deps: CallsDeps, ctx: SvcContext, data: unknown): Promise<Call> {
+  const { callId } = CallRef.parse(data);
+  await memberCall(deps, ctx, callId);
+  const now = new Date();
+  // The row lock orders this against a concurrent end, so nobody joins a call that just ended.
+  const call = await deps.db.db.transaction(async (tx) => {
+    const row = await findCall(tx, ctx.tenantId, callId, true);
+    if (row.status === "ENDED") throw new AppError("CONFLICT", "call has ended");
+    const joined = await tx
+      .insert(callParticipants)
+      .values({ callId, tenantId: ctx.tenantId, userId: ctx.userId, joinedAt: now })
+      .onConflictDoNothing()
+      .returning();
+    if (joined.length === 0) throw new AppError("CONFLICT", "already in this call");
+    if (row.status === "RINGING") {
+      const [updated] = await tx
+        .update(calls)
+        .set({ status: "ONGOING" satisfies CallStatus, answeredAt: now })
+        .where(and(eq(calls.tenantId, ctx.tenantId), eq(calls.id, callId), eq(calls.status, "RINGING")))
+        .returning();
+      return toCall(tx, updated!);
+    }
+    return toCall(tx, row);
+  });
+  deliver(deps.bus, {
+    id: `call:${call.id}:answered:${ctx.userId}`,
+    tenantId: ctx.tenantId,
+    target: roomTarget(call.roomId),
+    event: "call:answered",
+    data: { callId: call.id, roomId: call.roomId, answeredBy: ctx.userId, timestamp: now.toISOString() },
+  });
+  return call;
+}
+
+export async function endCall(deps: CallsDeps, ctx: SvcContext, data: unknown): Promise<Call> {
+  const { callId } = CallRef.parse(data);
+  await memberCall(deps, ctx, callId);
+  const now = new Date();
+  const call = await deps.db.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(calls)
+      .set({ status: "ENDED" satisfies CallStatus, endedAt: now })
+      .where(and(eq(calls.tenantId, ctx.tenantId), eq(calls.id, callId), ne(calls.status, "ENDED")))
+      .returning();
+    if (!updated) throw new AppError("CONFLICT", "call has already ended");
+    await tx
+      .update(callParticipants)
+      .set({ leftAt: now })
+      .where(and(eq(callParticipants.tenantId, ctx.tenantId), eq(callParticipants.callId, callId), isNull(callParticipants.leftAt)));
+    return toCall(tx, updated);
+  });
+  deliver(deps.bus, {
+    id: `call:${call.id}:ended`,
+    tenantId: ctx.tenantId,
+    target: roomTarget(call.roomId),
+    event: "call:ended",
+    data: { callId: call.id, roomId: call.roomId, endedBy: ctx.userId, timestamp: now.toISOString() },
+  });
+  return call;
+}
+
+export async function getCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<Call> {
+  const row = await memberCall(deps, ctx, callId);
+  return toCall(deps.db.db, row);
+}

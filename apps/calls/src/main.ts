@@ -1,0 +1,4 @@
+import { runService } from "@rt/service-kit";
+import { callsModule } from "./module.ts";
+
+await runService(callsModule);
