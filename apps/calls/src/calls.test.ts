@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { actions, subjects, type Call, type SvcReply } from "@rt/contracts";
+import { actions, subjects, type Call, type ErrorCode, type SvcReply } from "@rt/contracts";
 import type { Subscription } from "@rt/bus";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { callsModule } from "./module.ts";
@@ -46,7 +46,7 @@ function ok(reply: SvcReply): Call {
 }
 
 /** Refusals carry a PROTOCOL code and a short message: no SQL, no stack. */
-function refused(reply: SvcReply, code: string) {
+function refused(reply: SvcReply, code: ErrorCode) {
   expect(reply.ok).toBe(false);
   if (reply.ok) return;
   expect(reply.error.code).toBe(code);
