@@ -1,0 +1,277 @@
+import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import {
+  AppError,
+  type HistoryPage,
+  type HistoryQuery,
+  type MembershipCheck,
+  type Message,
+  type MessageCreateBody,
+  type MessageDeleted,
+  type MessageEdited,
+  type MessageType,
+  type Room,
+  type RoomCreateBody,
+  type SvcContext,
+} from "@rt/contracts";
+import type { Bus } from "@rt/bus";
+import { isUniqueViolation, type Db } from "@rt/db";
+import { deliver } from "@rt/service-kit";
+import { members, messages, rooms } from "./schema.ts";
+
+/** The verified caller; every query is scoped by its tenant, never by input. */
+export type Caller = Pick<SvcContext, "tenantId" | "userId" | "name">;
+
+export interface ChatDeps {
+  bus: Bus;
+  db: Db;
+}
+
+type MessageRow = typeof messages.$inferSelect;
+type RoomRow = typeof rooms.$inferSelect;
+
+function toMessage(m: MessageRow): Message {
+  return {
+    id: m.id,
+    roomId: m.roomId,
+    senderId: m.senderId,
+    content: m.content,
+    type: m.type as MessageType,
+    fileUrl: m.fileUrl ?? null,
+    createdAt: m.createdAt.toISOString(),
+    ...(m.edited ? { updatedAt: m.updatedAt.toISOString() } : {}),
+    ...(m.clientMsgId !== null ? { clientMsgId: m.clientMsgId } : {}),
+    sender: { id: m.senderId, name: m.senderName },
+  };
+}
+
+const toRoom = (r: RoomRow, memberIds: string[]): Room => ({
+  id: r.id,
+  name: r.name,
+  createdBy: r.createdBy,
+  createdAt: r.createdAt.toISOString(),
+  memberIds,
+});
+
+/** Room ids are `serial` (int4): a larger id cannot exist, and Postgres would refuse to compare it. */
+const MAX_ROOM_ID = 2_147_483_647;
+
+const roomTarget = (roomId: number) => ({ kind: "room" as const, id: String(roomId) });
+
+export type Chat = ReturnType<typeof createChat>;
+
+export function createChat({ bus, db }: ChatDeps) {
+  /** The room's row and whether `userId` is in it; undefined when the tenant has no such room. */
+  async function roomWithMembership(tenantId: string, roomId: number, userId: string) {
+    if (roomId > MAX_ROOM_ID) return undefined;
+    const [row] = await db
+      .select({ room: rooms, memberId: members.userId })
+      .from(rooms)
+      .leftJoin(members, and(eq(members.roomId, rooms.id), eq(members.userId, userId)))
+      .where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, roomId)))
+      .limit(1);
+    return row && { room: row.room, member: row.memberId !== null };
+  }
+
+  /** NOT_FOUND for a room the tenant does not have, FORBIDDEN for a non-member. */
+  async function requireMember(caller: Caller, roomId: number): Promise<RoomRow> {
+    const r = await roomWithMembership(caller.tenantId, roomId, caller.userId);
+    if (!r) throw new AppError("NOT_FOUND", "room not found");
+    if (!r.member) throw new AppError("FORBIDDEN", "not a member of this room");
+    return r.room;
+  }
+
+  async function memberIdsOf(tenantId: string, roomIds: number[]): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>(roomIds.map((id) => [id, []]));
+    if (roomIds.length === 0) return out;
+    const rows = await db
+      .select({ roomId: members.roomId, userId: members.userId })
+      .from(members)
+      .where(and(eq(members.tenantId, tenantId), inArray(members.roomId, roomIds)))
+      .orderBy(asc(members.joinedAt), asc(members.userId));
+    for (const r of rows) out.get(r.roomId)?.push(r.userId);
+    return out;
+  }
+
+  async function roomView(tenantId: string, room: RoomRow): Promise<Room> {
+    return toRoom(room, (await memberIdsOf(tenantId, [room.id])).get(room.id) ?? []);
+  }
+
+  /** The message a sender already stored under this clientMsgId, if any. */
+  async function findByClientMsgId(caller: Caller, roomId: number, clientMsgId: string): Promise<MessageRow | undefined> {
+    const [row] = await db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.tenantId, caller.tenantId),
+          eq(messages.roomId, roomId),
+          eq(messages.senderId, caller.userId),
+          eq(messages.clientMsgId, clientMsgId),
+        ),
+      )
+      .limit(1);
+    return row;
+  }
+
+  /**
+   * A message the caller may change: NOT_FOUND when it is not in the tenant or already deleted,
+   * FORBIDDEN when someone else sent it. Runs after a conditional update matched nothing.
+   */
+  async function refuseChange(caller: Caller, messageId: number): Promise<never> {
+    const [row] = await db
+      .select({ senderId: messages.senderId })
+      .from(messages)
+      .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.id, messageId), isNull(messages.deletedAt)))
+      .limit(1);
+    if (!row) throw new AppError("NOT_FOUND", "message not found");
+    throw new AppError("FORBIDDEN", "only the sender may change this message");
+  }
+
+  return {
+    async authorizeJoin(caller: Caller, roomId: number): Promise<MembershipCheck> {
+      await requireMember(caller, roomId);
+      return { roomId, member: true };
+    },
+
+    /** Whether any user of the caller's tenant is in the room (false for an unknown room). */
+    async isMember(caller: Caller, roomId: number, userId: string): Promise<boolean> {
+      return (await roomWithMembership(caller.tenantId, roomId, userId))?.member ?? false;
+    },
+
+    async createRoom(caller: Caller, body: RoomCreateBody): Promise<Room> {
+      const ids = [...new Set([caller.userId, ...body.memberIds])];
+      return db.transaction(async (tx) => {
+        const [room] = await tx
+          .insert(rooms)
+          .values({ tenantId: caller.tenantId, name: body.name, createdBy: caller.userId })
+          .returning();
+        await tx.insert(members).values(ids.map((userId) => ({ tenantId: caller.tenantId, roomId: room!.id, userId })));
+        return toRoom(room!, ids);
+      });
+    },
+
+    async listRooms(caller: Caller): Promise<Room[]> {
+      const rows = await db
+        .select({ room: rooms })
+        .from(members)
+        .innerJoin(rooms, eq(rooms.id, members.roomId))
+        .where(and(eq(members.tenantId, caller.tenantId), eq(members.userId, caller.userId), eq(rooms.tenantId, caller.tenantId)))
+        .orderBy(desc(rooms.id));
+      const ids = await memberIdsOf(caller.tenantId, rows.map((r) => r.room.id));
+      return rows.map((r) => toRoom(r.room, ids.get(r.room.id) ?? []));
+    },
+
+    async getRoom(caller: Caller, roomId: number): Promise<Room> {
+      return roomView(caller.tenantId, await requireMember(caller, roomId));
+    },
+
+    /** Members may add anyone of their tenant; adding a member twice is not an error. */
+    async addMember(caller: Caller, roomId: number, userId: string): Promise<{ room: Room; added: boolean }> {
+      const room = await requireMember(caller, roomId);
+      const added = await db
+        .insert(members)
+        .values({ tenantId: caller.tenantId, roomId, userId })
+        .onConflictDoNothing()
+        .returning({ userId: members.userId });
+      return { room: await roomView(caller.tenantId, room), added: added.length > 0 };
+    },
+
+    /**
+     * Store and broadcast `message:new`; the socket and both REST paths come here. A repeated
+     * clientMsgId returns the stored message without a second row or broadcast; two racing sends
+     * meet at the unique index and the loser returns the winner's message.
+     */
+    async sendMessage(caller: Caller, roomId: number, input: MessageCreateBody): Promise<Message> {
+      await requireMember(caller, roomId);
+      if (input.clientMsgId !== undefined) {
+        const prior = await findByClientMsgId(caller, roomId, input.clientMsgId);
+        if (prior) return toMessage(prior);
+      }
+      let row: MessageRow;
+      try {
+        [row] = (await db
+          .insert(messages)
+          .values({
+            tenantId: caller.tenantId,
+            roomId,
+            senderId: caller.userId,
+            senderName: caller.name,
+            content: input.content,
+            type: input.type,
+            fileUrl: input.fileUrl ?? null,
+            clientMsgId: input.clientMsgId ?? null,
+          })
+          .returning()) as [MessageRow];
+      } catch (err) {
+        if (input.clientMsgId === undefined || !isUniqueViolation(err)) throw err;
+        const winner = await findByClientMsgId(caller, roomId, input.clientMsgId);
+        if (!winner) throw err;
+        return toMessage(winner);
+      }
+      const message = toMessage(row);
+      // A stable id: a republished fact reaches each socket once.
+      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
+      return message;
+    },
+
+    async editMessage(caller: Caller, messageId: number, content: string): Promise<MessageEdited> {
+      const [row] = await db
+        .update(messages)
+        .set({ content, edited: true, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(messages.tenantId, caller.tenantId),
+            eq(messages.id, messageId),
+            eq(messages.senderId, caller.userId),
+            isNull(messages.deletedAt),
+          ),
+        )
+        .returning();
+      if (!row) return refuseChange(caller, messageId);
+      const edited: MessageEdited = { messageId: row.id, roomId: row.roomId, content: row.content, updatedAt: row.updatedAt.toISOString() };
+      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:edited", data: edited });
+      return edited;
+    },
+
+    /** Soft delete: the row stays for audit, history and edits stop seeing it. */
+    async deleteMessage(caller: Caller, messageId: number): Promise<MessageDeleted> {
+      const [row] = await db
+        .update(messages)
+        .set({ deletedAt: sql`now()` })
+        .where(
+          and(
+            eq(messages.tenantId, caller.tenantId),
+            eq(messages.id, messageId),
+            eq(messages.senderId, caller.userId),
+            isNull(messages.deletedAt),
+          ),
+        )
+        .returning({ id: messages.id, roomId: messages.roomId, deletedAt: messages.deletedAt });
+      if (!row) return refuseChange(caller, messageId);
+      const deleted: MessageDeleted = { messageId: row.id, roomId: row.roomId, timestamp: row.deletedAt!.toISOString() };
+      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:deleted", data: deleted });
+      return deleted;
+    },
+
+    /** Newest first; `nextBefore` is the cursor of the next older page, null on the last one. */
+    async history(caller: Caller, roomId: number, q: HistoryQuery): Promise<HistoryPage> {
+      await requireMember(caller, roomId);
+      const rows = await db
+        .select()
+        .from(messages)
+        .where(
+          and(
+            eq(messages.tenantId, caller.tenantId),
+            eq(messages.roomId, roomId),
+            isNull(messages.deletedAt),
+            q.before !== undefined ? lt(messages.id, q.before) : undefined,
+          ),
+        )
+        .orderBy(desc(messages.id))
+        .limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const more = rows.length > q.limit;
+      return { messages: page.map(toMessage), nextBefore: more ? page[page.length - 1]!.id : null };
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runService } from "@rt/service-kit";
+import { chatModule } from "./module.ts";
+
+await runService(chatModule);

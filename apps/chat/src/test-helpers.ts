@@ -1,0 +1,31 @@
+import { expect } from "bun:test";
+import type { ServiceHarness } from "@rt/testkit";
+
+/** A refusal must say what went wrong and nothing about how the service is built. */
+export function expectSafeMessage(message: unknown): void {
+  expect(typeof message).toBe("string");
+  expect(message as string).not.toMatch(/\b(select|insert|update|where|returning|postgres|drizzle|pglite|violates|constraint)\b|\bat .*:\d+|\.ts\b|\n/i);
+}
+
+/** An action reply that failed with `code`, with a safe message. */
+export function expectRefused(reply: any, code: string): void {
+  expect(reply).toMatchObject({ ok: false, error: { code } });
+  expectSafeMessage(reply.error.message);
+}
+
+/** An HTTP answer that failed with `status`/`code` in the platform's error shape. */
+export function expectHttpError(res: { status: number; json: any }, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect(res.json).toMatchObject({ error: { code } });
+  expectSafeMessage(res.json.error.message);
+}
+
+/** The deliveries of one tenant and event seen so far (other tests share the bus). */
+export const deliveriesOf = (h: ServiceHarness, tenantId: string, event?: string) =>
+  h.deliveries.filter((d) => d.envelope.tenantId === tenantId && (event === undefined || d.envelope.event === event));
+
+/** Let published deliveries reach the harness (a real NATS hop in nats mode). */
+export async function settle(h: ServiceHarness): Promise<void> {
+  await h.bus.flush();
+  await Bun.sleep(h.bus.kind === "nats" ? 100 : 10);
+}
