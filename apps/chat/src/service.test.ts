@@ -63,12 +63,11 @@ describe("room-authorize", () => {
 
 describe("is-member", () => {
   test("answers for any user of the caller's tenant", async () => {
-    const { tenant, roomId, alice } = await setup();
+    const { roomId, alice } = await setup();
     expect(await h.call("chat.is-member", alice, { roomId, userId: "bob" })).toEqual({ ok: true, data: { member: true } });
     expect(await h.call("chat.is-member", alice, { roomId, userId: "carol" })).toEqual({ ok: true, data: { member: false } });
     expect(await h.call("chat.is-member", alice, { roomId: 2_000_000_000, userId: "bob" })).toEqual({ ok: true, data: { member: false } });
     expect(await h.call("chat.is-member", as(uniqueTenant("other"), "bob"), { roomId, userId: "bob" })).toEqual({ ok: true, data: { member: false } });
-    expect(tenant).toBeTruthy();
   });
 
   test("bad payloads are VALIDATION", async () => {
