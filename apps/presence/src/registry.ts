@@ -98,7 +98,8 @@ export class PresenceRegistry {
   /** Connected sockets of every live gateway (heartbeat counts, anonymous sockets included). */
   connectedClients(): number {
     let n = 0;
-    for (const c of this.socketCounts.values()) n += c;
+    // Deltas arrive before the next beat's count: take whichever is higher per gateway.
+    for (const [id, g] of this.gateways) n += Math.max(this.socketCounts.get(id) ?? 0, g.sockets.size);
     return n;
   }
 

@@ -1,2 +1,3 @@
 export * from "./mode.ts";
 export * from "./service-harness.ts";
+export * from "./platform.ts";

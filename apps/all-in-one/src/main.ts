@@ -1,0 +1,12 @@
+import { createLogger, handleSignals, loadConfig } from "@rt/service-kit";
+import { startPlatform } from "./platform.ts";
+
+const started = performance.now();
+const config = loadConfig();
+const log = createLogger({ name: "realtime", level: config.LOG_LEVEL });
+const platform = await startPlatform({ config, log });
+log.info(
+  { url: platform.url, bus: platform.bus.kind, db: platform.db.kind, ms: Math.round(performance.now() - started) },
+  "platform ready",
+);
+handleSignals(() => platform.stop(), log);

@@ -1,0 +1,42 @@
+import type { Bus } from "@rt/bus";
+import { connectDatabase, type Database } from "@rt/db";
+import { connectBus, createMetrics, migrationsTable, type Logger, type PlatformConfig, type RunningService } from "@rt/service-kit";
+import { startGateway, type RunningGateway } from "@rt/app-gateway";
+import { serviceModules } from "./services.ts";
+
+export interface Platform {
+  url: string;
+  gateway: RunningGateway;
+  bus: Bus;
+  db: Database;
+  stop(): Promise<void>;
+}
+
+/**
+ * Gateway and every service in one process, on one bus and one database: the in-process bus and
+ * PGlite unless NATS_URL / DATABASE_URL are set (or a bus/db is handed in, as tests do).
+ */
+export async function startPlatform(opts: { config: PlatformConfig; log: Logger; port?: number; bus?: Bus; db?: Database }): Promise<Platform> {
+  const { config, log } = opts;
+  const bus = opts.bus ?? (await connectBus(config, `all-in-one-${process.pid}`, log));
+  const db = opts.db ?? (await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR }));
+  const metrics = createMetrics("all-in-one");
+  const running: RunningService[] = [];
+  for (const mod of serviceModules) {
+    if (mod.migrations) await db.migrate({ folder: mod.migrations, table: migrationsTable(mod.name) });
+    running.push(await mod.create({ bus, db, log: log.child({ svc: mod.name }), config, metrics }));
+  }
+  const gateway = await startGateway({ bus, log: log.child({ svc: "gateway" }), config, metrics }, { port: opts.port ?? config.PORT });
+  return {
+    url: gateway.url,
+    gateway,
+    bus,
+    db,
+    async stop() {
+      await gateway.stop();
+      for (const r of running) await r.stop();
+      await bus.drain();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { Server as Engine } from "@socket.io/bun-engine";
+import { Server } from "socket.io";
+import type { Registry } from "prom-client";
+import type { Bus } from "@rt/bus";
+import { nowIso, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { createHttpApp } from "./http.ts";
+import { createGatewayMetrics } from "./metrics.ts";
+import { LocalPresence } from "./presence.ts";
+import { startDelivery } from "./delivery.ts";
+import { checkOrigin } from "./origin.ts";
+import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
+import { attachDispatch, createLimiter } from "./socket/dispatch.ts";
+import { endSession, startSession } from "./socket/session.ts";
+import type { Gateway, GatewayServer } from "./socket/types.ts";
+
+export interface GatewayDeps {
+  bus: Bus;
+  log: Logger;
+  config: PlatformConfig;
+  metrics: Registry;
+}
+
+export interface RunningGateway {
+  id: string;
+  url: string;
+  port: number;
+  io: GatewayServer;
+  /** Stop accepting, disconnect clients (they reconnect elsewhere), stop heartbeats. */
+  stop(): Promise<void>;
+}
+
+/** Recovery window of PROTOCOL "Connection state recovery". */
+export const RECOVERY_MS = 2 * 60 * 1000;
+/** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
+const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** The Socket.IO edge: engine, auth, dispatch, delivery and public HTTP on one port. */
+export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
+  const { bus, log, config } = deps;
+  const id = config.GATEWAY_ID ?? `gw-${crypto.randomUUID().slice(0, 8)}`;
+  const io: GatewayServer = new Server({
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
+  });
+  const engine = new Engine({
+    path: "/socket.io/",
+    maxHttpBufferSize: MAX_FRAME_BYTES,
+    allowRequest: async (req) => {
+      if (!checkOrigin(req, config.ALLOWED_ORIGINS)) throw "origin not allowed";
+    },
+    cors: config.ALLOWED_ORIGINS.length ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
+  });
+  // The engine knows no client address: take it from Bun before socket.io builds the handshake.
+  engine.on("connection", (conn, req, server) => {
+    (conn as unknown as { remoteAddress?: string }).remoteAddress = server.requestIP(req)?.address;
+  });
+  io.bind(engine as never);
+
+  const socketCount = () => io.of("/").sockets.size;
+  let stopping = false;
+  const metrics = createGatewayMetrics(deps.metrics);
+  const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount) };
+  const limiter = createLimiter(gw);
+
+  io.use(async (socket, next) => {
+    try {
+      const v = await authenticateHandshake(gw, socket);
+      if (v) {
+        const { exp, ...principal } = v;
+        socket.data.principal = principal;
+        socket.data.exp = exp;
+      } else socket.data.principal = null;
+      next();
+    } catch (err) {
+      const reason = err instanceof Unauthorized ? err.data.reason : "error";
+      metrics.authFailures.inc({ reason });
+      gw.log.info({ reason, address: socket.handshake.address }, "handshake refused");
+      next(err instanceof Unauthorized ? err : new Unauthorized("token invalid"));
+    }
+  });
+
+  io.on("connection", (socket) => {
+    socket.data.since ??= nowIso();
+    metrics.sockets.set(socketCount());
+    if (socket.recovered) metrics.recovered.inc();
+    const p = socket.data.principal;
+    if (p) startSession(gw, socket, p, socket.data.exp);
+    gw.log.info(
+      { socketId: socket.id, userId: p?.userId ?? null, tenantId: p?.tenantId, roles: p?.roles, recovered: socket.recovered, transport: socket.conn.transport.name },
+      "socket connected",
+    );
+    attachDispatch(gw, socket, limiter);
+    socket.on("disconnect", (reason) => {
+      endSession(gw, socket);
+      metrics.sockets.set(socketCount());
+      gw.log.info({ socketId: socket.id, userId: socket.data.principal?.userId ?? null, reason }, "socket disconnected");
+    });
+  });
+
+  const delivery = startDelivery(gw);
+  const readiness = { ready: async () => !stopping && bus.isConnected() };
+  const app = createHttpApp(gw, { readiness, metrics: deps.metrics });
+  const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
+  const server = Bun.serve({
+    port: listen.port,
+    hostname: listen.hostname ?? "0.0.0.0",
+    idleTimeout,
+    maxRequestBodySize,
+    websocket,
+    fetch(req, srv) {
+      const url = new URL(req.url);
+      // Both Socket.IO paths reach the same engine; the URL is passed on untouched (upgrade needs it).
+      if (url.pathname === "/socket.io/" || (url.pathname.startsWith("/api/socket/") && url.searchParams.has("EIO"))) {
+        return engine.handleRequest(req, srv as never);
+      }
+      return app.fetch(req, srv);
+    },
+  });
+  await bus.flush();
+  const url = `http://127.0.0.1:${server.port}`;
+  gw.log.info({ port: server.port, gatewayId: id }, "gateway listening");
+
+  return {
+    id,
+    url,
+    port: server.port!,
+    io,
+    async stop() {
+      stopping = true;
+      delivery.unsubscribe();
+      // Clients are told to go (they reconnect, to another gateway when there is one).
+      io.disconnectSockets(true);
+      gw.presence.stop();
+      engine.close();
+      await server.stop(true);
+    },
+  };
+}

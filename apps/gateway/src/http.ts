@@ -1,0 +1,89 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { AppError, actions, ConnectedCount, httpStatusOf, serviceForPath, subjects, HttpRelayResponse, type SvcContext } from "@rt/contracts";
+import { bearer, TokenError, verifyToken } from "@rt/auth";
+import { isBusError } from "@rt/bus";
+import { opsResponse, toErrorBody, type Readiness } from "@rt/service-kit";
+import type { Registry } from "prom-client";
+import { forward, SERVICE_TIMEOUT_MS } from "./forward.ts";
+import { publishFromHttp } from "./publish.ts";
+import { authConfig } from "./socket/auth.ts";
+import type { Gateway } from "./socket/types.ts";
+
+export const VERSION = "1.0.0";
+const MAX_BODY = 1024 * 1024;
+/** Request headers a service may need; Authorization is verified here and becomes ctx instead. */
+const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "x-request-id", "user-agent"];
+
+/** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
+export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry }) {
+  const app = new Hono();
+  app.onError((err, c) => {
+    const body = toErrorBody(err, gw.log, `${c.req.method} ${c.req.path}`);
+    return c.json({ error: body }, httpStatusOf[body.code]);
+  });
+  app.use("*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ error: { code: "VALIDATION", message: "body too large" } }, 413) }));
+
+  for (const path of ["/health", "/ready", "/metrics"]) {
+    app.get(path, async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!);
+  }
+  app.get("/api/version", (c) => c.json({ version: VERSION, name: "Realtime Platform" }));
+
+  app.get("/api/socket", async (c) => {
+    let connectedClients = gw.io.engine.clientsCount;
+    try {
+      const ctx: SvcContext = { tenantId: "", userId: "", roles: [], name: "", gatewayId: gw.id, traceId: crypto.randomUUID() };
+      connectedClients = ConnectedCount.parse(await forward(gw.bus, "presence", actions.presence.count, ctx, {})).connectedClients;
+    } catch (err) {
+      gw.log.debug({ err: String(err) }, "presence unavailable; counting local sockets");
+    }
+    return c.json({ success: true, message: "Socket.IO server status", available: true, connectedClients, path: "/api/socket" });
+  });
+
+  app.post("/api/publish", async (c) => {
+    const body = await c.req.json().catch(() => {
+      throw new AppError("VALIDATION", "body must be JSON");
+    });
+    const env = publishFromHttp(gw, c.req.header("x-api-key"), body);
+    return c.json({ id: env.id }, 202);
+  });
+
+  app.all("*", async (c) => {
+    const service = serviceForPath(c.req.path);
+    if (!service) throw new AppError("NOT_FOUND", "no such route");
+    let ctx: SvcContext | undefined;
+    const token = bearer(c.req.header("authorization"));
+    if (token) {
+      try {
+        const { exp: _exp, ...p } = await verifyToken(token, authConfig(gw));
+        ctx = { ...p, gatewayId: gw.id, traceId: c.req.header("x-request-id") ?? crypto.randomUUID() };
+      } catch (err) {
+        throw new AppError("UNAUTHENTICATED", err instanceof TokenError ? err.message : "token invalid");
+      }
+    }
+    const headers: Record<string, string> = {};
+    for (const h of RELAYED_HEADERS) {
+      const v = c.req.header(h);
+      if (v !== undefined) headers[h] = v;
+    }
+    const url = new URL(c.req.url);
+    const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
+    let raw: unknown;
+    try {
+      raw = await gw.bus.request(
+        subjects.http(service),
+        { method: c.req.method, path: url.pathname, query: url.search, headers, body: hasBody ? await c.req.text() : undefined, ctx },
+        { timeoutMs: SERVICE_TIMEOUT_MS },
+      );
+    } catch (err) {
+      if (isBusError(err)) throw new AppError("UNAVAILABLE", `${service} service unavailable`);
+      throw err;
+    }
+    const res = HttpRelayResponse.parse(raw);
+    const out = new Headers();
+    const type = res.headers["content-type"];
+    if (type) out.set("content-type", type);
+    return new Response(res.status === 204 || res.status === 304 ? null : res.body, { status: res.status, headers: out });
+  });
+  return app;
+}

@@ -1,0 +1,22 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+export function createGatewayMetrics(registry: Registry) {
+  return {
+    sockets: new Gauge({ name: "rt_gateway_connected_sockets", help: "Sockets connected to this gateway", registers: [registry] }),
+    eventsIn: new Counter({ name: "rt_gateway_events_in_total", help: "Client events received", labelNames: ["event"], registers: [registry] }),
+    eventsOut: new Counter({ name: "rt_gateway_deliveries_total", help: "Deliveries emitted to local rooms", labelNames: ["event"], registers: [registry] }),
+    acks: new Counter({ name: "rt_gateway_acks_total", help: "Event outcomes by code", labelNames: ["code"], registers: [registry] }),
+    rateLimited: new Counter({ name: "rt_gateway_rate_limited_total", help: "Events refused by rate limits", labelNames: ["class"], registers: [registry] }),
+    recovered: new Counter({ name: "rt_gateway_recovered_sessions_total", help: "Connections restored by state recovery", registers: [registry] }),
+    authFailures: new Counter({ name: "rt_gateway_auth_failures_total", help: "Refused handshakes and authenticate calls", labelNames: ["reason"], registers: [registry] }),
+    busLatency: new Histogram({
+      name: "rt_gateway_service_request_seconds",
+      help: "Bus request latency per service action",
+      labelNames: ["subject"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,44 @@
+import { subjectToken, type DeliveryTarget } from "@rt/contracts";
+
+/**
+ * Socket.IO room names, always prefixed by the verified tenant. Ids pass through subjectToken so
+ * no id can contain the `:` separator: two tenants can never share a room name.
+ */
+const t = subjectToken;
+export const rooms = {
+  user: (tenantId: string, userId: string) => `u:${t(tenantId)}:${t(userId)}`,
+  role: (tenantId: string, role: string) => `r:${t(tenantId)}:${t(role)}`,
+  tenant: (tenantId: string) => `t:${t(tenantId)}`,
+  chat: (tenantId: string, roomId: string | number) => `c:${t(tenantId)}:${t(String(roomId))}`,
+  sync: (tenantId: string, entityType: string) => `s:${t(tenantId)}:${t(entityType)}`,
+  paymentsAll: (tenantId: string) => `p:${t(tenantId)}:*`,
+  paymentsOwn: (tenantId: string, userId: string) => `p:${t(tenantId)}:u:${t(userId)}`,
+};
+
+/** The local rooms a delivery goes to. Payments fan out to admins and to the owning user. */
+export function roomsFor(tenantId: string, target: DeliveryTarget, data: unknown): string[] {
+  const id = target.id ?? "";
+  switch (target.kind) {
+    case "user":
+      return [rooms.user(tenantId, id)];
+    case "role":
+      return [rooms.role(tenantId, id)];
+    case "room":
+      return [rooms.chat(tenantId, id)];
+    case "sync":
+      return [rooms.sync(tenantId, id)];
+    case "tenant":
+      return [rooms.tenant(tenantId)];
+    case "payments": {
+      const owner = paymentOwner(data);
+      return owner ? [rooms.paymentsAll(tenantId), rooms.paymentsOwn(tenantId, owner)] : [rooms.paymentsAll(tenantId)];
+    }
+  }
+}
+
+/** `payment_update` carries `{ data: { userId } }`; a bare `{ userId }` is accepted too. */
+function paymentOwner(data: unknown): string | undefined {
+  const d = data as { userId?: unknown; data?: { userId?: unknown } } | null;
+  const v = d?.data?.userId ?? d?.userId;
+  return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+}

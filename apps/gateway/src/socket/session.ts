@@ -1,0 +1,62 @@
+import { actions, UnreadCount, type Principal } from "@rt/contracts";
+import { forward } from "../forward.ts";
+import { rooms } from "../rooms.ts";
+import type { Gateway, GatewaySocket } from "./types.ts";
+import { svcContext } from "./context.ts";
+
+const expiryTimers = new WeakMap<GatewaySocket, ReturnType<typeof setTimeout>>();
+/** setTimeout's ceiling; a longer-lived token is re-checked when the timer fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Make a socket an authenticated session: its personal, role and tenant rooms, presence, the
+ * disconnect at token expiry, and its unread count. Used on connect and by `authenticate`.
+ */
+export function startSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined) {
+  socket.data.principal = principal;
+  socket.data.exp = exp;
+  const { tenantId, userId, roles } = principal;
+  socket.join([rooms.user(tenantId, userId), rooms.tenant(tenantId), ...roles.map((r) => rooms.role(tenantId, r))]);
+  gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since });
+  scheduleExpiry(gw, socket);
+  void pushUnreadCount(gw, socket);
+}
+
+/** Extend a session with a fresher token of the same user (no room changes). */
+export function refreshSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined) {
+  socket.data.principal = { ...principal };
+  socket.data.exp = exp;
+  scheduleExpiry(gw, socket);
+}
+
+export function endSession(gw: Gateway, socket: GatewaySocket) {
+  clearTimeout(expiryTimers.get(socket));
+  gw.presence.disconnect(socket.id);
+}
+
+function scheduleExpiry(gw: Gateway, socket: GatewaySocket) {
+  clearTimeout(expiryTimers.get(socket));
+  const exp = socket.data.exp;
+  if (exp === undefined) return;
+  const ms = exp * 1000 - Date.now();
+  const timer = setTimeout(() => {
+    if (socket.data.exp !== exp) return;
+    if (exp * 1000 > Date.now()) return scheduleExpiry(gw, socket);
+    gw.log.info({ userId: socket.data.principal?.userId, socketId: socket.id }, "token expired, disconnecting");
+    socket.emit("error", { event: "token", code: "UNAUTHENTICATED", message: "token expired" });
+    socket.disconnect(true);
+  }, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+  expiryTimers.set(socket, timer);
+}
+
+/** PROTOCOL: each socket gets its unread count on connect; a missing notifications service is not an error. */
+async function pushUnreadCount(gw: Gateway, socket: GatewaySocket) {
+  const ctx = svcContext(gw, socket);
+  if (!ctx) return;
+  try {
+    const data = UnreadCount.parse(await forward(gw.bus, "notifications", actions.notifications.unreadCount, ctx, {}));
+    socket.emit("notification:unread-count", data);
+  } catch (err) {
+    gw.log.debug({ err: String(err) }, "unread count unavailable on connect");
+  }
+}
