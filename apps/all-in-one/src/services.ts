@@ -1,6 +1,7 @@
 import type { ServiceModule } from "@rt/service-kit";
 import { presenceModule } from "../../presence/src/module.ts";
 import { callsModule } from "../../calls/src/module.ts";
+import { paymentsModule } from "../../payments/src/module.ts";
 import { chatModule } from "../../chat/src/module.ts";
 
 /** Every service the one-process runner (and the test platform) starts, in start order. */
@@ -8,4 +9,5 @@ export const serviceModules: ServiceModule[] = [
   presenceModule,
   chatModule,
   callsModule,
+  paymentsModule,
 ];

@@ -1,0 +1,4 @@
+import { runService } from "@rt/service-kit";
+import { paymentsModule } from "./module.ts";
+
+await runService(paymentsModule);
