@@ -1,0 +1,27 @@
+/**
+ * Mint a development token: `bun run token -- --sub u1 --tenant acme --roles admin,pdg --name Ann --ttl 3600`.
+ * Uses JWT_SECRET (and JWT_ISSUER / JWT_AUDIENCE) from the environment, or the dev secret.
+ */
+import { parseArgs } from "node:util";
+import { mintToken } from "@rt/auth";
+import { loadConfig } from "@rt/service-kit";
+
+const { values } = parseArgs({
+  options: {
+    sub: { type: "string" },
+    tenant: { type: "string", default: "default" },
+    roles: { type: "string", default: "" },
+    name: { type: "string" },
+    ttl: { type: "string", default: "3600" },
+  },
+});
+if (!values.sub) {
+  console.error("usage: bun run token -- --sub <userId> [--tenant t] [--roles a,b] [--name n] [--ttl seconds]");
+  process.exit(2);
+}
+const config = loadConfig();
+const token = await mintToken(
+  { sub: values.sub, tenantId: values.tenant, roles: values.roles.split(",").filter(Boolean), name: values.name, ttl: Number(values.ttl) },
+  { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+);
+console.log(token);
