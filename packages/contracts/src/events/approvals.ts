@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EntityId, TenantId } from "../ids.ts";
 import { Iso } from "./common.ts";
 
 /** Seed 004 sends French field names; extra fields are kept as the request's details. */
@@ -10,6 +11,13 @@ export const ArtisanRequestCreate = z
   })
   .catchall(z.unknown());
 export type ArtisanRequestCreate = z.infer<typeof ArtisanRequestCreate>;
+
+/** The publish-API form (`X-Api-Key`): no caller, so the tenant is named in the body. */
+export const ArtisanRequestCreateBody = ArtisanRequestCreate.extend({ tenantId: TenantId });
+export type ArtisanRequestCreateBody = z.infer<typeof ArtisanRequestCreateBody>;
+
+/** Path parameter of `/api/approvals/artisan-requests/:id/approve|reject`. */
+export const ArtisanRequestRef = z.object({ id: EntityId });
 
 export const ArtisanRequestStatus = z.enum(["pending", "approved", "rejected"]);
 export const ArtisanRequest = z.object({

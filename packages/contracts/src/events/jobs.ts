@@ -36,3 +36,7 @@ export type Job = z.infer<typeof Job>;
 export const JobAssigned = z.object({ jobId: z.number(), job: Job, assignedBy: z.string(), timestamp: Iso });
 export const JobTransition = z.object({ jobId: z.number(), job: Job, by: z.string(), timestamp: Iso });
 export const JobStatusChanged = z.object({ jobId: z.number(), from: JobStatus, to: JobStatus, by: z.string(), timestamp: Iso });
+
+/** `data` of the domain event `rt.evt.jobs.assigned` (the notifications service stores a notification from it). */
+export const JobAssignedEvent = z.object({ job: Job, assignedBy: z.string() });
+export type JobAssignedEvent = z.infer<typeof JobAssignedEvent>;
