@@ -1,0 +1,146 @@
+import { and, eq, isNull } from "drizzle-orm";
+import {
+  AppError,
+  domainEvents,
+  subjects,
+  type DomainEvent,
+  type Job,
+  type JobAssign,
+  type JobAssignedEvent,
+  type JobComplete,
+  type JobCreate,
+  type JobStatus,
+  type SvcContext,
+} from "@rt/contracts";
+import type { Bus } from "@rt/bus";
+import type { Database } from "@rt/db";
+import { deliver, nowIso } from "@rt/service-kit";
+import { jobStatusHistory, jobs, type JobRow } from "./schema.ts";
+
+export interface JobsDeps {
+  bus: Bus;
+  db: Database;
+}
+
+/** Who is acting: always the verified caller, never ids from a payload. */
+export type Caller = Pick<SvcContext, "tenantId" | "userId">;
+
+/** NEW → ASSIGNED → IN_PROGRESS → COMPLETED; re-assignment is allowed until work starts. */
+const MOVES = {
+  assign: { from: ["NEW", "ASSIGNED"], to: "ASSIGNED" },
+  start: { from: ["ASSIGNED"], to: "IN_PROGRESS" },
+  complete: { from: ["IN_PROGRESS"], to: "COMPLETED" },
+} as const satisfies Record<string, { from: readonly JobStatus[]; to: JobStatus }>;
+type Move = keyof typeof MOVES;
+
+export function toJob(r: JobRow): Job {
+  return {
+    id: r.id,
+    projectId: r.projectId,
+    jobTypeId: r.jobTypeId,
+    subject: r.subject,
+    status: r.status,
+    createdBy: r.createdBy,
+    assigneeId: r.assigneeId,
+    note: r.note,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+export async function createJob({ db }: JobsDeps, caller: Caller, input: JobCreate): Promise<Job> {
+  const row = await db.db.transaction(async (tx) => {
+    const [job] = await tx
+      .insert(jobs)
+      .values({ tenantId: caller.tenantId, projectId: input.projectId, jobTypeId: input.jobTypeId, subject: input.subject, createdBy: caller.userId })
+      .returning();
+    await tx.insert(jobStatusHistory).values({ jobId: job!.id, tenantId: caller.tenantId, from: null, to: "NEW", by: caller.userId });
+    return job!;
+  });
+  return toJob(row);
+}
+
+/** A job of the caller's tenant; other tenants' jobs do not exist for them. */
+async function load(db: Database, caller: Caller, jobId: number): Promise<JobRow> {
+  const [row] = await db.db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.id, jobId), eq(jobs.tenantId, caller.tenantId)));
+  if (!row) throw new AppError("NOT_FOUND", "job not found");
+  return row;
+}
+
+/** Visible to its creator and its assignee. */
+export async function getJob({ db }: JobsDeps, caller: Caller, jobId: number): Promise<Job> {
+  const row = await load(db, caller, jobId);
+  if (row.createdBy !== caller.userId && row.assigneeId !== caller.userId) throw new AppError("FORBIDDEN", "not your job");
+  return toJob(row);
+}
+
+/**
+ * Apply a move to the job as it was read. The UPDATE is conditional on the status and assignee
+ * still being what we read, so of two concurrent moves only one wins; the other is CONFLICT.
+ */
+async function move(db: Database, caller: Caller, seen: JobRow, m: Move, set: { assigneeId?: string; note?: string | null } = {}) {
+  const { from, to } = MOVES[m];
+  if (!(from as readonly JobStatus[]).includes(seen.status)) throw new AppError("CONFLICT", `cannot ${m} a job that is ${seen.status}`);
+  return db.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(jobs)
+      .set({ ...set, status: to, updatedAt: new Date() })
+      .where(
+        and(
+          eq(jobs.id, seen.id),
+          eq(jobs.tenantId, caller.tenantId),
+          eq(jobs.status, seen.status),
+          seen.assigneeId === null ? isNull(jobs.assigneeId) : eq(jobs.assigneeId, seen.assigneeId),
+        ),
+      )
+      .returning();
+    if (!row) throw new AppError("CONFLICT", "the job changed meanwhile");
+    await tx.insert(jobStatusHistory).values({ jobId: row.id, tenantId: caller.tenantId, from: seen.status, to, by: caller.userId });
+    return { job: toJob(row), from: seen.status };
+  });
+}
+
+/** The people a job's changes are sent to: its assignee and its creator, once each. */
+function participants(job: Job): string[] {
+  return [...new Set([job.assigneeId, job.createdBy].filter((u): u is string => !!u))];
+}
+
+function toUser(bus: Bus, tenantId: string, userId: string, event: string, data: unknown) {
+  deliver(bus, { tenantId, target: { kind: "user", id: userId }, event, data });
+}
+
+/** Only the creator assigns (and re-assigns until work starts). */
+export async function assignJob({ bus, db }: JobsDeps, caller: Caller, input: JobAssign): Promise<Job> {
+  const seen = await load(db, caller, input.jobId);
+  if (seen.createdBy !== caller.userId) throw new AppError("FORBIDDEN", "only the job's creator can assign it");
+  const { job, from } = await move(db, caller, seen, "assign", { assigneeId: input.assigneeId });
+  // The event is the notifications service's cue to store a notification for the assignee.
+  const id = crypto.randomUUID();
+  const { domain, fact } = domainEvents.jobAssigned;
+  const evt: DomainEvent<JobAssignedEvent> = { id, tenantId: caller.tenantId, ts: Date.now(), data: { job, assignedBy: caller.userId } };
+  await bus.publishEvent(subjects.evt(domain, fact), evt, { msgId: id });
+  const timestamp = nowIso();
+  toUser(bus, caller.tenantId, input.assigneeId, "job:assigned", { jobId: job.id, job, assignedBy: caller.userId, timestamp });
+  for (const u of participants(job)) toUser(bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
+  return job;
+}
+
+/** start / complete: the assignee only; the assignee and the creator hear about it. */
+async function work(deps: JobsDeps, caller: Caller, jobId: number, m: "start" | "complete", event: string, note?: string): Promise<Job> {
+  const seen = await load(deps.db, caller, jobId);
+  if (seen.assigneeId !== caller.userId) throw new AppError("FORBIDDEN", "only the assignee can do this");
+  const { job, from } = await move(deps.db, caller, seen, m, note === undefined ? {} : { note });
+  const timestamp = nowIso();
+  for (const u of participants(job)) {
+    toUser(deps.bus, caller.tenantId, u, event, { jobId: job.id, job, by: caller.userId, timestamp });
+    toUser(deps.bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
+  }
+  return job;
+}
+
+export const startJob = (deps: JobsDeps, caller: Caller, jobId: number) => work(deps, caller, jobId, "start", "job:started");
+export const completeJob = (deps: JobsDeps, caller: Caller, input: JobComplete) =>
+  work(deps, caller, input.jobId, "complete", "job:completed", input.note);
