@@ -1,0 +1,4 @@
+import { runService } from "@rt/service-kit";
+import { notificationsModule } from "./module.ts";
+
+await runService(notificationsModule);
