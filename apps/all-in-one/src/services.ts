@@ -3,6 +3,8 @@ import { presenceModule } from "../../presence/src/module.ts";
 import { callsModule } from "../../calls/src/module.ts";
 import { paymentsModule } from "../../payments/src/module.ts";
 import { chatModule } from "../../chat/src/module.ts";
+import { jobsModule } from "../../jobs/src/module.ts";
+import { notificationsModule } from "../../notifications/src/module.ts";
 
 /** Every service the one-process runner (and the test platform) starts, in start order. */
 export const serviceModules: ServiceModule[] = [
@@ -10,4 +12,6 @@ export const serviceModules: ServiceModule[] = [
   chatModule,
   callsModule,
   paymentsModule,
+  notificationsModule,
+  jobsModule,
 ];
