@@ -42,8 +42,9 @@ for (const mode of modes) {
   let text = "";
   const pump = async (stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) => {
     const dec = new TextDecoder();
-    for await (const chunk of stream) {
-      const s = dec.decode(chunk, { stream: true });
+    const reader = stream.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      const s = dec.decode(r.value, { stream: true });
       text += s;
       out.write(s);
     }

@@ -8,6 +8,7 @@ import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
 import { startDelivery } from "./delivery.ts";
 import { checkOrigin } from "./origin.ts";
+import { servePublish } from "./publish.ts";
 import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch, createLimiter } from "./socket/dispatch.ts";
 import { endSession, startSession } from "./socket/session.ts";
@@ -97,6 +98,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   });
 
   const delivery = startDelivery(gw);
+  const publishing = servePublish(gw);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
   const app = createHttpApp(gw, { readiness, metrics: deps.metrics });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
@@ -127,6 +129,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     async stop() {
       stopping = true;
       delivery.unsubscribe();
+      publishing.unsubscribe();
       // Clients are told to go (they reconnect, to another gateway when there is one).
       io.disconnectSockets(true);
       gw.presence.stop();

@@ -44,7 +44,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     const body = await c.req.json().catch(() => {
       throw new AppError("VALIDATION", "body must be JSON");
     });
-    const env = publishFromHttp(gw, c.req.header("x-api-key"), body);
+    const env = await publishFromHttp(gw, c.req.header("x-api-key"), body);
     return c.json({ id: env.id }, 202);
   });
 

@@ -21,6 +21,7 @@ export function createMemoryBus(opts: { onError?: BusErrorSink } = {}): Bus {
   const rr = new Map<string, number>();
   const seenEventIds = new Set<string>();
   const consumers = new Map<string, { subjects: string[]; handlers: MsgHandler[]; next: number }>();
+  const counters = new Map<string, number>();
   let closed = false;
   let inflight = 0;
   let idle: (() => void) | null = null;
@@ -112,7 +113,9 @@ export function createMemoryBus(opts: { onError?: BusErrorSink } = {}): Bus {
         handler: (d, s, replyTo) => {
           const run = async () => {
             try {
-              replyTo?.(await handler(d, s));
+              // Not `replyTo?.(await handler())`: optional call would skip the handler on a plain publish.
+              const out = await handler(d, s);
+              replyTo?.(out);
             } catch (err) {
               opts.onError?.(err, s);
               replyTo?.(INTERNAL_REPLY);
@@ -136,6 +139,11 @@ export function createMemoryBus(opts: { onError?: BusErrorSink } = {}): Bus {
       c.handlers.push(handler);
       consumers.set(o.durable, c);
       return { unsubscribe: () => void (c.handlers = c.handlers.filter((h) => h !== handler)) };
+    },
+    async nextSeq(key) {
+      const n = (counters.get(key) ?? 0) + 1;
+      counters.set(key, n);
+      return n;
     },
     isConnected: () => !closed,
     flush: async () => {

@@ -1,5 +1,6 @@
 import { connect, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
 import type { Bus, BusErrorSink, ConsumeOptions, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
 import { INTERNAL_REPLY } from "./bus.ts";
 import { BusError } from "./errors.ts";
@@ -16,6 +17,8 @@ export interface NatsBusOptions {
 const enc = (v: unknown) => JSON.stringify(v ?? null);
 const dec = (m: Msg): unknown => (m.data.length === 0 ? null : m.json());
 const nanos = (ms: number) => ms * 1_000_000;
+/** KV bucket of the cluster-wide counters behind nextSeq. */
+const SEQ_BUCKET = "rt_seq";
 
 function toBusError(err: unknown, subject: string): unknown {
   if (err instanceof errors.NoRespondersError) return new BusError("NO_RESPONDERS", subject);
@@ -69,6 +72,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const js = jetstream(nc);
   const report = (err: unknown, subject: string) => opts.onError?.(err, subject);
   const loops: Promise<void>[] = [];
+  let seqBucket: Promise<KV> | null = null;
+  const seqKv = () => (seqBucket ??= new Kvm(js).create(SEQ_BUCKET, { history: 1 }));
 
   return {
     kind: "nats",
@@ -161,6 +166,22 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         );
       }
       return { unsubscribe: () => stops.forEach((s) => s()) };
+    },
+    async nextSeq(key) {
+      const kv = await seqKv();
+      // Compare-and-set loop: a lost race re-reads and tries the next value.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const cur = await kv.get(key);
+        const next = (cur && cur.length > 0 ? Number(cur.string()) : 0) + 1;
+        try {
+          if (!cur || cur.operation !== "PUT") await kv.create(key, String(next));
+          else await kv.update(key, String(next), cur.revision);
+          return next;
+        } catch {
+          // wrong last sequence: someone else took this value
+        }
+      }
+      throw new BusError("TIMEOUT", `kv ${key}`);
     },
     isConnected: () => connected && !nc.isClosed(),
     async flush() {

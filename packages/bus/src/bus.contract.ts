@@ -70,6 +70,22 @@ export function runBusContract(name: string, make: (prefix: string) => Promise<B
       slow.unsubscribe();
     });
 
+    test("nextSeq counts up once per call, across connections, under concurrency", async () => {
+      const key = `${prefix}-seq`;
+      const got = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).nextSeq(key)));
+      expect(got.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    test("a responder also receives plain publishes", async () => {
+      const got: unknown[] = [];
+      const r = b.respond(subj("pr.>"), (d) => void got.push(d), { queue: "pr" });
+      await b.flush();
+      a.publish(subj("pr.x"), { n: 1 });
+      await until(() => got.length === 1);
+      expect(got).toEqual([{ n: 1 }]);
+      r.unsubscribe();
+    });
+
     test("durable events: deduplicated by msgId, shared by a durable name, redelivered on failure", async () => {
       const got: unknown[] = [];
       let failOnce = true;

@@ -32,6 +32,11 @@ export interface Bus {
   publishEvent(subject: string, data: unknown, opts: { msgId: string }): Promise<void>;
   /** Consume durable events; the handler's rejection redelivers the event later. */
   consumeEvents(opts: ConsumeOptions, handler: MsgHandler): Promise<Subscription>;
+  /**
+   * Next value of a cluster-wide counter (1, 2, 3…). Keys are [A-Za-z0-9_-]. Backed by a NATS KV
+   * bucket with compare-and-set, so every process sees one sequence.
+   */
+  nextSeq(key: string): Promise<number>;
   /** True while the connection is up (always for memory). */
   isConnected(): boolean;
   /** Wait until everything published so far has reached the server. */

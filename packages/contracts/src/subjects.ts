@@ -29,6 +29,14 @@ export const subjects = {
   deliver: (tenantId: string, kind: TargetKind, id?: string) =>
     `rt.deliver.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
   deliverAll: "rt.deliver.>",
+  /**
+   * Where internal publishers put a PublishEnvelope (NATS path of "Server-side publishing"): a
+   * gateway (queue group) stamps id and ts, numbers data-change `seq`, and hands it to rt.deliver.
+   * A request here is answered `{ ok, data: { id } }`.
+   */
+  publish: (tenantId: string, kind: TargetKind, id?: string) =>
+    `rt.publish.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
+  publishAll: "rt.publish.>",
   /** Request/reply to a service action, queue group per service. */
   svc: (service: ServiceName, action: string) => `rt.svc.${service}.${action}`,
   /** HTTP requests relayed by the gateway to a service's Hono app. */
