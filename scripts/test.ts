@@ -34,7 +34,8 @@ let passed = 0;
 let failed = 0;
 for (const mode of modes) {
   console.log(`\n=== bun test (TEST_MODE=${mode}) ===`);
-  const proc = Bun.spawn(["bun", "test", ...args], {
+  // Integration tests start real servers: 20 s per test, well inside the suite budget.
+  const proc = Bun.spawn(["bun", "test", "--timeout", "20000", ...args], {
     env: { ...process.env, TEST_MODE: mode },
     stdout: "pipe",
     stderr: "pipe",

@@ -12,6 +12,11 @@ export interface NatsBusOptions {
   onError?: BusErrorSink;
   /** The JetStream stream for durable events. */
   stream: { name: string; subjects: readonly string[] };
+  /**
+   * Isolates this connection's traffic under `<namespace>.` (its own stream and counters, removed
+   * on drain), so test runs sharing one NATS server cannot answer each other's requests.
+   */
+  namespace?: string;
 }
 
 const enc = (v: unknown) => JSON.stringify(v ?? null);
@@ -53,6 +58,11 @@ async function ensureStream(jsm: JetStreamManager, stream: NatsBusOptions["strea
 
 /** NATS (v3 client) implementation; reconnects forever, JetStream for durable events. */
 export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
+  const ns = opts.namespace;
+  const out = (subject: string) => (ns ? `${ns}.${subject}` : subject);
+  const back = (subject: string) => (ns && subject.startsWith(`${ns}.`) ? subject.slice(ns.length + 1) : subject);
+  const stream = ns ? { name: `${opts.stream.name}_${ns}`, subjects: opts.stream.subjects.map(out) } : opts.stream;
+  const seqBucketName = ns ? `${SEQ_BUCKET}_${ns}` : SEQ_BUCKET;
   const nc: NatsConnection = await connect({
     servers: opts.url,
     name: opts.name,
@@ -68,20 +78,20 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   })().catch(() => {});
 
   const jsm = await jetstreamManager(nc);
-  await ensureStream(jsm, opts.stream);
+  await ensureStream(jsm, stream);
   const js = jetstream(nc);
   const report = (err: unknown, subject: string) => opts.onError?.(err, subject);
   const loops: Promise<void>[] = [];
   let seqBucket: Promise<KV> | null = null;
-  const seqKv = () => (seqBucket ??= new Kvm(js).create(SEQ_BUCKET, { history: 1 }));
+  const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
 
   return {
     kind: "nats",
     publish(subject, data) {
-      nc.publish(subject, enc(data));
+      nc.publish(out(subject), enc(data));
     },
     subscribe(subject, handler: MsgHandler, o) {
-      const sub = nc.subscribe(subject, {
+      const sub = nc.subscribe(out(subject), {
         queue: o?.queue,
         callback: (err, msg) => {
           if (err) return report(err, subject);
@@ -92,7 +102,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
             return report(e, msg.subject);
           }
           Promise.resolve()
-            .then(() => handler(data, msg.subject))
+            .then(() => handler(data, back(msg.subject)))
             .catch((e) => report(e, msg.subject));
         },
       });
@@ -100,19 +110,19 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     },
     async request(subject, data, o = {}) {
       try {
-        const m = await nc.request(subject, enc(data), { timeout: o.timeoutMs ?? 5000 });
+        const m = await nc.request(out(subject), enc(data), { timeout: o.timeoutMs ?? 5000 });
         return dec(m);
       } catch (err) {
         throw toBusError(err, subject);
       }
     },
     respond(subject, handler: ReplyHandler, o) {
-      const sub = nc.subscribe(subject, {
+      const sub = nc.subscribe(out(subject), {
         queue: o.queue,
         callback: (err, msg) => {
           if (err) return report(err, subject);
           Promise.resolve()
-            .then(() => handler(dec(msg), msg.subject))
+            .then(() => handler(dec(msg), back(msg.subject)))
             .catch((e) => {
               report(e, msg.subject);
               return INTERNAL_REPLY;
@@ -127,7 +137,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     },
     async publishEvent(subject, data, o) {
       try {
-        await js.publish(subject, enc(data), { msgID: o.msgId });
+        await js.publish(out(subject), enc(data), { msgID: o.msgId });
       } catch (err) {
         throw toBusError(err, subject);
       }
@@ -138,31 +148,31 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       for (const [i, filter] of o.subjects.entries()) {
         const durable = o.subjects.length === 1 ? o.durable : `${o.durable}-${i}`;
         try {
-          await jsm.consumers.add(opts.stream.name, {
+          await jsm.consumers.add(stream.name, {
             durable_name: durable,
             ack_policy: AckPolicy.Explicit,
-            filter_subject: filter,
+            filter_subject: out(filter),
             ack_wait: nanos(30_000),
             max_deliver: 10,
           });
         } catch {
           // Already exists with the same config (another replica, or a restart).
         }
-        const consumer = await js.consumers.get(opts.stream.name, durable);
+        const consumer = await js.consumers.get(stream.name, durable);
         const messages = await consumer.consume();
         stops.push(() => void messages.stop());
         loops.push(
           (async () => {
             for await (const m of messages) {
               try {
-                await handler(m.json(), m.subject);
+                await handler(m.json(), back(m.subject));
                 m.ack();
               } catch (err) {
                 report(err, m.subject);
                 m.nak(1000);
               }
             }
-          })().catch((e) => report(e, opts.stream.name)),
+          })().catch((e) => report(e, stream.name)),
         );
       }
       return { unsubscribe: () => stops.forEach((s) => s()) };
@@ -189,6 +199,10 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     },
     async drain() {
       if (nc.isClosed()) return;
+      if (ns) {
+        await jsm.streams.delete(stream.name).catch(() => {});
+        if (seqBucket) await (await seqBucket).destroy().catch(() => {});
+      }
       await nc.drain();
     },
   };

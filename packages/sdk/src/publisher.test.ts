@@ -85,7 +85,7 @@ describe("server-side publishing: SDK, NATS and HTTP", () => {
 
   test("a client that drops for a moment receives what all three paths published meanwhile, in order", async () => {
     const t = await p.token({ sub: "dropper" });
-    const s = ioClient(p.url, { auth: { token: t }, transports: ["websocket"], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    const s = ioClient(p.url, { auth: { token: t }, transports: ["websocket"], forceNew: true, reconnectionDelay: 500, reconnectionDelayMax: 600 });
     await waitFor(s, "connect");
     expect(await emitAck(s, "join-data-sync", ["Quote"])).toMatchObject({ ok: true });
     const first = waitFor(s, "hello");
@@ -94,12 +94,13 @@ describe("server-side publishing: SDK, NATS and HTTP", () => {
     const got: string[] = [];
     s.on("data-change", (d: any) => got.push(`${d.action}:${d.seq}`));
     (s.io as any).engine.close();
+    const reconnected = waitFor(s, "connect", { timeoutMs: 5000 });
     await Bun.sleep(50);
     await rt.broadcastDataChange("Quote", "CREATE", { id: 1 }, "dropper");
     viaNats({ tenantId: p.tenant, target: { kind: "sync", id: "Quote" }, event: "data-change", data: { action: "UPDATE", data: { id: 1 }, userId: "dropper" } });
     await Bun.sleep(50);
     await viaHttp({ tenantId: p.tenant, target: { kind: "sync", id: "Quote" }, event: "data-change", data: { action: "DELETE", data: { id: 1 }, userId: "dropper" } });
-    await waitFor(s, "connect", { timeoutMs: 5000 });
+    await reconnected;
     expect(s.recovered).toBe(true);
     await Bun.sleep(200);
     expect(got).toEqual(["CREATE:1", "UPDATE:2", "DELETE:3"]);

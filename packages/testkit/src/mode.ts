@@ -12,3 +12,9 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://po
 
 /** A fresh tenant per test keeps runs against a shared Postgres from seeing each other. */
 export const uniqueTenant = (label = "t") => `${label}-${crypto.randomUUID().slice(0, 8)}`;
+
+/**
+ * NATS namespace of one test platform or harness: its subjects, stream and counters are its own,
+ * so test runs sharing the machine's NATS never answer each other.
+ */
+export const testNamespace = () => `t${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;

@@ -5,7 +5,7 @@ import { evtStream, type Ack } from "@rt/contracts";
 import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
-import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, uniqueTenant, type TestMode } from "./mode.ts";
+import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, testNamespace, uniqueTenant, type TestMode } from "./mode.ts";
 
 export type { ClientSocket };
 
@@ -44,7 +44,7 @@ export interface TestPlatform {
  * The whole platform in this process on the test mode's bus and database, on a free port, plus a
  * socket.io-client factory whose sockets are closed by stop().
  */
-export async function startPlatform(opts: { mode?: TestMode; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+export async function startPlatform(opts: { mode?: TestMode; env?: Record<string, string>; namespace?: string } = {}): Promise<TestPlatform> {
   const mode = opts.mode ?? testMode();
   const config = loadConfig({
     NODE_ENV: "test",
@@ -55,7 +55,9 @@ export async function startPlatform(opts: { mode?: TestMode; env?: Record<string
   });
   const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL });
   const bus =
-    mode === "nats" ? await createNatsBus({ url: TEST_NATS_URL, name: "test-platform", stream: evtStream }) : createMemoryBus();
+    mode === "nats"
+      ? await createNatsBus({ url: TEST_NATS_URL, name: "test-platform", stream: evtStream, namespace: opts.namespace ?? testNamespace() })
+      : createMemoryBus();
   const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const platform = await startAll({ config, log, port: 0, bus, db });
   const tenant = uniqueTenant();

@@ -2,7 +2,7 @@ import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
 import { createPglite, createPostgres, type Database } from "@rt/db";
 import { evtStream, serviceForPath, subjects, type ServiceName, type SvcContext, type SvcReply, type HttpRelayResponse } from "@rt/contracts";
 import { createLogger, createMetrics, loadConfig, migrationsTable, type PlatformConfig, type RunningService, type ServiceModule } from "@rt/service-kit";
-import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, type TestMode } from "./mode.ts";
+import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, testNamespace, type TestMode } from "./mode.ts";
 
 export interface ServiceHarness {
   bus: Bus;
@@ -31,13 +31,13 @@ export const fullCtx = (c: Partial<SvcContext> & Pick<SvcContext, "tenantId" | "
  */
 export async function startServices(
   mods: ServiceModule[],
-  opts: { mode?: TestMode; env?: Record<string, string> } = {},
+  opts: { mode?: TestMode; env?: Record<string, string>; namespace?: string } = {},
 ): Promise<ServiceHarness> {
   const mode = opts.mode ?? testMode();
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...opts.env });
   const log = createLogger({ name: "test", level: config.LOG_LEVEL });
   const bus = mode === "nats"
-    ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream })
+    ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream, namespace: opts.namespace ?? testNamespace() })
     : createMemoryBus();
   const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const running: RunningService[] = [];
