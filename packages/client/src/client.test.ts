@@ -1,0 +1,258 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { startPlatform, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
+import type { MintOptions } from "@rt/auth";
+import { connect, RealtimeClient, RealtimeError, type RejoinReport, type StateChange } from "./index.ts";
+import { next, rejection } from "./test-helpers.ts";
+
+let p: TestPlatform;
+const open: RealtimeClient[] = [];
+
+beforeAll(async () => {
+  p = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" } });
+});
+afterEach(() => {
+  for (const c of open.splice(0)) c.disconnect();
+});
+afterAll(() => p.stop());
+
+/** A connected SDK client of the test tenant. */
+async function client(o: Partial<MintOptions> & { sub: string }): Promise<RealtimeClient> {
+  const c = connect({
+    url: p.url,
+    token: await p.token(o),
+    transports: ["websocket"],
+    socketOptions: { reconnectionDelay: 100, reconnectionDelayMax: 300 },
+  });
+  open.push(c);
+  await c.whenConnected(5000);
+  return c;
+}
+
+async function room(ownerToken: string, memberIds: string[]): Promise<{ id: number }> {
+  const res = await p.fetch("/api/chat/rooms", { method: "POST", token: ownerToken, json: { name: "sdk", memberIds } });
+  expect(res.status).toBe(201);
+  return res.json();
+}
+
+const publish = (body: unknown) => p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: body });
+
+describe("request", () => {
+  test("resolves with the ack data, typed from the contracts", async () => {
+    const a = await client({ sub: "req-a", name: "Ann" });
+    const pong = await a.request("ping");
+    expect(typeof pong.timestamp).toBe("string");
+
+    const r = await room(await p.token({ sub: "req-a" }), ["req-b"]);
+    // Inputs are the schemas' input side: a numeric string id is accepted.
+    const joined = await a.request("join_room", { roomId: String(r.id) });
+    expect(joined).toMatchObject({ userId: "req-a", roomId: r.id });
+    const msg = await a.request("message:send", { roomId: r.id, content: "hello" });
+    expect(msg).toMatchObject({ roomId: r.id, senderId: "req-a", content: "hello", type: "TEXT", sender: { id: "req-a", name: "Ann" } });
+    const list = await a.request("presence:list");
+    expect(list.users.map((u) => u.userId)).toContain("req-a");
+  });
+
+  test("rejects with a RealtimeError carrying the PROTOCOL code", async () => {
+    const a = await client({ sub: "rej-a" });
+    const outsider = await client({ sub: "rej-c" });
+    const r = await room(await p.token({ sub: "rej-a" }), []);
+
+    const forbidden = await rejection(outsider.request("join_room", { roomId: r.id }));
+    expect(forbidden).toBeInstanceOf(RealtimeError);
+    expect(forbidden).toMatchObject({ code: "FORBIDDEN", event: "join_room" });
+
+    const invalid = await rejection(a.request("message:send", { roomId: r.id, content: "" }));
+    expect(invalid).toMatchObject({ code: "VALIDATION" });
+    expect(invalid.message).toContain("content");
+
+    expect(await rejection(a.request("notification:read", { notificationId: 987654321 }))).toMatchObject({ code: "NOT_FOUND" });
+    // join-user-room with another user's id is the one FORBIDDEN that needs no setup.
+    expect(await rejection(a.request("join-user-room", { userId: "someone-else" }))).toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  test("no ack within the timeout rejects with UNAVAILABLE", async () => {
+    const a = await client({ sub: "slow-a" });
+    a.disconnect();
+    const started = performance.now();
+    const err = await rejection(a.request("ping", undefined, { timeoutMs: 150 }));
+    expect(err).toMatchObject({ code: "UNAVAILABLE", event: "ping" });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+  });
+});
+
+describe("events", () => {
+  test("on / off / onAny deliver typed server events; emit failures arrive as `error`", async () => {
+    const tokenA = await p.token({ sub: "ev-a", name: "Ann" });
+    const a = await client({ sub: "ev-a", name: "Ann" });
+    const b = await client({ sub: "ev-b", name: "Bob" });
+    const r = await room(tokenA, ["ev-b"]);
+    await a.request("join_room", { roomId: r.id });
+    await b.request("join_room", { roomId: r.id });
+
+    const seen: string[] = [];
+    const offAny = b.onAny((event) => seen.push(event));
+    const got: string[] = [];
+    const onMessage = (m: { content: string; sender: { name: string } }) => got.push(`${m.sender.name}: ${m.content}`);
+    b.on("message:new", onMessage);
+
+    const typing = next(b, "user:typing");
+    a.emit("user:typing", { roomId: r.id });
+    expect(await typing).toMatchObject({ userId: "ev-a", roomId: r.id });
+
+    const first = next(b, "message:new");
+    a.emit("message:send", { roomId: r.id, content: "one" });
+    await first;
+    b.off("message:new", onMessage);
+    const second = next(b, "message:new");
+    await a.request("message:send", { roomId: r.id, content: "two" });
+    expect((await second).content).toBe("two");
+    expect(got).toEqual(["Ann: one"]);
+    expect(seen).toContain("user:typing");
+    expect(seen).toContain("message:new");
+    offAny();
+
+    const failed = next(a, "error");
+    a.emit("message:send", { roomId: r.id, content: "" });
+    expect(await failed).toMatchObject({ event: "message:send", code: "VALIDATION" });
+  });
+
+  test("a refused connection reports UNAUTHENTICATED and does not retry", async () => {
+    const c = connect({ url: p.url, token: "not-a-token", transports: ["websocket"] });
+    open.push(c);
+    const err = await rejection(c.whenConnected(3000));
+    expect(err).toBeInstanceOf(RealtimeError);
+    expect(err.code).toBe("UNAUTHENTICATED");
+    expect(c.state).toBe("disconnected");
+  });
+});
+
+describe("setToken", () => {
+  test("a fresher token before expiry keeps the same socket, past the old expiry, with its rooms", async () => {
+    const a = await client({ sub: "tok-a", ttl: 2 });
+    const b = await client({ sub: "tok-b" });
+    const r = await room(await p.token({ sub: "tok-a" }), ["tok-b"]);
+    await a.request("join_room", { roomId: r.id });
+    await b.request("join_room", { roomId: r.id });
+    await a.request("join-data-sync", { entityTypes: ["Rental"] });
+    const states: StateChange[] = [];
+    a.onStateChange((s) => states.push(s));
+    const id = a.id;
+
+    const user = await a.setToken(await p.token({ sub: "tok-a", name: "Ann Fresh" }));
+    expect(user).toMatchObject({ id: "tok-a", name: "Ann Fresh", tenantId: p.tenant });
+    expect(a.token).not.toBe("");
+    await Bun.sleep(2600); // the first token has expired by now
+
+    expect(a.connected).toBe(true);
+    expect(a.id).toBe(id);
+    expect(states).toEqual([]);
+    const msg = next(a, "message:new");
+    await b.request("message:send", { roomId: r.id, content: "still here?" });
+    expect((await msg).content).toBe("still here?");
+    const change = next(a, "data-change");
+    expect((await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "UPDATE", data: { id: 1 } } })).status).toBe(202);
+    expect(await change).toMatchObject({ entityType: "Rental", action: "UPDATE" });
+  });
+
+  test("a token of another user is refused and the current one is kept", async () => {
+    const a = await client({ sub: "tok-same" });
+    const before = a.token;
+    const err = await rejection(a.setToken(await p.token({ sub: "tok-other" })));
+    expect(err).toMatchObject({ code: "UNAUTHENTICATED" });
+    expect(a.token).toBe(before);
+    expect(a.connected).toBe(true);
+  });
+
+  test("without a refresh the socket closes at expiry and stays closed; setToken connects it again", async () => {
+    const a = await client({ sub: "tok-late", ttl: 1 });
+    const closed = new Promise<StateChange>((resolve) => a.onStateChange((s) => s.state === "disconnected" && resolve(s)));
+    const s = await closed;
+    expect(s.error).toMatchObject({ code: "UNAUTHENTICATED", message: "token expired" });
+    await Bun.sleep(400);
+    expect(a.connected).toBe(false);
+    await a.setToken(await p.token({ sub: "tok-late" }));
+    await a.whenConnected(3000);
+    expect(await a.request("ping")).toHaveProperty("timestamp");
+  });
+});
+
+describe("reconnect", () => {
+  test("after a server-side disconnect (no recovery) the client reconnects and re-joins its room, sync types and payments", async () => {
+    const tokenA = await p.token({ sub: "rj-a" });
+    const a = await client({ sub: "rj-a" });
+    const b = await client({ sub: "rj-b" });
+    const r = await room(tokenA, ["rj-b"]);
+    await a.request("join_room", { roomId: r.id });
+    await b.request("join_room", { roomId: r.id });
+    await a.request("join-data-sync", { entityTypes: ["Rental", "Invoice"] });
+    await a.request("leave-data-sync", { entityTypes: ["Invoice"] });
+    await a.request("subscribe:payments");
+
+    const rejoined = new Promise<RejoinReport>((resolve) => a.onRejoin(resolve));
+    const reconnected = new Promise<StateChange>((resolve) => a.onStateChange((s) => s.state === "connected" && resolve(s)));
+    const oldId = a.id!;
+    // What a gateway does to its sockets when it stops: a server disconnect, which Socket.IO never recovers.
+    p.platform.gateway.io.in(oldId).disconnectSockets(true);
+    expect((await reconnected).recovered).toBe(false);
+    expect(a.id).not.toBe(oldId);
+    const report = await rejoined;
+    expect(report.failed).toEqual([]);
+    expect(report.restored.sort()).toEqual(["join-data-sync", "join_room", "subscribe:payments"]);
+
+    const msg = next(a, "message:new");
+    await b.request("message:send", { roomId: r.id, content: "welcome back" });
+    expect((await msg).content).toBe("welcome back");
+
+    const change = next(a, "data-change");
+    await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "CREATE", data: { id: 2 } } });
+    expect(await change).toMatchObject({ entityType: "Rental", action: "CREATE" });
+
+    const payment = next(a, "payment_update");
+    await publish({
+      tenantId: p.tenant,
+      target: { kind: "payments" },
+      event: "payment_update",
+      data: { type: "payment_update", data: { invoiceId: "inv_rj", status: "paid", amount: 10, userId: "rj-a" }, timestamp: new Date().toISOString() },
+    });
+    expect((await payment).data).toMatchObject({ invoiceId: "inv_rj", status: "paid" });
+
+    // Left types are not re-joined.
+    let invoice = false;
+    a.on("data-change", (d) => (invoice ||= d.entityType === "Invoice"));
+    await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Invoice" }, event: "data-change", data: { action: "CREATE", data: {} } });
+    await Bun.sleep(200);
+    expect(invoice).toBe(false);
+  });
+
+  test("a recovered reconnect (transport drop) keeps the rooms and re-issues nothing", async () => {
+    const a = await client({ sub: "rc-a" });
+    await a.request("join-data-sync", ["Rental"]);
+    // A broadcast packet gives Socket.IO an offset to resume from.
+    const first = next(a, "data-change");
+    await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "CREATE", data: {} } });
+    await first;
+    let rejoins = 0;
+    a.onRejoin(() => rejoins++);
+    const reconnected = new Promise<StateChange>((resolve) => a.onStateChange((s) => s.state === "connected" && resolve(s)));
+    (a.socket.io as unknown as { engine: { close(): void } }).engine.close();
+    expect((await reconnected).recovered).toBe(true);
+    await Bun.sleep(100);
+    expect(rejoins).toBe(0);
+  });
+});
+
+/** Compile-time checks (never run): inputs and payloads are the contract's. */
+export function typeChecks(c: RealtimeClient) {
+  // @ts-expect-error content is required
+  c.emit("message:send", { roomId: 1 });
+  // @ts-expect-error unknown client event
+  c.emit("no-such-event", {});
+  // @ts-expect-error join_room needs a payload
+  void c.request("join_room");
+  c.on("payment_update", (u) => {
+    // @ts-expect-error status is an enum of the contract
+    const s: "settled" = u.data.status;
+    void s;
+  });
+  void c.request("message:send", { roomId: "12", content: "x" }).then((m) => m.sender.name.toUpperCase());
+}

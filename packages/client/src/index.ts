@@ -1,0 +1,19 @@
+export { connect, RealtimeClient } from "./client.ts";
+export type { ConnectOptions, ConnectionState, RejoinReport, StateChange, Transport } from "./client.ts";
+export { RealtimeError } from "./errors.ts";
+export type { ErrorCode } from "./errors.ts";
+export { createSocketClient, SocketClient, socketClient } from "./socket-client.ts";
+export type { SocketClientOptions } from "./socket-client.ts";
+export type {
+  AckData,
+  AckDataMap,
+  AuthenticatedUser,
+  ClientEventName,
+  ClientInput,
+  EmitArgs,
+  RequestArgs,
+  RequestOptions,
+  ServerEventName,
+  ServerEventPayload,
+  ServerHandler,
+} from "./types.ts";
