@@ -43,6 +43,8 @@ export const PlatformEnv = z
     /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
     OPS_PORT: port(0),
     GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+    /** Prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests). */
+    NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
   })
   .transform((e, ctx) => {
     if (e.NODE_ENV === "production" && !e.JWT_SECRET) {

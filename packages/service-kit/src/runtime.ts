@@ -34,7 +34,7 @@ export const migrationsTable = (service: ServiceName) => `__migrations_${service
 export async function connectBus(config: PlatformConfig, name: string, log: Logger): Promise<Bus> {
   const onError = (err: unknown, subject: string) => log.error({ err, subject }, "bus handler failed");
   if (!config.NATS_URL) return createMemoryBus({ onError });
-  return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream });
+  return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream, namespace: config.NATS_NAMESPACE });
 }
 
 /** Start one service with its own bus connection, database and ops port: the body of its main.ts. */
