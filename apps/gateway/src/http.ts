@@ -7,6 +7,7 @@ import { opsResponse, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { forward, SERVICE_TIMEOUT_MS } from "./forward.ts";
 import { publishFromHttp } from "./publish.ts";
+import { demoApp } from "./demo/demo.ts";
 import { authConfig } from "./socket/auth.ts";
 import type { Gateway } from "./socket/types.ts";
 
@@ -47,6 +48,8 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     const env = await publishFromHttp(gw, c.req.header("x-api-key"), body);
     return c.json({ id: env.id }, 202);
   });
+
+  app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
 
   app.all("*", async (c) => {
     const service = serviceForPath(c.req.path);

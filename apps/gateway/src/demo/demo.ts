@@ -1,0 +1,63 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { mintToken } from "@rt/auth";
+import { AppError, describeZodError } from "@rt/contracts";
+import { authConfig } from "../socket/auth.ts";
+import type { Gateway } from "../socket/types.ts";
+
+/** Body of the dev-only `POST /demo/token`. */
+const DemoTokenBody = z.object({
+  sub: z.string().min(1).max(128),
+  tenantId: z.string().min(1).max(128).optional(),
+  roles: z.array(z.string().min(1).max(64)).max(20).optional(),
+  name: z.string().max(200).optional(),
+});
+
+const PAGE = new URL("./page.html", import.meta.url);
+
+/** The SDK as one browser ES module, built once per process (about 10 ms) and kept in memory. */
+let bundle: Promise<string> | undefined;
+export function clientBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const result = await Bun.build({ entrypoints: [Bun.resolveSync("@rt/client", import.meta.dir)], target: "browser", format: "esm" });
+    const out = result.outputs[0];
+    if (!result.success || !out) throw new Error(`client bundle failed: ${result.logs.map(String).join("; ")}`);
+    return out.text();
+  })().catch((err) => {
+    bundle = undefined; // try again on the next request
+    throw err;
+  });
+  return bundle;
+}
+
+/**
+ * The demo console at `/demo` (page, SDK bundle, dev token minting). Nothing is served when
+ * NODE_ENV=production: the paths fall through to the gateway's 404.
+ */
+export function demoApp(gw: Gateway): Hono {
+  const app = new Hono();
+  if (gw.config.NODE_ENV === "production") return app;
+
+  clientBundle().catch((err) => gw.log.warn({ err: String(err) }, "demo client bundle failed"));
+
+  const page = async () =>
+    new Response(Bun.file(PAGE), { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
+  app.get("/", page);
+  app.get("/index.html", page);
+
+  app.get("/client.js", async () => {
+    return new Response(await clientBundle(), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" } });
+  });
+
+  /** Dev only: a token for any user of any tenant, signed with the gateway's JWT settings. */
+  app.post("/token", async (c) => {
+    const raw = await c.req.json().catch(() => {
+      throw new AppError("VALIDATION", "body must be JSON");
+    });
+    const body = DemoTokenBody.safeParse(raw);
+    if (!body.success) throw new AppError("VALIDATION", describeZodError(body.error));
+    const token = await mintToken(body.data, authConfig(gw));
+    return c.json({ token });
+  });
+  return app;
+}
