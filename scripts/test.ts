@@ -1,13 +1,19 @@
 /**
- * `bun run test`: the whole suite in each mode — embedded (in-process bus + PGlite) and against the
- * machine's NATS + Postgres — then one closing line `N passed, N failed`. Exit 1 on any failure.
- * Extra arguments go to `bun test` (e.g. a path filter).
+ * `bun run test`: the whole suite in each mode — embedded (in-process bus + PGlite), against the
+ * machine's NATS + Postgres, and against a cluster of separate processes (2 gateways, 2 replicas of
+ * every service) — then, in the full/cluster run, the fault tests of test/cluster (they restart
+ * NATS and Postgres, so they run last and alone), and one closing line `N passed, N failed`.
+ * Exit 1 on any failure. Extra arguments go to `bun test` (e.g. a path filter) and skip the fault
+ * phase; TEST_MODES=embedded,nats picks modes; TEST_FAULTS=0 / 1 forces the fault phase off / on.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { TEST_DATABASE_URL, TEST_NATS_URL } from "../packages/testkit/src/mode.ts";
+import { startCluster, type Cluster } from "../packages/testkit/src/cluster.ts";
+import { CLUSTER_TEST_ENV, platformEnv, type SharedClusterInfo } from "../packages/testkit/src/platform.ts";
 
 const args = process.argv.slice(2);
-const modes = (process.env.TEST_MODES ?? "embedded,nats").split(",");
+const modes = (process.env.TEST_MODES ?? "embedded,nats,cluster").split(",");
+const faults = process.env.TEST_FAULTS === "1" || (process.env.TEST_FAULTS !== "0" && modes.includes("cluster") && args.length === 0);
 
 async function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -20,7 +26,7 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-if (modes.includes("nats")) {
+if (modes.includes("nats") || modes.includes("cluster") || faults) {
   for (const [name, url] of [["NATS", TEST_NATS_URL], ["Postgres", TEST_DATABASE_URL]] as const) {
     if (!(await reachable(url))) {
       console.error(`${name} is not reachable at ${url}: start it (see README) — the suite fails rather than skips.`);
@@ -30,16 +36,10 @@ if (modes.includes("nats")) {
   }
 }
 
-let passed = 0;
-let failed = 0;
-for (const mode of modes) {
-  console.log(`\n=== bun test (TEST_MODE=${mode}) ===`);
-  // Integration tests start real servers: 20 s per test, well inside the suite budget.
-  const proc = Bun.spawn(["bun", "test", "--timeout", "20000", ...args], {
-    env: { ...process.env, TEST_MODE: mode },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+/** Run `bun test` with extra env and arguments, echo its output, count its passes and failures. */
+async function bunTest(label: string, env: Record<string, string>, testArgs: string[]): Promise<{ p: number; f: number }> {
+  console.log(`\n=== bun test (${label}) ===`);
+  const proc = Bun.spawn(["bun", "test", ...testArgs], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   let text = "";
   const pump = async (stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) => {
     const dec = new TextDecoder();
@@ -54,10 +54,49 @@ for (const mode of modes) {
   const code = await proc.exited;
   const p = Number(text.match(/^\s*(\d+) pass$/m)?.[1] ?? 0);
   const f = Number(text.match(/^\s*(\d+) fail$/m)?.[1] ?? 0);
-  passed += p;
   // A crashed run with no summary still counts as a failure.
-  failed += f || (code !== 0 ? 1 : 0);
-  console.log(`[${mode}] ${p} passed, ${f} failed (exit ${code})`);
+  const failedHere = f || (code !== 0 ? 1 : 0);
+  console.log(`[${label}] ${p} passed, ${f} failed (exit ${code})`);
+  return { p, f: failedHere };
+}
+
+let passed = 0;
+let failed = 0;
+for (const mode of modes) {
+  const env: Record<string, string> = { TEST_MODE: mode };
+  let cluster: Cluster | undefined;
+  if (mode === "cluster") {
+    // One cluster for the whole cluster-mode run (a cluster per test file is too slow on 2 cores):
+    // every startPlatform() of the run reuses it, with a fresh tenant each.
+    const t0 = performance.now();
+    try {
+      cluster = await startCluster({ gateways: 2, replicas: 2, env: CLUSTER_TEST_ENV });
+    } catch (err) {
+      console.error(`cluster did not start: ${(err as Error).message}`);
+      failed += 1;
+      continue;
+    }
+    console.log(`cluster ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${cluster.gatewayUrls.join(" ")} (namespace ${cluster.namespace})`);
+    const info: SharedClusterInfo = { namespace: cluster.namespace, gatewayUrls: cluster.gatewayUrls, env: platformEnv(cluster.env) };
+    env.RT_TEST_CLUSTER = JSON.stringify(info);
+  }
+  // Integration tests start real servers: 20 s per test, well inside the suite budget.
+  const r = await bunTest(`TEST_MODE=${mode}`, env, ["--timeout", "20000", ...args]);
+  passed += r.p;
+  failed += r.f;
+  if (cluster) {
+    const dead = cluster.processes.filter((p) => !p.alive);
+    for (const p of dead) console.error(`cluster process ${p.name} died during the run:\n${p.logTail()}`);
+    if (dead.length) failed += 1;
+    await cluster.stop();
+  }
+}
+
+if (faults) {
+  // Last and alone: these restart the machine's NATS and Postgres and start their own clusters.
+  const r = await bunTest("fault tests, test/cluster", {}, ["--path-ignore-patterns=__none__", "--timeout", "240000", "test/cluster"]);
+  passed += r.p;
+  failed += r.f;
 }
 
 mkdirSync("test-results", { recursive: true });

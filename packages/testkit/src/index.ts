@@ -1,3 +1,4 @@
 export * from "./mode.ts";
 export * from "./service-harness.ts";
 export * from "./platform.ts";
+export * from "./cluster.ts";

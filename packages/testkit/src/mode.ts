@@ -1,11 +1,22 @@
 /**
  * Which real parts a test runs against. `embedded`: in-process bus + in-memory PGlite.
  * `nats`: the machine's NATS and Postgres (tests fail, never skip, when they are down).
+ * `cluster`: socket-level tests run against a cluster of separate processes (2 gateways, 2
+ * replicas of every service, see cluster.ts); service-level tests run as in `nats`.
  * Chosen with TEST_MODE; `bun run test` runs the suite once per mode.
  */
-export type TestMode = "embedded" | "nats";
+export type TestMode = "embedded" | "nats" | "cluster";
 
-export const testMode = (): TestMode => (process.env.TEST_MODE === "nats" ? "nats" : "embedded");
+export const testMode = (): TestMode => {
+  const m = process.env.TEST_MODE;
+  return m === "nats" || m === "cluster" ? m : "embedded";
+};
+
+/** Whether a mode runs on the machine's NATS + Postgres. */
+export const usesRealServices = (mode: TestMode) => mode !== "embedded";
+
+export const TEST_API_KEY = "test-publish-key-0123456789";
+export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 
 export const TEST_NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";

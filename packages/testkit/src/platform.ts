@@ -5,12 +5,20 @@ import { evtStream, type Ack } from "@rt/contracts";
 import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
-import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, testNamespace, uniqueTenant, type TestMode } from "./mode.ts";
+import type { Bus } from "@rt/bus";
+import {
+  TEST_API_KEY,
+  TEST_DATABASE_URL,
+  TEST_NATS_URL,
+  TEST_WEBHOOK_SECRET,
+  testMode,
+  testNamespace,
+  uniqueTenant,
+  type TestMode,
+} from "./mode.ts";
+import { startCluster } from "./cluster.ts";
 
 export type { ClientSocket };
-
-export const TEST_API_KEY = "test-publish-key-0123456789";
-export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
 
 export interface ConnectOptions extends Partial<MintOptions> {
   sub: string;
@@ -24,6 +32,8 @@ export interface ConnectOptions extends Partial<MintOptions> {
   /** Resolve on connect_error too, instead of rejecting. */
   expectError?: boolean;
   options?: Partial<ManagerOptions & SocketOptions>;
+  /** Cluster mode: connect to this gateway (0-based) instead of the next one in turn. */
+  gateway?: number;
 }
 
 export interface TestPlatform {
@@ -32,7 +42,13 @@ export interface TestPlatform {
   /** A fresh tenant for this platform; tokens default to it. */
   tenant: string;
   config: PlatformConfig;
+  /**
+   * The in-process platform. In cluster mode only `url` and `bus` (a NATS bus in the cluster's
+   * namespace) exist: the gateways and services run in other processes.
+   */
   platform: Platform;
+  /** Every gateway: one in process modes, the cluster's in cluster mode (connect() alternates). */
+  gatewayUrls: string[];
   token(o: Partial<MintOptions> & { sub: string }): Promise<string>;
   connect(o: ConnectOptions): Promise<ClientSocket>;
   /** fetch on the gateway; `token` adds a bearer header, JSON bodies are encoded. */
@@ -40,12 +56,35 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+export interface StartPlatformOptions {
+  mode?: TestMode;
+  env?: Record<string, string>;
+  namespace?: string;
+  /**
+   * Cluster mode: run this platform in process (on NATS + Postgres) anyway, for a test that reaches
+   * into the gateway object (`platform.gateway`), which a cluster's separate processes cannot offer.
+   */
+  inProcess?: boolean;
+}
+
 /**
- * The whole platform in this process on the test mode's bus and database, on a free port, plus a
- * socket.io-client factory whose sockets are closed by stop().
+ * The platform a test talks to, plus a socket.io-client factory whose sockets are closed by stop().
+ * embedded / nats: the whole platform in this process on the mode's bus and database, on a free
+ * port. cluster: the shared cluster of separate processes (see clusterPlatform).
  */
-export async function startPlatform(opts: { mode?: TestMode; env?: Record<string, string>; namespace?: string } = {}): Promise<TestPlatform> {
+export async function startPlatform(opts: StartPlatformOptions = {}): Promise<TestPlatform> {
   const mode = opts.mode ?? testMode();
+  if (mode === "cluster" && !opts.inProcess) {
+    const cluster = await sharedCluster();
+    // A test asking for settings the cluster was not started with (AUTH_ANONYMOUS, other rate
+    // limits, ALLOWED_ORIGINS, TEST_EVENTS, production…) gets an in-process platform on NATS +
+    // Postgres instead: the cluster is shared by every test file of the run.
+    if (Object.entries(opts.env ?? {}).every(([k, v]) => cluster.env[k] === v)) return clusterPlatform(cluster);
+  }
+  return inProcessPlatform(mode === "cluster" ? "nats" : mode, opts);
+}
+
+async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformOptions): Promise<TestPlatform> {
   const config = loadConfig({
     NODE_ENV: "test",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
@@ -60,32 +99,111 @@ export async function startPlatform(opts: { mode?: TestMode; env?: Record<string
       : createMemoryBus();
   const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const platform = await startAll({ config, log, port: 0, bus, db });
+  return clientSide({ mode, config, platform, gatewayUrls: [platform.url], stop: () => platform.stop() });
+}
+
+/**
+ * What the cluster-mode run shares: described by `bun run test` in RT_TEST_CLUSTER (it starts one
+ * cluster for the whole run), else started here once for this process and killed at its exit.
+ */
+export interface SharedClusterInfo {
+  namespace: string;
+  gatewayUrls: string[];
+  /** The platform env every process of the cluster got. */
+  env: Record<string, string>;
+}
+
+/** Relaxed rate limits of the shared test cluster (the tests that need the defaults set them). */
+export const CLUSTER_TEST_ENV: Record<string, string> = {
+  RATE_LIMIT_MESSAGE: "1000",
+  RATE_LIMIT_TYPING: "1000",
+  RATE_LIMIT_DEFAULT: "1000",
+};
+
+let shared: Promise<SharedClusterInfo> | undefined;
+function sharedCluster(): Promise<SharedClusterInfo> {
+  return (shared ??= (async () => {
+    const described = process.env.RT_TEST_CLUSTER;
+    if (described) return JSON.parse(described) as SharedClusterInfo;
+    const c = await startCluster({ gateways: 2, replicas: 2, env: CLUSTER_TEST_ENV });
+    return { namespace: c.namespace, gatewayUrls: c.gatewayUrls, env: platformEnv(c.env) };
+  })());
+}
+
+/** The platform variables of a cluster's env (no PATH, HOME…), as RT_TEST_CLUSTER carries them. */
+export function platformEnv(env: Record<string, string>): Record<string, string> {
+  const keys = Object.keys(loadConfig({}));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => keys.includes(k) || k === "JWT_SECRET"));
+}
+
+let clusterBus: Promise<Bus> | undefined;
+
+/**
+ * A platform backed by the shared cluster: a fresh tenant per call keeps tests apart; connect()
+ * alternates between the gateways so two clients of a test sit on different gateways; url and
+ * fetch use gateway 1 (REST is relayed over NATS, any gateway serves it).
+ */
+async function clusterPlatform(cluster: SharedClusterInfo): Promise<TestPlatform> {
+  const config = loadConfig(cluster.env);
+  // One connection per test process, never drained: draining a namespaced bus deletes the
+  // namespace's stream and counters, which the cluster is still using.
+  const bus = await (clusterBus ??= createNatsBus({
+    url: cluster.env.NATS_URL ?? TEST_NATS_URL,
+    name: `test-cluster-client-${process.pid}`,
+    stream: evtStream,
+    namespace: cluster.namespace,
+  }));
+  const url = cluster.gatewayUrls[0]!;
+  const elsewhere = (what: string): never => {
+    throw new Error(`cluster mode: ${what} runs in another process (startPlatform({ inProcess: true }) for tests that need it)`);
+  };
+  const platform = {
+    url,
+    bus,
+    get gateway() {
+      return elsewhere("the gateway");
+    },
+    get db() {
+      return elsewhere("the database of the services");
+    },
+    async stop() {},
+  } as Platform;
+  return clientSide({ mode: "cluster", config, platform, gatewayUrls: cluster.gatewayUrls, stop: async () => {} });
+}
+
+/** Tokens, sockets (alternating over gatewayUrls) and fetch for a platform. */
+function clientSide(o: { mode: TestMode; config: PlatformConfig; platform: Platform; gatewayUrls: string[]; stop: () => Promise<void> }): TestPlatform {
+  const { config, platform, gatewayUrls } = o;
+  const url = gatewayUrls[0]!;
   const tenant = uniqueTenant();
   const sockets = new Set<ClientSocket>();
   const auth = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  const token = (o: Partial<MintOptions> & { sub: string }) => mintToken({ tenantId: tenant, ...o }, auth);
+  const token = (t: Partial<MintOptions> & { sub: string }) => mintToken({ tenantId: tenant, ...t }, auth);
+  let turn = 0;
 
   return {
-    url: platform.url,
-    mode,
+    url,
+    mode: o.mode,
     tenant,
     config,
     platform,
+    gatewayUrls,
     token,
-    async connect(o) {
-      const t = o.anonymous ? undefined : await token(o);
-      const s = ioClient(platform.url, {
-        path: o.path ?? "/socket.io/",
-        transports: o.transports ?? ["websocket"],
-        auth: { ...(t ? { token: t } : {}), ...o.auth },
+    async connect(c) {
+      const t = c.anonymous ? undefined : await token(c);
+      const target = gatewayUrls[(c.gateway ?? turn++) % gatewayUrls.length]!;
+      const s = ioClient(target, {
+        path: c.path ?? "/socket.io/",
+        transports: c.transports ?? ["websocket"],
+        auth: { ...(t ? { token: t } : {}), ...c.auth },
         reconnection: false,
         forceNew: true,
-        ...o.options,
+        ...c.options,
       });
       sockets.add(s);
       await new Promise<void>((resolve, reject) => {
         s.once("connect", () => resolve());
-        s.once("connect_error", (err) => (o.expectError ? resolve() : reject(err)));
+        s.once("connect_error", (err) => (c.expectError ? resolve() : reject(err)));
       });
       return s;
     },
@@ -97,11 +215,11 @@ export async function startPlatform(opts: { mode?: TestMode; env?: Record<string
         headers.set("content-type", "application/json");
         body = JSON.stringify(init.json);
       }
-      return fetch(platform.url + path, { ...init, headers, body });
+      return fetch(url + path, { ...init, headers, body });
     },
     async stop() {
       for (const s of sockets) s.close();
-      await platform.stop();
+      await o.stop();
     },
   };
 }

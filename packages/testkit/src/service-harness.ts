@@ -2,7 +2,7 @@ import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
 import { createPglite, createPostgres, type Database } from "@rt/db";
 import { evtStream, serviceForPath, subjects, type ServiceName, type SvcContext, type SvcReply, type HttpRelayResponse } from "@rt/contracts";
 import { createLogger, createMetrics, loadConfig, migrationsTable, type PlatformConfig, type RunningService, type ServiceModule } from "@rt/service-kit";
-import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, testNamespace, type TestMode } from "./mode.ts";
+import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, testNamespace, usesRealServices, type TestMode } from "./mode.ts";
 
 export interface ServiceHarness {
   bus: Bus;
@@ -36,10 +36,11 @@ export async function startServices(
   const mode = opts.mode ?? testMode();
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...opts.env });
   const log = createLogger({ name: "test", level: config.LOG_LEVEL });
-  const bus = mode === "nats"
+  // Service-level tests have no gateway: in cluster mode they run as in nats mode.
+  const bus = usesRealServices(mode)
     ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream, namespace: opts.namespace ?? testNamespace() })
     : createMemoryBus();
-  const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
+  const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const running: RunningService[] = [];
   for (const m of mods) {
     if (m.migrations) await db.migrate({ folder: m.migrations, table: migrationsTable(m.name) });
