@@ -6,7 +6,8 @@ import { nowIso, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
-import { startDelivery } from "./delivery.ts";
+import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
+import { createRecoveryAdapter } from "./recovery.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
@@ -39,8 +40,17 @@ const MAX_FRAME_BYTES = 1024 * 1024;
 export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
   const { bus, log, config } = deps;
   const id = config.GATEWAY_ID ?? `gw-${crypto.randomUUID().slice(0, 8)}`;
+  // The delivery tail starts below, before the server listens; recovery asks it for its position.
+  let delivery: Delivery | null = null;
   const io: GatewayServer = new Server({
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
+    adapter: createRecoveryAdapter({
+      bus,
+      log,
+      recoveryMs: RECOVERY_MS,
+      position: () => delivery?.position() ?? 0,
+      packetsOf: (env, seq) => packetsOf(config, env, seq),
+    }) as never,
   });
   const engine = new Engine({
     path: "/socket.io/",
@@ -97,7 +107,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     });
   });
 
-  const delivery = startDelivery(gw);
+  delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
   const app = createHttpApp(gw, { readiness, metrics: deps.metrics });
@@ -128,7 +138,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     io,
     async stop() {
       stopping = true;
-      delivery.unsubscribe();
+      delivery?.unsubscribe();
       publishing.unsubscribe();
       // Clients are told to go (they reconnect, to another gateway when there is one).
       io.disconnectSockets(true);

@@ -1,4 +1,5 @@
-import type { Bus, BusErrorSink, ConsumeOptions, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
+import { deliveryLog } from "@rt/contracts";
+import type { Bus, BusErrorSink, ConsumeOptions, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
 import { INTERNAL_REPLY } from "./bus.ts";
 import { BusError } from "./errors.ts";
 import { subjectMatches } from "./match.ts";
@@ -11,17 +12,42 @@ interface Sub {
 }
 
 const REDELIVER_MS = [50, 250, 1000, 5000];
+/** Memory bound of the in-process delivery log, whatever its age. */
+const MAX_LOG_ENTRIES = 200_000;
 
 /**
  * In-process bus for the all-in-one runner and unit tests. Messages are cloned through JSON so
  * nothing is shared by reference, and delivered on a later microtask, as a network would.
  */
-export function createMemoryBus(opts: { onError?: BusErrorSink } = {}): Bus {
+export function createMemoryBus(opts: { onError?: BusErrorSink; log?: { subjects: readonly string[]; maxAgeMs: number } } = {}): Bus {
+  const logCfg = opts.log ?? deliveryLog;
   let subs: Sub[] = [];
   const rr = new Map<string, number>();
   const seenEventIds = new Set<string>();
   const consumers = new Map<string, { subjects: string[]; handlers: MsgHandler[]; next: number }>();
   const counters = new Map<string, number>();
+  const kvs = new Map<string, KvStore>();
+  // The delivery log: entries in publish order, pruned by age.
+  const log: Array<LogEntry & { at: number }> = [];
+  const tails = new Set<(e: LogEntry) => void>();
+  let logSeq = 0;
+  let firstKept = 1;
+  const logged = (subject: string) => logCfg.subjects.some((p) => subjectMatches(p, subject));
+  function append(subject: string, payload: string) {
+    const now = Date.now();
+    const e = { seq: ++logSeq, subject, data: JSON.parse(payload), at: now };
+    log.push(e);
+    let drop = 0;
+    while (drop < log.length && (log[drop]!.at < now - logCfg.maxAgeMs || log.length - drop > MAX_LOG_ENTRIES)) drop++;
+    if (drop) {
+      log.splice(0, drop);
+      firstKept = log[0]?.seq ?? logSeq + 1;
+    }
+    for (const t of tails) {
+      const copy = { seq: e.seq, subject, data: JSON.parse(payload) };
+      queueMicrotask(() => t(copy));
+    }
+  }
   let closed = false;
   let inflight = 0;
   let idle: (() => void) | null = null;
@@ -85,6 +111,7 @@ export function createMemoryBus(opts: { onError?: BusErrorSink } = {}): Bus {
     publish(subject, data) {
       if (closed) return;
       const payload = JSON.stringify(data ?? null);
+      if (logged(subject)) append(subject, payload);
       for (const s of pick(subject)) queueMicrotask(() => s.handler(JSON.parse(payload), subject));
     },
     subscribe(subject, handler, o) {
@@ -144,6 +171,37 @@ export function createMemoryBus(opts: { onError?: BusErrorSink } = {}): Bus {
       const n = (counters.get(key) ?? 0) + 1;
       counters.set(key, n);
       return n;
+    },
+    async tailLog(handler) {
+      tails.add(handler);
+      return { startSeq: logSeq, unsubscribe: () => void tails.delete(handler) };
+    },
+    async readLog(filter, afterSeq, untilSeq) {
+      if (afterSeq + 1 < firstKept) return null;
+      return log
+        .filter((e) => e.seq > afterSeq && e.seq <= untilSeq && subjectMatches(filter, e.subject))
+        .map((e) => ({ seq: e.seq, subject: e.subject, data: clone(e.data) }));
+    },
+    async kv(name, o) {
+      let store = kvs.get(name);
+      if (!store) {
+        const m = new Map<string, { v: string; exp: number }>();
+        store = {
+          async get(key) {
+            const hit = m.get(key);
+            if (!hit || hit.exp < Date.now()) return null;
+            return JSON.parse(hit.v);
+          },
+          async put(key, value) {
+            m.set(key, { v: JSON.stringify(value), exp: Date.now() + o.ttlMs });
+          },
+          async delete(key) {
+            m.delete(key);
+          },
+        };
+        kvs.set(name, store);
+      }
+      return store;
     },
     isConnected: () => !closed,
     flush: async () => {

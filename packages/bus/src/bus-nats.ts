@@ -1,7 +1,8 @@
 import { connect, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
-import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { deliveryLog } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Bus, BusErrorSink, ConsumeOptions, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, ConsumeOptions, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
 import { INTERNAL_REPLY } from "./bus.ts";
 import { BusError } from "./errors.ts";
 
@@ -34,22 +35,15 @@ function toBusError(err: unknown, subject: string): unknown {
   return err;
 }
 
-async function ensureStream(jsm: JetStreamManager, stream: NatsBusOptions["stream"]): Promise<void> {
-  const config = {
-    name: stream.name,
-    subjects: [...stream.subjects],
-    // Dedupe window for publishEvent msgIds; replayed publishes inside it are dropped.
-    duplicate_window: nanos(2 * 60_000),
-    max_age: nanos(7 * 24 * 3600_000),
-  };
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
   try {
-    await jsm.streams.info(stream.name);
+    await jsm.streams.info(config.name);
   } catch {
     try {
       await jsm.streams.add(config);
     } catch (err) {
       // Another replica created it between our info and add.
-      await jsm.streams.info(stream.name).catch(() => {
+      await jsm.streams.info(config.name).catch(() => {
         throw err;
       });
     }
@@ -69,20 +63,43 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   });
+
+  const jsm = await jetstreamManager(nc);
+  const logStream = { name: ns ? `${deliveryLog.name}_${ns}` : deliveryLog.name, subjects: deliveryLog.subjects.map(out) };
+  const ensureAll = () =>
+    Promise.all([
+      ensureStream(jsm, {
+        ...stream,
+        subjects: [...stream.subjects],
+        // Dedupe window for publishEvent msgIds; replayed publishes inside it are dropped.
+        duplicate_window: nanos(2 * 60_000),
+        max_age: nanos(7 * 24 * 3600_000),
+      }),
+      ensureStream(jsm, {
+        ...logStream,
+        // File storage: the log outlives a NATS restart, so recovery and delivery resume after it.
+        storage: StorageType.File,
+        max_age: nanos(deliveryLog.maxAgeMs),
+        max_bytes: 1024 * 1024 * 1024,
+      }),
+    ]);
+  await ensureAll();
   let connected = true;
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect") connected = false;
-      else if (s.type === "reconnect") connected = true;
+      else if (s.type === "reconnect") {
+        connected = true;
+        // A NATS server that lost its state gets the streams back.
+        ensureAll().catch((e) => opts.onError?.(e, "ensure streams"));
+      }
     }
   })().catch(() => {});
-
-  const jsm = await jetstreamManager(nc);
-  await ensureStream(jsm, stream);
   const js = jetstream(nc);
   const report = (err: unknown, subject: string) => opts.onError?.(err, subject);
   const loops: Promise<void>[] = [];
   let seqBucket: Promise<KV> | null = null;
+  const kvBuckets = new Map<string, Promise<KV>>();
   const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
 
   return {
@@ -193,6 +210,80 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       }
       throw new BusError("TIMEOUT", `kv ${key}`);
     },
+    async tailLog(handler) {
+      // Start right after the last stored entry, so nothing falls between startSeq and the tail.
+      const startSeq = (await jsm.streams.info(logStream.name)).state.last_seq;
+      const consumer = await js.consumers.get(logStream.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq + 1 });
+      const messages = await consumer.consume();
+      loops.push(
+        (async () => {
+          for await (const m of messages) {
+            let e: LogEntry;
+            try {
+              e = { seq: m.seq, subject: back(m.subject), data: m.json() };
+            } catch (err) {
+              report(err, m.subject);
+              continue;
+            }
+            try {
+              handler(e);
+            } catch (err) {
+              report(err, m.subject);
+            }
+          }
+        })().catch((e) => report(e, logStream.name)),
+      );
+      return { startSeq, unsubscribe: () => void messages.stop() };
+    },
+    async readLog(filter, afterSeq, untilSeq) {
+      const info = await jsm.streams.info(logStream.name);
+      if (afterSeq + 1 < info.state.first_seq) return null;
+      const last = Math.min(untilSeq, info.state.last_seq);
+      if (last <= afterSeq) return [];
+      const consumer = await js.consumers.get(logStream.name, {
+        filter_subjects: out(filter),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: afterSeq + 1,
+      });
+      // Nothing on this filter after the start: answer now rather than wait out a fetch.
+      if ((await consumer.info()).num_pending === 0) return [];
+      const outEntries: LogEntry[] = [];
+      // Bounded: at most the stream's size, read in batches until `last` or nothing pending.
+      for (;;) {
+        const batch = await consumer.fetch({ max_messages: 500, expires: 1000 });
+        let n = 0;
+        let done = false;
+        for await (const m of batch) {
+          n++;
+          if (m.seq <= last) outEntries.push({ seq: m.seq, subject: back(m.subject), data: m.json() });
+          if (m.seq >= last || m.info.pending === 0) {
+            done = true;
+            break;
+          }
+        }
+        if (done || n === 0) break;
+      }
+      return outEntries;
+    },
+    async kv(name, o) {
+      const bucket = ns ? `${name}_${ns}` : name;
+      let p = kvBuckets.get(bucket);
+      if (!p) kvBuckets.set(bucket, (p = new Kvm(js).create(bucket, { history: 1, ttl: o.ttlMs, storage: StorageType.File })));
+      const kv = await p;
+      const store: KvStore = {
+        async get(key) {
+          const e = await kv.get(key);
+          return e && e.operation === "PUT" && e.length > 0 ? e.json() : null;
+        },
+        async put(key, value) {
+          await kv.put(key, JSON.stringify(value));
+        },
+        async delete(key) {
+          await kv.delete(key);
+        },
+      };
+      return store;
+    },
     isConnected: () => connected && !nc.isClosed(),
     async flush() {
       await nc.flush();
@@ -201,7 +292,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       if (nc.isClosed()) return;
       if (ns) {
         await jsm.streams.delete(stream.name).catch(() => {});
-        if (seqBucket) await (await seqBucket).destroy().catch(() => {});
+        await jsm.streams.delete(logStream.name).catch(() => {});
+        for (const b of [seqBucket, ...kvBuckets.values()]) if (b) await (await b).destroy().catch(() => {});
       }
       await nc.drain();
     },

@@ -86,6 +86,37 @@ export function runBusContract(name: string, make: (prefix: string) => Promise<B
       r.unsubscribe();
     });
 
+    test("delivery log: tailed in order by every process, read back by range and filter", async () => {
+      const tA: number[] = [];
+      const tB: Array<{ seq: number; n: number }> = [];
+      const s1 = await a.tailLog((e) => e.subject.includes(prefix) && tA.push(e.seq));
+      const s2 = await b.tailLog((e) => e.subject.includes(prefix) && tB.push({ seq: e.seq, n: (e.data as { n: number }).n }));
+      await a.flush();
+      for (let n = 1; n <= 5; n++) a.publish(`rt.deliver.${prefix}.user.${n % 2 ? "odd" : "even"}`, { n });
+      await until(() => tA.length === 5 && tB.length === 5, 5000);
+      expect(tB.map((e) => e.n)).toEqual([1, 2, 3, 4, 5]);
+      expect(tA).toEqual(tB.map((e) => e.seq));
+      const first = tB[0]!.seq;
+      const last = tB[4]!.seq;
+      const odd = await b.readLog(`rt.deliver.${prefix}.user.odd`, first - 1, last);
+      expect(odd?.map((e) => (e.data as { n: number }).n)).toEqual([1, 3, 5]);
+      const tail = await b.readLog(`rt.deliver.${prefix}.>`, tB[2]!.seq, last);
+      expect(tail?.map((e) => (e.data as { n: number }).n)).toEqual([4, 5]);
+      expect(await b.readLog(`rt.deliver.${prefix}.>`, last, last)).toEqual([]);
+      s1.unsubscribe();
+      s2.unsubscribe();
+    });
+
+    test("kv: shared between processes, deletable", async () => {
+      const ka = await a.kv(`${prefix}_kv`, { ttlMs: 60_000 });
+      const kb = await b.kv(`${prefix}_kv`, { ttlMs: 60_000 });
+      await ka.put("k1", { rooms: ["x"] });
+      expect(await kb.get("k1")).toEqual({ rooms: ["x"] });
+      await kb.delete("k1");
+      expect(await ka.get("k1")).toBeNull();
+      expect(await ka.get("never")).toBeNull();
+    });
+
     test("durable events: deduplicated by msgId, shared by a durable name, redelivered on failure", async () => {
       const got: unknown[] = [];
       let failOnce = true;

@@ -19,6 +19,20 @@ export interface ConsumeOptions {
   subjects: string[];
 }
 
+/** One message of the delivery log, with its position (the same on every process). */
+export interface LogEntry {
+  seq: number;
+  subject: string;
+  data: unknown;
+}
+
+/** A small key/value store whose entries expire after the store's ttl. */
+export interface KvStore {
+  get(key: string): Promise<unknown | null>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
 export interface Bus {
   readonly kind: "memory" | "nats";
   /** Fire-and-forget, to every subscriber (one per queue group). */
@@ -37,6 +51,18 @@ export interface Bus {
    * bucket with compare-and-set, so every process sees one sequence.
    */
   nextSeq(key: string): Promise<number>;
+  /**
+   * Follow the delivery log (every message published on the log's subjects, kept in order for a
+   * while) from now on. Handlers see entries in log order; `startSeq` is the last entry before.
+   */
+  tailLog(handler: (e: LogEntry) => void): Promise<Subscription & { startSeq: number }>;
+  /**
+   * Log entries on subjects matching `filter` with afterSeq < seq <= untilSeq, in order; null when
+   * the log no longer holds everything after afterSeq (too old to replay).
+   */
+  readLog(filter: string, afterSeq: number, untilSeq: number): Promise<LogEntry[] | null>;
+  /** A named key/value store shared by every process on this bus. */
+  kv(name: string, opts: { ttlMs: number }): Promise<KvStore>;
   /** True while the connection is up (always for memory). */
   isConnected(): boolean;
   /** Wait until everything published so far has reached the server. */

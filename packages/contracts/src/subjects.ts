@@ -29,6 +29,8 @@ export const subjects = {
   deliver: (tenantId: string, kind: TargetKind, id?: string) =>
     `rt.deliver.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
   deliverAll: "rt.deliver.>",
+  /** Every delivery of one tenant (what a recovering socket may be replayed). */
+  deliverTenant: (tenantId: string) => `rt.deliver.${subjectToken(tenantId)}.>`,
   /**
    * Where internal publishers put a PublishEnvelope (NATS path of "Server-side publishing"): a
    * gateway (queue group) stamps id and ts, numbers data-change `seq`, and hands it to rt.deliver.
@@ -53,6 +55,12 @@ export const subjects = {
   /** Request/reply to one gateway: a page of its sockets, when presence must rebuild its view. */
   gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
 } as const;
+
+/**
+ * The delivery log: every envelope on rt.deliver.> kept for a little longer than the recovery
+ * window, so a client that lost its gateway can be replayed what it missed from any gateway.
+ */
+export const deliveryLog = { name: "RT_DELIVER", subjects: [subjects.deliverAll], maxAgeMs: 150_000 } as const;
 
 /** JetStream stream holding domain events (at-least-once, deduplicated by message id). */
 export const evtStream = { name: "RT_EVT", subjects: [subjects.evtAll] } as const;
