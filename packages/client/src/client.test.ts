@@ -1,15 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { startPlatform, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
 import type { MintOptions } from "@rt/auth";
 import { connect, RealtimeClient, RealtimeError, type RejoinReport, type StateChange } from "./index.ts";
 import { next, rejection } from "./test-helpers.ts";
+
+// Real servers (and a browser): the suite's 20 s per test, also under a plain `bun test`.
+setDefaultTimeout(20_000);
 
 let p: TestPlatform;
 const open: RealtimeClient[] = [];
 
 beforeAll(async () => {
   p = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" } });
-});
+}, 30_000);
 afterEach(() => {
   for (const c of open.splice(0)) c.disconnect();
 });
@@ -177,33 +180,26 @@ describe("setToken", () => {
 });
 
 describe("reconnect", () => {
-  test("after a server-side disconnect (no recovery) the client reconnects and re-joins its room, sync types and payments", async () => {
-    const tokenA = await p.token({ sub: "rj-a" });
-    const a = await client({ sub: "rj-a" });
-    const b = await client({ sub: "rj-b" });
-    const r = await room(tokenA, ["rj-b"]);
+  /** A, member of a room with B, in sync types Rental (Invoice joined then left) and subscribed to payments. */
+  async function setup(prefix: string, ttl?: number) {
+    const a = await client({ sub: `${prefix}-a`, ...(ttl ? { ttl } : {}) });
+    const b = await client({ sub: `${prefix}-b` });
+    const r = await room(await p.token({ sub: `${prefix}-a` }), [`${prefix}-b`]);
     await a.request("join_room", { roomId: r.id });
     await b.request("join_room", { roomId: r.id });
     await a.request("join-data-sync", { entityTypes: ["Rental", "Invoice"] });
     await a.request("leave-data-sync", { entityTypes: ["Invoice"] });
     await a.request("subscribe:payments");
+    return { a, b, roomId: r.id, userId: `${prefix}-a` };
+  }
 
-    const rejoined = new Promise<RejoinReport>((resolve) => a.onRejoin(resolve));
-    const reconnected = new Promise<StateChange>((resolve) => a.onStateChange((s) => s.state === "connected" && resolve(s)));
-    const oldId = a.id!;
-    // What a gateway does to its sockets when it stops: a server disconnect, which Socket.IO never recovers.
-    p.platform.gateway.io.in(oldId).disconnectSockets(true);
-    expect((await reconnected).recovered).toBe(false);
-    expect(a.id).not.toBe(oldId);
-    const report = await rejoined;
-    expect(report.failed).toEqual([]);
-    expect(report.restored.sort()).toEqual(["join-data-sync", "join_room", "subscribe:payments"]);
-
+  /** A gets the room's messages, Rental changes and its payment updates, and no Invoice change. */
+  async function expectJoined({ a, b, roomId, userId }: Awaited<ReturnType<typeof setup>>) {
     const msg = next(a, "message:new");
-    await b.request("message:send", { roomId: r.id, content: "welcome back" });
+    await b.request("message:send", { roomId, content: "welcome back" });
     expect((await msg).content).toBe("welcome back");
 
-    const change = next(a, "data-change");
+    const change = next(a, "data-change", { filter: (d) => d.action === "CREATE" });
     await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "CREATE", data: { id: 2 } } });
     expect(await change).toMatchObject({ entityType: "Rental", action: "CREATE" });
 
@@ -212,16 +208,46 @@ describe("reconnect", () => {
       tenantId: p.tenant,
       target: { kind: "payments" },
       event: "payment_update",
-      data: { type: "payment_update", data: { invoiceId: "inv_rj", status: "paid", amount: 10, userId: "rj-a" }, timestamp: new Date().toISOString() },
+      data: { type: "payment_update", data: { invoiceId: "inv_rj", status: "paid", amount: 10, userId }, timestamp: new Date().toISOString() },
     });
     expect((await payment).data).toMatchObject({ invoiceId: "inv_rj", status: "paid" });
 
-    // Left types are not re-joined.
     let invoice = false;
-    a.on("data-change", (d) => (invoice ||= d.entityType === "Invoice"));
+    const off = a.on("data-change", (d) => (invoice ||= d.entityType === "Invoice"));
     await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Invoice" }, event: "data-change", data: { action: "CREATE", data: {} } });
     await Bun.sleep(200);
+    off();
     expect(invoice).toBe(false);
+  }
+
+  test("a reconnect the server cannot recover (token expired, then setToken) re-joins the room, sync types and payments", async () => {
+    const s = await setup("rj", 2);
+    const { a } = s;
+    const expired = new Promise<StateChange>((resolve) => a.onStateChange((c) => c.state === "disconnected" && resolve(c)));
+    expect((await expired).error).toMatchObject({ code: "UNAUTHENTICATED" });
+
+    const rejoined = new Promise<RejoinReport>((resolve) => a.onRejoin(resolve));
+    const reconnected = new Promise<StateChange>((resolve) => a.onStateChange((c) => c.state === "connected" && resolve(c)));
+    await a.setToken(await p.token({ sub: "rj-a" }));
+    // A session whose token has expired is never recovered: the server starts a fresh one.
+    expect((await reconnected).recovered).toBe(false);
+    const report = await rejoined;
+    expect(report.failed).toEqual([]);
+    expect(report.restored.sort()).toEqual(["join-data-sync", "join_room", "subscribe:payments"]);
+    await expectJoined(s);
+  });
+
+  test("after a server-side disconnect (a gateway stopping) the client comes back by itself, in its room, sync types and payments", async () => {
+    const s = await setup("sd");
+    const { a } = s;
+    const rejoined = new Promise<RejoinReport>((resolve) => a.onRejoin(resolve));
+    const reconnected = new Promise<StateChange>((resolve) => a.onStateChange((c) => c.state === "connected" && resolve(c)));
+    // What gateway.stop() does to each socket. Socket.IO clients do not reconnect after it on their own.
+    p.platform.gateway.io.in(a.id!).disconnectSockets(true);
+    const back = await reconnected;
+    // The server may recover the session (rooms kept) or start a fresh one (the client re-joins).
+    if (!back.recovered) expect((await rejoined).failed).toEqual([]);
+    await expectJoined(s);
   });
 
   test("a recovered reconnect (transport drop) keeps the rooms and re-issues nothing", async () => {

@@ -1,11 +1,14 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { startPlatform, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
 import { createSocketClient, type AuthenticatedUser, type ServerEventPayload } from "./index.ts";
+
+// Real servers (and a browser): the suite's 20 s per test, also under a plain `bun test`.
+setDefaultTimeout(20_000);
 
 let p: TestPlatform;
 beforeAll(async () => {
   p = await startPlatform();
-});
+}, 30_000);
 afterAll(() => p.stop());
 
 /** Resolves with the first value a callback slot receives. */

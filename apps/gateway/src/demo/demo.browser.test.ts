@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startPlatform, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
+
+// Real servers (and a browser): the suite's 20 s per test, also under a plain `bun test`.
+setDefaultTimeout(20_000);
 
 /**
  * The demo console in a real browser (Debian Chromium, `.ci/run` installs it): two users of one

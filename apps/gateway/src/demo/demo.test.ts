@@ -1,13 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { verifyToken } from "@rt/auth";
 import { startPlatform, type TestPlatform } from "@rt/testkit";
 import { authConfig } from "../socket/auth.ts";
+
+// Real servers (and a browser): the suite's 20 s per test, also under a plain `bun test`.
+setDefaultTimeout(20_000);
 
 describe("demo console (not production)", () => {
   let p: TestPlatform;
   beforeAll(async () => {
     p = await startPlatform();
-  });
+  }, 30_000);
   afterAll(() => p.stop());
 
   test("GET /demo serves the page, /demo/client.js the SDK as a browser ES module", async () => {
