@@ -1,0 +1,219 @@
+/**
+ * No Docker engine or cluster runs here: docker-compose.yml, deploy/k8s/*.yaml, deploy/nginx.conf
+ * and the Dockerfile are checked by parsing them. Every app is present, every variable its config
+ * needs in production is set (and valid), probes and healthchecks ask routes the apps really serve
+ * on the port they serve them on, and the image builds the app the compose file asks for.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Registry } from "prom-client";
+import { loadConfig, startOpsServer } from "@rt/service-kit";
+import { startPlatform, type TestPlatform } from "@rt/testkit";
+
+const ROOT = resolve(import.meta.dir, "..");
+const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
+
+const SERVICES = ["presence", "chat", "calls", "jobs", "notifications", "payments"] as const;
+const APPS = ["gateway", ...SERVICES] as const;
+type App = (typeof APPS)[number];
+
+/** What each app needs in production beyond NODE_ENV (config schema + what the app reads). */
+const REQUIRED: Record<App, string[]> = {
+  // The gateway has no database; it serves POST /api/publish.
+  gateway: ["JWT_SECRET", "NATS_URL", "PUBLISH_API_KEY"],
+  // runService connects a database for every service (PGlite without DATABASE_URL: wrong for replicas).
+  presence: ["JWT_SECRET", "NATS_URL", "DATABASE_URL"],
+  chat: ["JWT_SECRET", "NATS_URL", "DATABASE_URL"],
+  calls: ["JWT_SECRET", "NATS_URL", "DATABASE_URL"],
+  jobs: ["JWT_SECRET", "NATS_URL", "DATABASE_URL"],
+  // The API-key notification route and the publish-API approval requests.
+  notifications: ["JWT_SECRET", "NATS_URL", "DATABASE_URL", "PUBLISH_API_KEY"],
+  payments: ["JWT_SECRET", "NATS_URL", "DATABASE_URL", "PAYMENTS_WEBHOOK_SECRET"],
+};
+
+/** The routes a probe may ask: the ops routes every app serves. */
+const PROBE_PATHS = ["/ready", "/health"];
+
+/** The port an app serves /ready and /health on, from its env (the gateway: PORT; services: OPS_PORT). */
+const probePort = (app: App, env: Record<string, string>) => Number(app === "gateway" ? (env.PORT ?? 3000) : env.OPS_PORT);
+
+/** ${VAR:-default} and ${VAR} as compose substitutes them (here: with an empty shell env). */
+const substitute = (v: unknown) => String(v).replace(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g, (_, _name, dflt) => dflt ?? "");
+
+const appOfCompose = (name: string): App | undefined => APPS.find((a) => name === a || name.startsWith(`${a}-`));
+
+// --- docker-compose.yml -------------------------------------------------------------------
+
+const compose = Bun.YAML.parse(read("docker-compose.yml")) as { services: Record<string, any> };
+const composeApps = Object.entries(compose.services)
+  .map(([name, svc]) => ({ name, app: appOfCompose(name), svc }))
+  .filter((s): s is { name: string; app: App; svc: any } => s.app !== undefined);
+const composeEnv = (svc: any): Record<string, string> =>
+  Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k, v]) => [k, substitute(v)]));
+
+// --- deploy/k8s -----------------------------------------------------------------------------
+
+const k8sDocs: any[] = readdirSync(join(ROOT, "deploy/k8s"))
+  .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+  .flatMap((f) => {
+    const parsed = Bun.YAML.parse(read(`deploy/k8s/${f}`));
+    return (Array.isArray(parsed) ? parsed : [parsed]).filter(Boolean).map((d: any) => ({ ...d, __file: f }));
+  });
+const byKind = (kind: string) => k8sDocs.filter((d) => d.kind === kind);
+const secrets = new Map<string, Record<string, string>>(byKind("Secret").map((s) => [s.metadata.name, { ...s.data, ...s.stringData }]));
+const configMaps = new Map<string, Record<string, string>>(byKind("ConfigMap").map((c) => [c.metadata.name, c.data ?? {}]));
+
+/** A container's env as Kubernetes would give it (envFrom Secrets/ConfigMaps, then env). */
+function containerEnv(c: any): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) {
+    const src = from.secretRef ? secrets.get(from.secretRef.name) : from.configMapRef ? configMaps.get(from.configMapRef.name) : undefined;
+    if (!src) throw new Error(`envFrom ${JSON.stringify(from)} names nothing defined in deploy/k8s`);
+    Object.assign(env, src);
+  }
+  for (const e of c.env ?? []) {
+    if (e.value !== undefined) env[e.name] = String(e.value);
+    else if (e.valueFrom?.secretKeyRef) env[e.name] = secrets.get(e.valueFrom.secretKeyRef.name)?.[e.valueFrom.secretKeyRef.key] ?? "";
+  }
+  return env;
+}
+
+const deployments = new Map<string, any>(byKind("Deployment").map((d) => [d.metadata.name, d]));
+
+// --- Dockerfile ------------------------------------------------------------------------------
+
+const dockerfile = read("Dockerfile");
+
+describe("docker-compose.yml", () => {
+  test("NATS with JetStream, Postgres, every app, two gateways behind the load balancer", () => {
+    expect(compose.services.nats?.command).toContain("-js");
+    expect(compose.services.postgres).toBeDefined();
+    for (const app of APPS) expect({ app, present: composeApps.some((s) => s.app === app) }).toEqual({ app, present: true });
+    expect(composeApps.filter((s) => s.app === "gateway").length).toBeGreaterThanOrEqual(2);
+    expect(compose.services.lb).toBeDefined();
+  });
+
+  test("every app gets the variables its config needs in production, with valid values", () => {
+    for (const { name, app, svc } of composeApps) {
+      const env = composeEnv(svc);
+      expect({ name, NODE_ENV: env.NODE_ENV }).toEqual({ name, NODE_ENV: "production" });
+      const missing = REQUIRED[app].filter((k) => !env[k]);
+      expect({ name, missing }).toEqual({ name, missing: [] });
+      // The same parse the process runs at start: a bad value would stop it.
+      expect(() => loadConfig(env)).not.toThrow();
+      if (app !== "gateway") expect({ name, OPS_PORT: Number(env.OPS_PORT) > 0 }).toEqual({ name, OPS_PORT: true });
+    }
+  });
+
+  test("healthchecks ask /ready on the app's own port; apps wait for healthy NATS and Postgres", () => {
+    for (const { name, app, svc } of composeApps) {
+      const cmd = [svc.healthcheck?.test ?? []].flat().join(" ");
+      const url = cmd.match(/https?:\/\/[^'"\s)]+/)?.[0];
+      expect({ name, url }).toEqual({ name, url: `http://127.0.0.1:${probePort(app, composeEnv(svc))}/ready` });
+      expect({ name, nats: svc.depends_on?.nats?.condition, pg: svc.depends_on?.postgres?.condition }).toEqual({
+        name,
+        nats: "service_healthy",
+        pg: "service_healthy",
+      });
+    }
+  });
+
+  test("each app is built from the one Dockerfile with APP naming an app that exists", () => {
+    for (const { name, app, svc } of composeApps) {
+      expect({ name, dockerfile: svc.build?.dockerfile ?? "Dockerfile", APP: svc.build?.args?.APP }).toEqual({ name, dockerfile: "Dockerfile", APP: app });
+      expect(existsSync(join(ROOT, `apps/${app}/src/main.ts`))).toBe(true);
+    }
+  });
+
+  test("the load balancer config sends traffic to every compose gateway on its PORT", () => {
+    const nginx = read("deploy/nginx.conf");
+    const upstream = [...nginx.matchAll(/^\s*server\s+([\w.-]+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`).sort();
+    const gateways = composeApps.filter((s) => s.app === "gateway").map((s) => `${s.name}:${composeEnv(s.svc).PORT ?? 3000}`).sort();
+    expect(upstream).toEqual(gateways);
+    expect(nginx).toMatch(/proxy_set_header\s+Upgrade/);
+  });
+});
+
+describe("Dockerfile", () => {
+  test("builds any app from the APP build arg, which it also passes to the container", () => {
+    expect(dockerfile).toMatch(/^ARG APP(=\w+)?$/m);
+    expect(dockerfile).toMatch(/^ENV .*APP=\$\{APP\}/m);
+    expect(dockerfile).toContain("apps/${APP}/src/main.ts");
+    const dflt = dockerfile.match(/^ARG APP=(\w+)$/m)?.[1];
+    if (dflt) expect(APPS as readonly string[]).toContain(dflt);
+  });
+
+  test("its HEALTHCHECK asks /ready on the gateway's PORT or a service's OPS_PORT", () => {
+    const hc = dockerfile.split("\n").find((l) => l.startsWith("HEALTHCHECK")) ?? "";
+    expect(hc).toContain("/ready");
+    expect(hc).toMatch(/APP==='gateway'\?\(process\.env\.PORT/);
+    expect(hc).toContain("process.env.OPS_PORT");
+  });
+});
+
+describe("deploy/k8s", () => {
+  test("a Deployment and a Service per app, a HorizontalPodAutoscaler for the gateway", () => {
+    for (const app of APPS) {
+      expect({ app, deployment: deployments.has(app) }).toEqual({ app, deployment: true });
+      const svc = byKind("Service").find((s) => s.metadata.name === app);
+      expect({ app, service: !!svc }).toEqual({ app, service: true });
+      const d = deployments.get(app);
+      // The Service selects the Deployment's pods.
+      expect(svc.spec.selector).toEqual(d.spec.template.metadata.labels);
+      expect(d.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
+    }
+    const hpa = byKind("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.name === "gateway");
+    expect(hpa?.spec.scaleTargetRef.kind).toBe("Deployment");
+    expect(hpa?.spec.minReplicas).toBeGreaterThanOrEqual(2);
+  });
+
+  test("every container gets the variables its config needs in production, with valid values", () => {
+    for (const app of APPS) {
+      const c = deployments.get(app).spec.template.spec.containers[0];
+      const env = containerEnv(c);
+      expect({ app, NODE_ENV: env.NODE_ENV, APP: env.APP }).toEqual({ app, NODE_ENV: "production", APP: app });
+      const missing = REQUIRED[app].filter((k) => !env[k]);
+      expect({ app, missing }).toEqual({ app, missing: [] });
+      expect(() => loadConfig(env)).not.toThrow();
+      expect(c.image).toContain(app);
+    }
+  });
+
+  test("readiness and liveness probes ask /ready and /health on the port the app serves them on", () => {
+    for (const app of APPS) {
+      const spec = deployments.get(app).spec.template.spec;
+      const c = spec.containers[0];
+      const port = probePort(app, containerEnv(c));
+      expect({ app, ready: c.readinessProbe?.httpGet }).toEqual({ app, ready: { path: "/ready", port } });
+      expect({ app, live: c.livenessProbe?.httpGet }).toEqual({ app, live: { path: "/health", port } });
+      expect((c.ports ?? []).map((p: any) => p.containerPort)).toContain(port);
+      // The Service reaches a port the container listens on.
+      const svc = byKind("Service").find((s) => s.metadata.name === app);
+      for (const p of svc.spec.ports) expect((c.ports ?? []).map((cp: any) => cp.containerPort)).toContain(p.targetPort);
+      // Graceful shutdown (10 s in the apps) fits in the grace period.
+      expect(spec.terminationGracePeriodSeconds ?? 30).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe("probe routes are served", () => {
+  let p: TestPlatform;
+  let ops: ReturnType<typeof startOpsServer>;
+  beforeAll(async () => {
+    p = await startPlatform();
+    // What runService mounts for every service.
+    ops = startOpsServer({ port: 0, name: "probe-check", metrics: new Registry(), readiness: { ready: async () => true } });
+  }, 30_000);
+  afterAll(async () => {
+    ops?.stop(true);
+    await p?.stop();
+  });
+
+  test("the gateway answers /ready and /health on its port, a service on its OPS_PORT", async () => {
+    for (const path of PROBE_PATHS) {
+      expect({ path, status: (await p.fetch(path)).status }).toEqual({ path, status: 200 });
+      expect({ path, status: (await fetch(`http://127.0.0.1:${ops.port}${path}`)).status }).toEqual({ path, status: 200 });
+    }
+  });
+});
