@@ -7,7 +7,8 @@ import { startGateway, type RunningGateway } from "./gateway.ts";
 let p: TestPlatform;
 let second: RunningGateway;
 beforeAll(async () => {
-  p = await startPlatform();
+  // In process even in cluster mode: a second gateway joins p.platform.bus and the test drops a socket through p.platform.gateway.
+  p = await startPlatform({ inProcess: true });
   // A second gateway on the same bus: what a cluster of two looks like to a client.
   second = await startGateway(
     { bus: p.platform.bus, log: createLogger({ name: "gw2", level: "silent" }), config: p.config, metrics: createMetrics("gw2") },

@@ -11,7 +11,8 @@ let p: TestPlatform;
 const open: RealtimeClient[] = [];
 
 beforeAll(async () => {
-  p = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" } });
+  // In process even in cluster mode: a reconnect test disconnects a socket through p.platform.gateway.
+  p = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" }, inProcess: true });
 }, 30_000);
 afterEach(() => {
   for (const c of open.splice(0)) c.disconnect();
