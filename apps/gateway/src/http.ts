@@ -1,12 +1,28 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { AppError, actions, ConnectedCount, httpStatusOf, serviceForPath, subjects, HttpRelayResponse, type SvcContext } from "@rt/contracts";
+import {
+  AppError,
+  actions,
+  ConnectedCount,
+  HealthStatus,
+  httpStatusOf,
+  PublishAccepted,
+  PublishEnvelope,
+  ReadyStatus,
+  serviceForPath,
+  SocketStatus,
+  subjects,
+  HttpRelayResponse,
+  VersionInfo,
+  type SvcContext,
+} from "@rt/contracts";
 import { bearer, TokenError, verifyToken } from "@rt/auth";
 import { isBusError } from "@rt/bus";
-import { opsResponse, toErrorBody, type Readiness } from "@rt/service-kit";
+import { opsResponse, route, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { forward, SERVICE_TIMEOUT_MS } from "./forward.ts";
 import { publishFromHttp } from "./publish.ts";
+import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
 import { demoApp } from "./demo/demo.ts";
 import { authConfig } from "./socket/auth.ts";
 import type { Gateway } from "./socket/types.ts";
@@ -25,12 +41,18 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   });
   app.use("*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ error: { code: "VALIDATION", message: "body too large" } }, 413) }));
 
-  for (const path of ["/health", "/ready", "/metrics"]) {
-    app.get(path, async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!);
+  const opsDocs = {
+    "/health": route({ summary: "Liveness", tags: ["ops"], responses: { 200: HealthStatus } }),
+    "/ready": route({ summary: "Readiness: the bus answers and the gateway is not stopping", tags: ["ops"], responses: { 200: ReadyStatus, 503: ReadyStatus } }),
+    "/metrics": route({ summary: "Prometheus metrics", tags: ["ops"], responses: { 200: { mediaType: "text/plain; version=0.0.4" } } }),
+  };
+  for (const [path, doc] of Object.entries(opsDocs)) {
+    app.get(path, doc, async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!);
   }
-  app.get("/api/version", (c) => c.json({ version: VERSION, name: "Realtime Platform" }));
+  app.get("/api/version", route({ summary: "Platform version", tags: ["status"], responses: { 200: VersionInfo } }), (c) => c.json({ version: VERSION, name: "Realtime Platform" }));
 
-  app.get("/api/socket", async (c) => {
+  const socketDoc = route({ summary: "Socket.IO status (seed 001); connectedClients counts every gateway", tags: ["status"], responses: { 200: SocketStatus } });
+  app.get("/api/socket", socketDoc, async (c) => {
     let connectedClients = gw.io.engine.clientsCount;
     try {
       const ctx: SvcContext = { tenantId: "", userId: "", roles: [], name: "", gatewayId: gw.id, traceId: crypto.randomUUID() };
@@ -41,13 +63,31 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     return c.json({ success: true, message: "Socket.IO server status", available: true, connectedClients, path: "/api/socket" });
   });
 
-  app.post("/api/publish", async (c) => {
+  const publishDoc = route({
+    summary: "Publish an event to a user, role, room, sync channel, tenant or payments subscribers",
+    description: "Internal publishers; the platform stamps id and timestamp (and seq for data-change).",
+    tags: ["publish"],
+    auth: ["apiKey"],
+    body: PublishEnvelope,
+    responses: { 202: PublishAccepted },
+  });
+  app.post("/api/publish", publishDoc, async (c) => {
     const body = await c.req.json().catch(() => {
       throw new AppError("VALIDATION", "body must be JSON");
     });
     const env = await publishFromHttp(gw, c.req.header("x-api-key"), body);
     return c.json({ id: env.id }, 202);
   });
+
+  app.get("/openapi.json", route({ summary: "This OpenAPI document", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }), async (c) =>
+    c.json(await mergedOpenApi(gw, app, VERSION)),
+  );
+  app.get("/asyncapi.json", route({ summary: "AsyncAPI 3.0: Socket.IO events and NATS subjects", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }), () =>
+    new Response(asyncApiJson(), { headers: { "content-type": "application/json" } }),
+  );
+  app.get("/docs", route({ summary: "API reference page", tags: ["docs"], responses: { 200: { mediaType: "text/html" } } }), async (c) =>
+    c.html(docsPage(await mergedOpenApi(gw, app, VERSION))),
+  );
 
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
 

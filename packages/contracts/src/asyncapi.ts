@@ -17,6 +17,7 @@ import {
   SvcRequest,
 } from "./envelope.ts";
 import { JobAssignedEvent } from "./events/jobs.ts";
+import { SERVICE_OPENAPI_PATH } from "./http.ts";
 import { ServiceName, TargetKind, subjects } from "./subjects.ts";
 
 /** The subset of AsyncAPI 3.0 this generator writes. */
@@ -178,7 +179,7 @@ export function buildAsyncApi(): AsyncApiDocument {
   for (const service of ServiceName.options) {
     if (service === "presence") continue; // no public HTTP routes
     const id = `http.${service}`;
-    channel(id, { address: subjects.http(service), servers: nats, description: `HTTP requests the gateway relays to ${service}; queue group \`${service}\`` }, [httpReqKey, httpResKey]);
+    channel(id, { address: subjects.http(service), servers: nats, description: `HTTP requests the gateway relays to ${service}; queue group \`${service}\`; GET ${SERVICE_OPENAPI_PATH} answers its OpenAPI document` }, [httpReqKey, httpResKey]);
     natsOp(id, "receive", `Relayed HTTP request to ${service}`, httpReqKey, httpResKey);
   }
 

@@ -51,10 +51,13 @@ export class AppError extends Error {
   }
 }
 
-/** Short, safe message for a zod failure: field paths and reasons, never the input. */
-export function describeZodError(err: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): string {
+type IssuePath = ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>;
+
+/** Short, safe message for a zod (or Standard Schema) failure: field paths and reasons, never the input. */
+export function describeZodError(err: { issues: ReadonlyArray<{ path?: IssuePath; message: string }> }): string {
+  const keys = (p: IssuePath = []) => p.map((k) => String(typeof k === "object" ? k.key : k));
   return err.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "payload"}: ${i.message}`)
+    .map((i) => `${i.path?.length ? keys(i.path).join(".") : "payload"}: ${i.message}`)
     .join("; ");
 }

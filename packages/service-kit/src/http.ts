@@ -1,10 +1,11 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { zValidator } from "@hono/zod-validator";
+import { validator } from "hono-openapi";
 import type { z } from "zod";
 import {
   AppError,
   HttpRelayRequest,
+  SERVICE_OPENAPI_PATH,
   describeZodError,
   httpStatusOf,
   subjects,
@@ -15,6 +16,7 @@ import {
 import type { Bus, Subscription } from "@rt/bus";
 import { toErrorBody } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { openApiOf } from "./openapi.ts";
 
 /** Bindings a relayed request carries: the caller the gateway verified, if any. */
 export type ServiceEnv = { Bindings: { ctx?: SvcContext } };
@@ -41,24 +43,33 @@ export function requireUser(c: Context<ServiceEnv>): SvcContext {
   return ctx;
 }
 
-/** zod validation of a request part whose failure answers VALIDATION through the error handler. */
+/**
+ * zod validation of a request part whose failure answers VALIDATION through the error handler; the
+ * schema also documents the part in the service's OpenAPI document.
+ */
 export function valid<T extends z.ZodType, K extends "json" | "query" | "param">(target: K, schema: T) {
-  return zValidator(target, schema, (r) => {
-    if (!r.success) throw new AppError("VALIDATION", describeZodError(r.error));
+  return validator(target, schema, (r) => {
+    if (!r.success) throw new AppError("VALIDATION", describeZodError({ issues: r.error }));
   });
 }
 
 /**
  * Serve the app's routes on `rt.http.<service>`: the gateway relays public HTTP here, so the same
- * URLs work on the gateway's port with one process or many.
+ * URLs work on the gateway's port with one process or many. `GET /openapi.json` there answers the
+ * routes' OpenAPI document (the gateway never relays that path from outside).
  */
 export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<ServiceEnv>, log: Logger): Subscription {
+  let spec: Promise<string> | undefined;
   return bus.respond(
     subjects.http(service),
     async (raw): Promise<HttpRelayResponse> => {
       const parsed = HttpRelayRequest.safeParse(raw);
       if (!parsed.success) return { status: 400, headers: {}, body: JSON.stringify({ error: { code: "VALIDATION", message: "bad relay request" } }) };
       const r = parsed.data;
+      if (r.method === "GET" && r.path === SERVICE_OPENAPI_PATH) {
+        spec ??= openApiOf(app, { title: service }).then((d) => JSON.stringify(d));
+        return { status: 200, headers: { "content-type": "application/json" }, body: await spec };
+      }
       const hasBody = r.body !== undefined && r.method !== "GET" && r.method !== "HEAD";
       const req = new Request(`http://service${r.path}${r.query}`, {
         method: r.method,

@@ -4,6 +4,7 @@ export * from "./errors.ts";
 export * from "./actions.ts";
 export * from "./deliver.ts";
 export * from "./http.ts";
+export * from "./openapi.ts";
 export * from "./ops.ts";
 export * from "./lifecycle.ts";
 export * from "./runtime.ts";

@@ -32,6 +32,7 @@ export const ArtisanRequest = z.object({
   decidedBy: z.string().nullable(),
 });
 export type ArtisanRequest = z.infer<typeof ArtisanRequest>;
+export const ArtisanRequestList = z.object({ requests: z.array(ArtisanRequest), count: z.number().int() });
 
 export const ArtisanApproved = z.object({ contact_id: z.union([z.number(), z.string()]), nom_complet: z.string(), email: z.string(), timestamp: Iso });
 export const ArtisanRejected = z.object({ contact_id: z.union([z.number(), z.string()]), timestamp: Iso });

@@ -58,6 +58,7 @@ export const Room = z.object({
   memberIds: z.array(z.string()),
 });
 export type Room = z.infer<typeof Room>;
+export const RoomList = z.object({ rooms: z.array(Room) });
 
 export const RoomCreateBody = z.object({
   name: z.string().min(1).max(200),

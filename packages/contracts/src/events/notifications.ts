@@ -36,6 +36,10 @@ export type NotificationCreateBody = z.infer<typeof NotificationCreateBody>;
 
 export const NotificationRef = z.object({ notificationId: EntityId });
 export type NotificationRef = z.infer<typeof NotificationRef>;
+/** Replies of the REST routes: a history page, read-all and delete. */
+export const NotificationPage = z.object({ notifications: z.array(Notification), nextBefore: z.number().nullable() });
+export const ReadAllResult = z.object({ notificationIds: z.array(z.number()), count: z.number().int().nonnegative() });
+export const NotificationRemoved = z.object({ notificationId: z.number() });
 
 export const UnreadCount = z.object({ count: z.number().int().nonnegative() });
 export type UnreadCount = z.infer<typeof UnreadCount>;

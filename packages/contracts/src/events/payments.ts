@@ -23,3 +23,7 @@ export const PaymentWebhook = z.object({
 export type PaymentWebhook = z.infer<typeof PaymentWebhook>;
 
 export const Invoice = PaymentData.extend({ updatedAt: Iso });
+/** Path parameter of `GET /api/payments/invoices/:invoiceId`. */
+export const InvoiceRef = z.object({ invoiceId: z.string().min(1).max(128) });
+/** The webhook's 200 answer; `duplicate` when the event id was applied before. */
+export const WebhookReceipt = z.object({ received: z.literal(true), duplicate: z.literal(true).optional() });
