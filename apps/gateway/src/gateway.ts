@@ -42,21 +42,25 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const id = config.GATEWAY_ID ?? `gw-${crypto.randomUUID().slice(0, 8)}`;
   // The delivery tail starts below, before the server listens; recovery asks it for its position.
   let delivery: Delivery | null = null;
+  let stopping = false;
+  const RecoveryAdapter = createRecoveryAdapter({
+    bus,
+    log,
+    recoveryMs: RECOVERY_MS,
+    position: () => delivery?.position() ?? 0,
+    packetsOf: (env, seq) => packetsOf(config, env, seq),
+  });
   const io: GatewayServer = new Server({
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
-    adapter: createRecoveryAdapter({
-      bus,
-      log,
-      recoveryMs: RECOVERY_MS,
-      position: () => delivery?.position() ?? 0,
-      packetsOf: (env, seq) => packetsOf(config, env, seq),
-    }) as never,
+    adapter: RecoveryAdapter as never,
   });
   const engine = new Engine({
     path: "/socket.io/",
     maxHttpBufferSize: MAX_FRAME_BYTES,
     allowRequest: async (req) => {
       if (!checkOrigin(req, config.ALLOWED_ORIGINS)) throw "origin not allowed";
+      // A gateway shutting down takes no new sessions; polling requests of existing ones still pass.
+      if (stopping && !new URL(req.url).searchParams.has("sid")) throw "shutting down";
     },
     cors: config.ALLOWED_ORIGINS.length ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
   });
@@ -67,7 +71,6 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   io.bind(engine as never);
 
   const socketCount = () => io.of("/").sockets.size;
-  let stopping = false;
   const metrics = createGatewayMetrics(deps.metrics);
   const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount) };
   const limiter = createLimiter(gw);
@@ -138,12 +141,13 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     io,
     async stop() {
       stopping = true;
-      delivery?.unsubscribe();
       publishing.unsubscribe();
-      // Clients are told to go (they reconnect, to another gateway when there is one).
-      io.disconnectSockets(true);
-      gw.presence.stop();
+      // Close transports, not sessions: clients see a transport close, reconnect (to another
+      // gateway when there is one) and recover what they miss meanwhile.
       engine.close();
+      await RecoveryAdapter.settle();
+      delivery?.unsubscribe();
+      gw.presence.stop();
       await server.stop(true);
     },
   };

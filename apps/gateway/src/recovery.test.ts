@@ -57,6 +57,36 @@ test("a client whose gateway goes away recovers on another gateway: missed event
   s.close();
 });
 
+test("a gateway stopping gracefully sends its clients elsewhere: they recover there, and it refuses new handshakes", async () => {
+  const third = await startGateway(
+    { bus: p.platform.bus, log: createLogger({ name: "gw3", level: "silent" }), config: p.config, metrics: createMetrics("gw3") },
+    { port: 0 },
+  );
+  const token = await p.token({ sub: "evacuee" });
+  const s = ioClient(third.url, { auth: { token }, transports: ["websocket"], forceNew: true, reconnectionDelay: 300, reconnectionDelayMax: 400 });
+  await waitFor(s, "connect");
+  const got: number[] = [];
+  s.on("ping-me", (d: any) => got.push(d.n));
+  const send = (n: number) =>
+    p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, target: { kind: "user", id: "evacuee" }, event: "ping-me", data: { n } } });
+  await send(0);
+  await waitFor(s, "ping-me");
+  s.io.on("reconnect_attempt", () => {
+    (s.io as any).uri = p.url;
+  });
+  const reconnected = waitFor(s, "connect", { timeoutMs: 5000 });
+  const started = Date.now();
+  await third.stop();
+  expect(Date.now() - started).toBeLessThan(10_000);
+  await send(1);
+  await send(2);
+  await reconnected;
+  expect(s.recovered).toBe(true);
+  await Bun.sleep(200);
+  expect(got).toEqual([0, 1, 2]);
+  s.close();
+});
+
 test("an offset older than the session window or an unknown session is a fresh connection, not an error", async () => {
   const token = await p.token({ sub: "stranger" });
   const s = ioClient(second.url, { auth: { token }, transports: ["websocket"], forceNew: true, reconnection: false });

@@ -43,8 +43,20 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
   // Sessions outlive the recovery window of a live socket: the KV ttl bounds what a dead gateway leaves.
   const kv = () => (kvP ??= deps.bus.kv(SESSIONS_BUCKET, { ttlMs: 24 * 3600_000 }));
   const fail = (what: string) => (err: unknown) => deps.log.warn({ err: String(err) }, `session ${what} failed`);
+  // Session writes still on their way: a gateway shutting down waits for them before it drains.
+  const writes = new Set<Promise<void>>();
+  const write = (p: Promise<void>) => {
+    const w = p.catch(fail("write"));
+    writes.add(w);
+    void w.finally(() => writes.delete(w));
+  };
 
   return class RecoveryAdapter extends Adapter {
+    /** Resolves when every session write started so far has landed. */
+    static async settle(): Promise<void> {
+      await Promise.allSettled([...writes]);
+    }
+
     private pending = new Set<SocketId>();
     private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -65,7 +77,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
         this.flushTimer = null;
         const ids = [...this.pending];
         this.pending.clear();
-        for (const sid of ids) void this.save(sid);
+        for (const sid of ids) write(this.save(sid));
       }, 20);
     }
 
@@ -74,7 +86,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
       const rooms = this.sids.get(id);
       if (!socket?.pid || !socket.data?.principal || !rooms) return;
       const session: StoredSession = { sid: id, pid: socket.pid, rooms: [...rooms], data: socket.data };
-      await (await kv()).put(socket.pid, session).catch(fail("save"));
+      await (await kv()).put(socket.pid, session);
     }
 
     /** socket.io calls this on a recoverable disconnect (transport close, ping timeout, shutdown). */
@@ -82,9 +94,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
       const data = session.data as SocketData;
       if (!data?.principal) return;
       const stored: StoredSession = { sid: session.sid, pid: session.pid, rooms: [...session.rooms], data, disconnectedAt: Date.now() };
-      void kv()
-        .then((s) => s.put(session.pid, stored))
-        .catch(fail("persist"));
+      write(kv().then((s) => s.put(session.pid, stored)));
     }
 
     /** The base type says Session; socket.io treats null as "not recoverable". */

@@ -1,11 +1,10 @@
-import { createMemoryBus } from "./bus-memory.ts";
+import { createMemoryNetwork } from "./bus-memory.ts";
 import { runBusContract } from "./bus.contract.ts";
 
-// Two handles on one in-process bus stand for two processes on one NATS.
-let shared: ReturnType<typeof createMemoryBus> | null = null;
-let handles = 0;
-runBusContract("memory", async () => {
-  if (!shared || handles % 2 === 0) shared = createMemoryBus();
-  handles++;
-  return shared;
+// Connections on one in-process network stand for processes on one NATS server.
+const networks = new Map<string, ReturnType<typeof createMemoryNetwork>>();
+runBusContract("memory", async (prefix) => {
+  let net = networks.get(prefix);
+  if (!net) networks.set(prefix, (net = createMemoryNetwork()));
+  return net.connect();
 });

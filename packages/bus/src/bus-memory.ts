@@ -1,5 +1,5 @@
 import { deliveryLog } from "@rt/contracts";
-import type { Bus, BusErrorSink, ConsumeOptions, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
 import { INTERNAL_REPLY } from "./bus.ts";
 import { BusError } from "./errors.ts";
 import { subjectMatches } from "./match.ts";
@@ -15,51 +15,47 @@ const REDELIVER_MS = [50, 250, 1000, 5000];
 /** Memory bound of the in-process delivery log, whatever its age. */
 const MAX_LOG_ENTRIES = 200_000;
 
+export interface MemoryNetworkOptions {
+  log?: { subjects: readonly string[]; maxAgeMs: number };
+}
+
+const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
+
 /**
- * In-process bus for the all-in-one runner and unit tests. Messages are cloned through JSON so
- * nothing is shared by reference, and delivered on a later microtask, as a network would.
+ * An in-process stand-in for a NATS server: connections made from one network share subjects,
+ * queue groups, the event stream, the delivery log, counters and KV, while each connection
+ * drains on its own — as processes on one NATS would.
  */
-export function createMemoryBus(opts: { onError?: BusErrorSink; log?: { subjects: readonly string[]; maxAgeMs: number } } = {}): Bus {
-  const logCfg = opts.log ?? deliveryLog;
+export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
+  const logCfg = netOpts.log ?? deliveryLog;
   let subs: Sub[] = [];
   const rr = new Map<string, number>();
   const seenEventIds = new Set<string>();
-  const consumers = new Map<string, { subjects: string[]; handlers: MsgHandler[]; next: number }>();
+  type Consumer = { subjects: string[]; handlers: Array<{ h: MsgHandler; run: (p: Promise<void>) => void; report: BusErrorSink }>; next: number };
+  const consumers = new Map<string, Consumer>();
   const counters = new Map<string, number>();
-  const kvs = new Map<string, KvStore>();
-  // The delivery log: entries in publish order, pruned by age.
+  const kvs = new Map<string, Map<string, { v: string; exp: number }>>();
+  // The delivery log: entries in publish order, pruned by age and count.
   const log: Array<LogEntry & { at: number }> = [];
   const tails = new Set<(e: LogEntry) => void>();
   let logSeq = 0;
   let firstKept = 1;
   const logged = (subject: string) => logCfg.subjects.some((p) => subjectMatches(p, subject));
+
   function append(subject: string, payload: string) {
     const now = Date.now();
-    const e = { seq: ++logSeq, subject, data: JSON.parse(payload), at: now };
-    log.push(e);
+    log.push({ seq: ++logSeq, subject, data: JSON.parse(payload), at: now });
     let drop = 0;
     while (drop < log.length && (log[drop]!.at < now - logCfg.maxAgeMs || log.length - drop > MAX_LOG_ENTRIES)) drop++;
     if (drop) {
       log.splice(0, drop);
       firstKept = log[0]?.seq ?? logSeq + 1;
     }
+    const seq = logSeq;
     for (const t of tails) {
-      const copy = { seq: e.seq, subject, data: JSON.parse(payload) };
+      const copy = { seq, subject, data: JSON.parse(payload) };
       queueMicrotask(() => t(copy));
     }
-  }
-  let closed = false;
-  let inflight = 0;
-  let idle: (() => void) | null = null;
-
-  const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
-
-  function track<T>(p: Promise<T>): Promise<T> {
-    inflight++;
-    return p.finally(() => {
-      inflight--;
-      if (inflight === 0 && idle) idle();
-    });
   }
 
   /** One subscriber per queue group, round-robin; every plain subscriber. */
@@ -80,137 +76,167 @@ export function createMemoryBus(opts: { onError?: BusErrorSink; log?: { subjects
     return out;
   }
 
-  function add(sub: Sub): Subscription {
-    subs.push(sub);
-    return { unsubscribe: () => void (subs = subs.filter((s) => s !== sub)) };
-  }
-
-  async function runHandler(handler: MsgHandler, data: unknown, subject: string): Promise<void> {
-    try {
-      await handler(data, subject);
-    } catch (err) {
-      opts.onError?.(err, subject);
-    }
-  }
-
   async function deliverEvent(name: string, data: unknown, subject: string, attempt = 0): Promise<void> {
     const c = consumers.get(name);
     if (!c || c.handlers.length === 0) return;
-    const h = c.handlers[c.next++ % c.handlers.length]!;
+    const { h, run, report } = c.handlers[c.next++ % c.handlers.length]!;
     try {
       await h(clone(data), subject);
     } catch (err) {
-      opts.onError?.(err, subject);
+      report(err, subject);
       const wait = REDELIVER_MS[attempt];
-      if (wait !== undefined && !closed) setTimeout(() => void track(deliverEvent(name, data, subject, attempt + 1)), wait);
+      if (wait !== undefined) setTimeout(() => run(deliverEvent(name, data, subject, attempt + 1)), wait);
     }
   }
 
-  return {
-    kind: "memory",
-    publish(subject, data) {
-      if (closed) return;
-      const payload = JSON.stringify(data ?? null);
-      if (logged(subject)) append(subject, payload);
-      for (const s of pick(subject)) queueMicrotask(() => s.handler(JSON.parse(payload), subject));
-    },
-    subscribe(subject, handler, o) {
-      return add({ pattern: subject, queue: o?.queue, handler: (d, s) => void track(runHandler(handler, d, s)) });
-    },
-    request(subject, data, o: RequestOptions = {}) {
-      if (closed) return Promise.reject(new BusError("CLOSED", subject));
-      const target = pick(subject).find((s) => s.responder);
-      if (!target) return Promise.reject(new BusError("NO_RESPONDERS", subject));
-      const payload = clone(data);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new BusError("TIMEOUT", subject)), o.timeoutMs ?? 5000);
-        queueMicrotask(() =>
-          target.handler(payload, subject, (reply) => {
-            clearTimeout(timer);
-            resolve(clone(reply));
-          }),
-        );
+  function connect(opts: { onError?: BusErrorSink } = {}): Bus {
+    const mine = new Set<Sub>();
+    const myTails = new Set<(e: LogEntry) => void>();
+    let closed = false;
+    let inflight = 0;
+    let idle: (() => void) | null = null;
+    const report: BusErrorSink = (err, subject) => opts.onError?.(err, subject);
+
+    function track<T>(p: Promise<T>): Promise<T> {
+      inflight++;
+      return p.finally(() => {
+        inflight--;
+        if (inflight === 0 && idle) idle();
       });
-    },
-    respond(subject, handler: ReplyHandler, o) {
-      return add({
-        pattern: subject,
-        queue: o.queue,
-        responder: true,
-        handler: (d, s, replyTo) => {
-          const run = async () => {
-            try {
-              // Not `replyTo?.(await handler())`: optional call would skip the handler on a plain publish.
-              const out = await handler(d, s);
-              replyTo?.(out);
-            } catch (err) {
-              opts.onError?.(err, s);
-              replyTo?.(INTERNAL_REPLY);
-            }
-          };
-          void track(run());
+    }
+    function add(sub: Sub): Subscription {
+      subs.push(sub);
+      mine.add(sub);
+      return {
+        unsubscribe: () => {
+          subs = subs.filter((s) => s !== sub);
+          mine.delete(sub);
         },
-      });
-    },
-    async publishEvent(subject, data, o) {
-      if (closed) throw new BusError("CLOSED", subject);
-      if (seenEventIds.has(o.msgId)) return;
-      seenEventIds.add(o.msgId);
-      if (seenEventIds.size > 100_000) seenEventIds.delete(seenEventIds.values().next().value!);
-      for (const [name, c] of consumers) {
-        if (c.subjects.some((p) => subjectMatches(p, subject))) queueMicrotask(() => void track(deliverEvent(name, data, subject)));
+      };
+    }
+    async function runHandler(handler: MsgHandler, data: unknown, subject: string): Promise<void> {
+      try {
+        await handler(data, subject);
+      } catch (err) {
+        report(err, subject);
       }
-    },
-    async consumeEvents(o: ConsumeOptions, handler) {
-      const c = consumers.get(o.durable) ?? { subjects: o.subjects, handlers: [], next: 0 };
-      c.handlers.push(handler);
-      consumers.set(o.durable, c);
-      return { unsubscribe: () => void (c.handlers = c.handlers.filter((h) => h !== handler)) };
-    },
-    async nextSeq(key) {
-      const n = (counters.get(key) ?? 0) + 1;
-      counters.set(key, n);
-      return n;
-    },
-    async tailLog(handler) {
-      tails.add(handler);
-      return { startSeq: logSeq, unsubscribe: () => void tails.delete(handler) };
-    },
-    async readLog(filter, afterSeq, untilSeq) {
-      if (afterSeq + 1 < firstKept) return null;
-      return log
-        .filter((e) => e.seq > afterSeq && e.seq <= untilSeq && subjectMatches(filter, e.subject))
-        .map((e) => ({ seq: e.seq, subject: e.subject, data: clone(e.data) }));
-    },
-    async kv(name, o) {
-      let store = kvs.get(name);
-      if (!store) {
-        const m = new Map<string, { v: string; exp: number }>();
-        store = {
+    }
+
+    return {
+      kind: "memory",
+      publish(subject, data) {
+        if (closed) return;
+        const payload = JSON.stringify(data ?? null);
+        if (logged(subject)) append(subject, payload);
+        for (const s of pick(subject)) queueMicrotask(() => s.handler(JSON.parse(payload), subject));
+      },
+      subscribe(subject, handler, o) {
+        return add({ pattern: subject, queue: o?.queue, handler: (d, s) => void track(runHandler(handler, d, s)) });
+      },
+      request(subject, data, o: RequestOptions = {}) {
+        if (closed) return Promise.reject(new BusError("CLOSED", subject));
+        const target = pick(subject).find((s) => s.responder);
+        if (!target) return Promise.reject(new BusError("NO_RESPONDERS", subject));
+        const payload = clone(data);
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new BusError("TIMEOUT", subject)), o.timeoutMs ?? 5000);
+          queueMicrotask(() =>
+            target.handler(payload, subject, (reply) => {
+              clearTimeout(timer);
+              resolve(clone(reply));
+            }),
+          );
+        });
+      },
+      respond(subject, handler: ReplyHandler, o) {
+        return add({
+          pattern: subject,
+          queue: o.queue,
+          responder: true,
+          handler: (d, s, replyTo) => {
+            const run = async () => {
+              try {
+                // Not `replyTo?.(await handler())`: optional call would skip the handler on a plain publish.
+                const out = await handler(d, s);
+                replyTo?.(out);
+              } catch (err) {
+                report(err, s);
+                replyTo?.(INTERNAL_REPLY);
+              }
+            };
+            void track(run());
+          },
+        });
+      },
+      async publishEvent(subject, data, o) {
+        if (closed) throw new BusError("CLOSED", subject);
+        if (seenEventIds.has(o.msgId)) return;
+        seenEventIds.add(o.msgId);
+        if (seenEventIds.size > 100_000) seenEventIds.delete(seenEventIds.values().next().value!);
+        for (const [name, c] of consumers) {
+          if (c.subjects.some((p) => subjectMatches(p, subject))) queueMicrotask(() => void c.handlers[0]?.run(deliverEvent(name, data, subject)));
+        }
+      },
+      async consumeEvents(o, handler) {
+        const c = consumers.get(o.durable) ?? { subjects: o.subjects, handlers: [], next: 0 };
+        const entry = { h: handler, run: (p: Promise<void>) => void track(p), report };
+        c.handlers.push(entry);
+        consumers.set(o.durable, c);
+        return { unsubscribe: () => void (c.handlers = c.handlers.filter((x) => x !== entry)) };
+      },
+      async nextSeq(key) {
+        const n = (counters.get(key) ?? 0) + 1;
+        counters.set(key, n);
+        return n;
+      },
+      async tailLog(handler) {
+        tails.add(handler);
+        myTails.add(handler);
+        return { startSeq: logSeq, unsubscribe: () => void (tails.delete(handler), myTails.delete(handler)) };
+      },
+      async readLog(filter, afterSeq, untilSeq) {
+        if (afterSeq + 1 < firstKept) return null;
+        return log
+          .filter((e) => e.seq > afterSeq && e.seq <= untilSeq && subjectMatches(filter, e.subject))
+          .map((e) => ({ seq: e.seq, subject: e.subject, data: clone(e.data) }));
+      },
+      async kv(name, o) {
+        let m = kvs.get(name);
+        if (!m) kvs.set(name, (m = new Map()));
+        const map = m;
+        const store: KvStore = {
           async get(key) {
-            const hit = m.get(key);
+            const hit = map.get(key);
             if (!hit || hit.exp < Date.now()) return null;
             return JSON.parse(hit.v);
           },
           async put(key, value) {
-            m.set(key, { v: JSON.stringify(value), exp: Date.now() + o.ttlMs });
+            map.set(key, { v: JSON.stringify(value), exp: Date.now() + o.ttlMs });
           },
           async delete(key) {
-            m.delete(key);
+            map.delete(key);
           },
         };
-        kvs.set(name, store);
-      }
-      return store;
-    },
-    isConnected: () => !closed,
-    flush: async () => {
-      await new Promise((r) => setTimeout(r, 0));
-    },
-    async drain() {
-      closed = true;
-      subs = [];
-      if (inflight > 0) await new Promise<void>((r) => (idle = r));
-    },
-  };
+        return store;
+      },
+      isConnected: () => !closed,
+      flush: async () => {
+        await new Promise((r) => setTimeout(r, 0));
+      },
+      async drain() {
+        closed = true;
+        subs = subs.filter((s) => !mine.has(s));
+        for (const t of myTails) tails.delete(t);
+        for (const c of consumers.values()) c.handlers = c.handlers.filter((x) => x.report !== report);
+        if (inflight > 0) await new Promise<void>((r) => (idle = r));
+      },
+    };
+  }
+
+  return { connect };
+}
+
+/** In-process bus for the all-in-one runner and unit tests: one connection on its own network. */
+export function createMemoryBus(opts: { onError?: BusErrorSink } & MemoryNetworkOptions = {}): Bus {
+  return createMemoryNetwork(opts).connect(opts);
 }

@@ -14,10 +14,12 @@ export interface NatsBusOptions {
   /** The JetStream stream for durable events. */
   stream: { name: string; subjects: readonly string[] };
   /**
-   * Isolates this connection's traffic under `<namespace>.` (its own stream and counters, removed
-   * on drain), so test runs sharing one NATS server cannot answer each other's requests.
+   * Isolates this connection's traffic under `<namespace>.` (its own streams and buckets), so test
+   * runs sharing one NATS server cannot answer each other's requests.
    */
   namespace?: string;
+  /** Delete the namespace's streams and buckets on drain (the last user of a test namespace). */
+  dropNamespaceOnDrain?: boolean;
 }
 
 const enc = (v: unknown) => JSON.stringify(v ?? null);
@@ -98,6 +100,14 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const js = jetstream(nc);
   const report = (err: unknown, subject: string) => opts.onError?.(err, subject);
   const loops: Promise<void>[] = [];
+  // Handlers still running: drain waits for them, so a reply is never lost to a closing connection.
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>) => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+    return p;
+  };
+  const subs = new Set<{ drain(): Promise<void>; isClosed(): boolean }>();
   let seqBucket: Promise<KV> | null = null;
   const kvBuckets = new Map<string, Promise<KV>>();
   const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
@@ -118,12 +128,15 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           } catch (e) {
             return report(e, msg.subject);
           }
-          Promise.resolve()
-            .then(() => handler(data, back(msg.subject)))
-            .catch((e) => report(e, msg.subject));
+          void track(
+            Promise.resolve()
+              .then(() => handler(data, back(msg.subject)))
+              .catch((e) => report(e, msg.subject)),
+          );
         },
       });
-      return { unsubscribe: () => sub.unsubscribe() };
+      subs.add(sub);
+      return { unsubscribe: () => (subs.delete(sub), sub.unsubscribe()) };
     },
     async request(subject, data, o = {}) {
       try {
@@ -138,19 +151,22 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         queue: o.queue,
         callback: (err, msg) => {
           if (err) return report(err, subject);
-          Promise.resolve()
-            .then(() => handler(dec(msg), back(msg.subject)))
-            .catch((e) => {
-              report(e, msg.subject);
-              return INTERNAL_REPLY;
-            })
-            .then((reply) => {
-              if (msg.reply) msg.respond(enc(reply));
-            })
-            .catch((e) => report(e, msg.subject));
+          void track(
+            Promise.resolve()
+              .then(() => handler(dec(msg), back(msg.subject)))
+              .catch((e) => {
+                report(e, msg.subject);
+                return INTERNAL_REPLY;
+              })
+              .then((reply) => {
+                if (msg.reply) msg.respond(enc(reply));
+              })
+              .catch((e) => report(e, msg.subject)),
+          );
         },
       });
-      return { unsubscribe: () => sub.unsubscribe() };
+      subs.add(sub);
+      return { unsubscribe: () => (subs.delete(sub), sub.unsubscribe()) };
     },
     async publishEvent(subject, data, o) {
       try {
@@ -290,7 +306,10 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     },
     async drain() {
       if (nc.isClosed()) return;
-      if (ns) {
+      // Stop taking messages, finish what is running (replies included), then close.
+      await Promise.allSettled([...subs].filter((x) => !x.isClosed()).map((x) => x.drain()));
+      await Promise.allSettled([...inflight]);
+      if (ns && opts.dropNamespaceOnDrain) {
         await jsm.streams.delete(stream.name).catch(() => {});
         await jsm.streams.delete(logStream.name).catch(() => {});
         for (const b of [seqBucket, ...kvBuckets.values()]) if (b) await (await b).destroy().catch(() => {});

@@ -6,14 +6,14 @@ import { BusError } from "./errors.ts";
  * The behaviour every Bus must have. Each implementation's test file calls this with a factory,
  * so the in-process bus cannot drift from NATS.
  */
-export function runBusContract(name: string, make: (prefix: string) => Promise<Bus>) {
+export function runBusContract(name: string, make: (prefix: string, owner?: boolean) => Promise<Bus>) {
   describe(`bus contract: ${name}`, () => {
     const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
     let a: Bus;
     let b: Bus;
     beforeAll(async () => {
-      a = await make(prefix);
-      b = await make(prefix);
+      a = await make(prefix, true);
+      b = await make(prefix, true);
     });
     afterAll(async () => {
       await a.drain();
@@ -115,6 +115,16 @@ export function runBusContract(name: string, make: (prefix: string) => Promise<B
       await kb.delete("k1");
       expect(await ka.get("k1")).toBeNull();
       expect(await ka.get("never")).toBeNull();
+    });
+
+    test("drain lets a request already being handled reply", async () => {
+      const c = await make(prefix, false);
+      c.respond(subj("slow-drain"), () => Bun.sleep(200).then(() => "done"), { queue: "sd" });
+      await c.flush();
+      const pending = a.request(subj("slow-drain"), {}, { timeoutMs: 2000 });
+      await Bun.sleep(50);
+      await c.drain();
+      expect(await pending).toBe("done");
     });
 
     test("durable events: deduplicated by msgId, shared by a durable name, redelivered on failure", async () => {

@@ -95,7 +95,7 @@ async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformO
   const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL });
   const bus =
     mode === "nats"
-      ? await createNatsBus({ url: TEST_NATS_URL, name: "test-platform", stream: evtStream, namespace: opts.namespace ?? testNamespace() })
+      ? await createNatsBus({ url: TEST_NATS_URL, name: "test-platform", stream: evtStream, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })
       : createMemoryBus();
   const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const platform = await startAll({ config, log, port: 0, bus, db });

@@ -38,7 +38,7 @@ export async function startServices(
   const log = createLogger({ name: "test", level: config.LOG_LEVEL });
   // Service-level tests have no gateway: in cluster mode they run as in nats mode.
   const bus = usesRealServices(mode)
-    ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream, namespace: opts.namespace ?? testNamespace() })
+    ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })
     : createMemoryBus();
   const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const running: RunningService[] = [];
