@@ -1,6 +1,6 @@
 import type { Bus } from "@rt/bus";
 import { connectDatabase, type Database } from "@rt/db";
-import { connectBus, createMetrics, migrationsTable, type Logger, type PlatformConfig, type RunningService } from "@rt/service-kit";
+import { connectBus, createMetrics, instrumentDatabase, migrationsTable, type Logger, type PlatformConfig, type RunningService } from "@rt/service-kit";
 import { startGateway, type RunningGateway } from "@rt/app-gateway";
 import { serviceModules } from "./services.ts";
 
@@ -21,6 +21,7 @@ export async function startPlatform(opts: { config: PlatformConfig; log: Logger;
   const bus = opts.bus ?? (await connectBus(config, `all-in-one-${process.pid}`, log));
   const db = opts.db ?? (await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR }));
   const metrics = createMetrics("all-in-one");
+  instrumentDatabase(db, metrics);
   const running: RunningService[] = [];
   for (const mod of serviceModules) {
     if (mod.migrations) await db.migrate({ folder: mod.migrations, table: migrationsTable(mod.name) });

@@ -4,7 +4,7 @@ import { answerCall, endCall, initiateCall } from "./calls.ts";
 import { callsRoutes } from "./routes.ts";
 
 export function createCallsService(deps: ServiceDeps): RunningService {
-  const { bus, log } = deps;
+  const { bus, log, metrics } = deps;
   const actionsSub = serveActions(
     bus,
     "calls",
@@ -14,8 +14,9 @@ export function createCallsService(deps: ServiceDeps): RunningService {
       [actions.calls.end]: (ctx, data) => endCall(deps, ctx, data),
     },
     log,
+    metrics,
   );
-  const httpSub = serveHttpRelay(bus, "calls", callsRoutes(deps), log);
+  const httpSub = serveHttpRelay(bus, "calls", callsRoutes(deps), log, metrics);
   return {
     async stop() {
       actionsSub.unsubscribe();

@@ -3,7 +3,7 @@ import { serveActions, serveHttpRelay, type RunningService, type ServiceDeps } f
 import { createChat } from "./chat.ts";
 import { chatRoutes } from "./routes.ts";
 
-export function createChatService({ bus, db, log }: ServiceDeps): RunningService {
+export function createChatService({ bus, db, log, metrics }: ServiceDeps): RunningService {
   const chat = createChat({ bus, db: db.db });
   const served = serveActions(
     bus,
@@ -25,8 +25,9 @@ export function createChatService({ bus, db, log }: ServiceDeps): RunningService
       [actions.chat.messageDelete]: (ctx, data) => chat.deleteMessage(ctx, MessageDelete.parse(data).messageId),
     },
     log,
+    metrics,
   );
-  const relay = serveHttpRelay(bus, "chat", chatRoutes(chat, log), log);
+  const relay = serveHttpRelay(bus, "chat", chatRoutes(chat, log), log, metrics);
   return {
     async stop() {
       served.unsubscribe();

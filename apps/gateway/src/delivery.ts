@@ -3,6 +3,7 @@ import type { LogEntry, Subscription } from "@rt/bus";
 import { RecentIds } from "./dedupe.ts";
 import { enableTopicFanout } from "./fanout.ts";
 import { enableTopicFanout } from "./fanout.ts";
+import { eventLabel } from "./metrics.ts";
 import { roomsFor } from "./rooms.ts";
 import type { Gateway } from "./socket/types.ts";
 
@@ -50,7 +51,8 @@ export async function startDelivery(gw: Gateway): Promise<Delivery> {
       flags: {},
     };
     for (const data of packetsOf(gw.config, env, e.seq)) adapter.broadcast({ type: EVENT, data, nsp: "/" }, opts);
-    gw.metrics.eventsOut.inc({ event: env.event.length <= 64 ? env.event : "long" });
+    gw.metrics.eventsOut.inc({ event: eventLabel(env.event) });
+    gw.log.debug({ traceId: env.traceId, event: env.event, id: env.id, target: env.target.kind }, "delivered");
   };
   const tail = await gw.bus.tailLog(onEntry);
   position = tail.startSeq;

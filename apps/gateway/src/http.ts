@@ -17,10 +17,9 @@ import {
   type SvcContext,
 } from "@rt/contracts";
 import { bearer, TokenError, verifyToken } from "@rt/auth";
-import { isBusError } from "@rt/bus";
 import { opsResponse, route, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
-import { forward, SERVICE_TIMEOUT_MS } from "./forward.ts";
+import { forward, requestService } from "./forward.ts";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
 import { demoApp } from "./demo/demo.ts";
@@ -30,7 +29,9 @@ import type { Gateway } from "./socket/types.ts";
 export const VERSION = "1.0.0";
 const MAX_BODY = 1024 * 1024;
 /** Request headers a service may need; Authorization is verified here and becomes ctx instead. */
-const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "x-request-id", "user-agent"];
+const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "user-agent"];
+/** A caller's X-Request-Id becomes the trace id when it is a plain short token; otherwise a new one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
 export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry }) {
@@ -56,7 +57,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     let connectedClients = gw.io.engine.clientsCount;
     try {
       const ctx: SvcContext = { tenantId: "", userId: "", roles: [], name: "", gatewayId: gw.id, traceId: crypto.randomUUID() };
-      connectedClients = ConnectedCount.parse(await forward(gw.bus, "presence", actions.presence.count, ctx, {})).connectedClients;
+      connectedClients = ConnectedCount.parse(await forward(gw, "presence", actions.presence.count, ctx, {})).connectedClients;
     } catch (err) {
       gw.log.debug({ err: String(err) }, "presence unavailable; counting local sockets");
     }
@@ -94,36 +95,42 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   app.all("*", async (c) => {
     const service = serviceForPath(c.req.path);
     if (!service) throw new AppError("NOT_FOUND", "no such route");
+    const given = c.req.header("x-request-id");
+    const traceId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    const log = gw.log.child({ traceId, service, method: c.req.method, path: c.req.path });
     let ctx: SvcContext | undefined;
     const token = bearer(c.req.header("authorization"));
     if (token) {
       try {
         const { exp: _exp, ...p } = await verifyToken(token, authConfig(gw));
-        ctx = { ...p, gatewayId: gw.id, traceId: c.req.header("x-request-id") ?? crypto.randomUUID() };
+        ctx = { ...p, gatewayId: gw.id, traceId };
       } catch (err) {
-        throw new AppError("UNAUTHENTICATED", err instanceof TokenError ? err.message : "token invalid");
+        const reason = err instanceof TokenError ? err.message : "token invalid";
+        gw.metrics.authFailures.inc({ reason });
+        log.info({ reason }, "http auth failed");
+        throw new AppError("UNAUTHENTICATED", reason);
       }
     }
-    const headers: Record<string, string> = {};
+    // The service logs under the same id, with or without a caller.
+    const headers: Record<string, string> = { "x-request-id": traceId };
     for (const h of RELAYED_HEADERS) {
       const v = c.req.header(h);
       if (v !== undefined) headers[h] = v;
     }
     const url = new URL(c.req.url);
     const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
-    let raw: unknown;
-    try {
-      raw = await gw.bus.request(
-        subjects.http(service),
-        { method: c.req.method, path: url.pathname, query: url.search, headers, body: hasBody ? await c.req.text() : undefined, ctx },
-        { timeoutMs: SERVICE_TIMEOUT_MS },
-      );
-    } catch (err) {
-      if (isBusError(err)) throw new AppError("UNAVAILABLE", `${service} service unavailable`);
-      throw err;
-    }
+    const started = performance.now();
+    const raw = await requestService(gw, service, subjects.http(service), {
+      method: c.req.method,
+      path: url.pathname,
+      query: url.search,
+      headers,
+      body: hasBody ? await c.req.text() : undefined,
+      ctx,
+    });
     const res = HttpRelayResponse.parse(raw);
-    const out = new Headers();
+    log.debug({ userId: ctx?.userId ?? null, status: res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, "http relayed");
+    const out = new Headers({ "x-request-id": traceId });
     const type = res.headers["content-type"];
     if (type) out.set("content-type", type);
     return new Response(res.status === 204 || res.status === 304 ? null : res.body, { status: res.status, headers: out });

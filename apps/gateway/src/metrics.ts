@@ -1,6 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { serverEvents } from "@rt/contracts";
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+/** Label of a delivered event: publishers may use any name, so only the contract's names are kept. */
+export const eventLabel = (event: string) => (Object.hasOwn(serverEvents, event) ? event : "other");
 
 export function createGatewayMetrics(registry: Registry) {
   return {

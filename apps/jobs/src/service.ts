@@ -4,7 +4,7 @@ import { assignJob, completeJob, createJob, startJob } from "./jobs.ts";
 import { jobRoutes } from "./routes.ts";
 
 export function createJobsService(deps: ServiceDeps): RunningService {
-  const { bus, log } = deps;
+  const { bus, log, metrics } = deps;
   const subs = [
     serveActions(
       bus,
@@ -16,8 +16,9 @@ export function createJobsService(deps: ServiceDeps): RunningService {
         [actions.jobs.complete]: (ctx, data) => completeJob(deps, ctx, JobComplete.parse(data)),
       },
       log,
+      metrics,
     ),
-    serveHttpRelay(bus, "jobs", jobRoutes(deps), log),
+    serveHttpRelay(bus, "jobs", jobRoutes(deps), log, metrics),
   ];
   return {
     async stop() {

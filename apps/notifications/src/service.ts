@@ -5,7 +5,7 @@ import { consumeJobEvents } from "./job-events.ts";
 import { notificationRoutes } from "./routes.ts";
 
 export async function createNotificationsService(deps: ServiceDeps): Promise<RunningService> {
-  const { bus, db, log } = deps;
+  const { bus, db, log, metrics } = deps;
   const subs = [
     serveActions(
       bus,
@@ -19,8 +19,9 @@ export async function createNotificationsService(deps: ServiceDeps): Promise<Run
         [actions.notifications.create]: (ctx, data) => notify(deps, ctx, NotificationInput.parse(data)),
       },
       log,
+      metrics,
     ),
-    serveHttpRelay(bus, "notifications", notificationRoutes(deps), log),
+    serveHttpRelay(bus, "notifications", notificationRoutes(deps), log, metrics),
     await consumeJobEvents(deps),
   ];
   return {

@@ -3,7 +3,7 @@ import { paymentsRoutes } from "./routes.ts";
 
 /** Payments has no socket actions: webhooks and invoice reads come over HTTP, updates go out as deliveries. */
 export function createPaymentsService(deps: ServiceDeps): RunningService {
-  const httpSub = serveHttpRelay(deps.bus, "payments", paymentsRoutes(deps), deps.log);
+  const httpSub = serveHttpRelay(deps.bus, "payments", paymentsRoutes(deps), deps.log, deps.metrics);
   return {
     async stop() {
       httpSub.unsubscribe();

@@ -18,7 +18,7 @@ const WARMUP_MS = 2 * 1000;
  * Every replica listens to every gateway (no queue group) so each holds the whole view; the
  * online/offline events they publish carry the same id, so gateways deliver each once.
  */
-export function createPresenceService({ bus, log }: Pick<ServiceDeps, "bus" | "log">): RunningService {
+export function createPresenceService({ bus, log, metrics }: Pick<ServiceDeps, "bus" | "log" | "metrics">): RunningService {
   const registry = new PresenceRegistry();
   const startedAt = Date.now();
   const syncing = new Set<string>();
@@ -29,7 +29,8 @@ export function createPresenceService({ bus, log }: Pick<ServiceDeps, "bus" | "l
       const s = c.socket;
       const timestamp = new Date().toISOString();
       deliver(bus, {
-        id: `${c.kind}:${s.tenantId}:${s.userId}:${s.socketId}`,
+        // Same id from every replica (they all saw this connection), new for every connection.
+        id: `${c.kind}:${s.connId}`,
         tenantId: s.tenantId,
         target: { kind: "tenant" },
         event: c.kind === "online" ? "user:online" : "user:offline",
@@ -74,6 +75,7 @@ export function createPresenceService({ bus, log }: Pick<ServiceDeps, "bus" | "l
             : { connectedClients: registry.connectedClients() },
       },
       log,
+      metrics,
     ),
   ];
   const sweeper = setInterval(() => announce(registry.sweep(GATEWAY_TIMEOUT_MS)), 500);

@@ -40,6 +40,8 @@ export type PublishEnvelope = z.infer<typeof PublishEnvelope>;
 export const DeliveryEnvelope = PublishEnvelope.extend({
   id: z.string().min(1).max(200),
   exceptSocketId: z.string().optional(),
+  /** The id of the client event or HTTP request that caused it, for logs (never sent to clients). */
+  traceId: z.string().max(200).optional(),
   ts: z.number(),
 });
 export type DeliveryEnvelope = z.infer<typeof DeliveryEnvelope>;

@@ -3,3 +3,4 @@ export * from "./db-postgres.ts";
 export * from "./db-pglite.ts";
 export * from "./connect.ts";
 export * from "./errors.ts";
+export * from "./timing.ts";

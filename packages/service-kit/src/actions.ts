@@ -1,20 +1,26 @@
+import type { Registry } from "prom-client";
 import { SvcRequest, subjects, type ServiceName, type SvcContext, type SvcReply } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
 import { toErrorBody } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { actionSeconds } from "./metrics.ts";
+import { withTrace } from "./trace.ts";
 
 export type ActionHandler = (ctx: SvcContext, data: unknown) => Promise<unknown> | unknown;
 
 /**
  * Serve a service's actions on `rt.svc.<service>.<action>` in the service's queue group, so
- * replicas share the work. Every reply is `{ ok, data }` or `{ ok: false, error }`.
+ * replicas share the work. Every reply is `{ ok, data }` or `{ ok: false, error }`. Each action is
+ * timed and logged (debug) under the caller's traceId, the one the gateway logged the event with.
  */
 export function serveActions(
   bus: Bus,
   service: ServiceName,
   handlers: Record<string, ActionHandler>,
   log: Logger,
+  metrics: Registry,
 ): Subscription {
+  const seconds = actionSeconds(metrics);
   const subs = Object.entries(handlers).map(([action, handler]) =>
     bus.respond(
       subjects.svc(service, action),
@@ -22,12 +28,20 @@ export function serveActions(
         const req = SvcRequest.safeParse(raw);
         if (!req.success) return { ok: false, error: { code: "VALIDATION", message: "bad service request" } };
         const { ctx, data } = req.data;
+        const started = performance.now();
+        const alog = log.child({ traceId: ctx.traceId, action: `${service}.${action}` });
+        let reply: SvcReply;
         try {
-          const out = await handler(ctx, data);
-          return out === undefined ? { ok: true } : { ok: true, data: out };
+          const out = await withTrace(ctx.traceId, () => handler(ctx, data));
+          reply = out === undefined ? { ok: true } : { ok: true, data: out };
         } catch (err) {
-          return { ok: false, error: toErrorBody(err, log.child({ traceId: ctx.traceId }), `${service}.${action}`) };
+          reply = { ok: false, error: toErrorBody(err, alog, `${service}.${action}`) };
         }
+        const code = reply.ok ? "OK" : reply.error.code;
+        const elapsed = performance.now() - started;
+        seconds.observe({ service, action, code }, elapsed / 1000);
+        alog.debug({ userId: ctx.userId, tenantId: ctx.tenantId, code, ms: Math.round(elapsed * 10) / 10 }, "action handled");
+        return reply;
       },
       { queue: service },
     ),

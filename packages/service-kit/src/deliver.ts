@@ -1,5 +1,6 @@
 import { subjects, type DeliveryEnvelope, type DeliveryTarget, type ServerEventName } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
+import { currentTrace } from "./trace.ts";
 
 export interface DeliverInput {
   tenantId: string;
@@ -12,6 +13,7 @@ export interface DeliverInput {
 }
 
 export function toEnvelope(d: DeliverInput): DeliveryEnvelope {
+  const traceId = currentTrace();
   return {
     id: d.id ?? crypto.randomUUID(),
     tenantId: d.tenantId,
@@ -19,6 +21,7 @@ export function toEnvelope(d: DeliverInput): DeliveryEnvelope {
     event: d.event,
     data: d.data,
     ...(d.exceptSocketId ? { exceptSocketId: d.exceptSocketId } : {}),
+    ...(traceId ? { traceId } : {}),
     ts: Date.now(),
   };
 }

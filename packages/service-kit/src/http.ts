@@ -14,9 +14,15 @@ import {
   type SvcContext,
 } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
+import type { Registry } from "prom-client";
 import { toErrorBody } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { openApiOf } from "./openapi.ts";
+import { httpSeconds } from "./metrics.ts";
+import { withTrace } from "./trace.ts";
+
+/** Methods kept as a metric label; anything else is counted as "other". */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 /** Bindings a relayed request carries: the caller the gateway verified, if any. */
 export type ServiceEnv = { Bindings: { ctx?: SvcContext } };
@@ -58,8 +64,9 @@ export function valid<T extends z.ZodType, K extends "json" | "query" | "param">
  * URLs work on the gateway's port with one process or many. `GET /openapi.json` there answers the
  * routes' OpenAPI document (the gateway never relays that path from outside).
  */
-export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<ServiceEnv>, log: Logger): Subscription {
+export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<ServiceEnv>, log: Logger, metrics: Registry): Subscription {
   let spec: Promise<string> | undefined;
+  const seconds = httpSeconds(metrics);
   return bus.respond(
     subjects.http(service),
     async (raw): Promise<HttpRelayResponse> => {
@@ -76,15 +83,23 @@ export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<Service
         headers: r.headers,
         body: hasBody ? r.body : undefined,
       });
+      const started = performance.now();
+      const traceId = r.ctx?.traceId ?? r.headers["x-request-id"];
+      const rlog = log.child({ traceId, method: r.method, path: r.path });
+      let out: HttpRelayResponse;
       try {
-        const res = await app.fetch(req, { ctx: r.ctx });
+        const res = await withTrace(traceId, () => app.fetch(req, { ctx: r.ctx }));
         const headers: Record<string, string> = {};
         res.headers.forEach((v, k) => (headers[k] = v));
-        return { status: res.status, headers, body: await res.text() };
+        out = { status: res.status, headers, body: await res.text() };
       } catch (err) {
-        const body = toErrorBody(err, log, `${service} relay`);
-        return { status: httpStatusOf[body.code], headers: { "content-type": "application/json" }, body: JSON.stringify({ error: body }) };
+        const body = toErrorBody(err, rlog, `${service} relay`);
+        out = { status: httpStatusOf[body.code], headers: { "content-type": "application/json" }, body: JSON.stringify({ error: body }) };
       }
+      const elapsed = performance.now() - started;
+      seconds.observe({ service, method: METHODS.has(r.method) ? r.method : "other", status: String(out.status) }, elapsed / 1000);
+      rlog.debug({ userId: r.ctx?.userId ?? null, status: out.status, ms: Math.round(elapsed * 10) / 10 }, "http handled");
+      return out;
     },
     { queue: service },
   );

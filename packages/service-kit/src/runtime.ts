@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import { loadConfig, type PlatformConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, startOpsServer } from "./ops.ts";
+import { instrumentDatabase } from "./metrics.ts";
 import { handleSignals } from "./lifecycle.ts";
 
 /** What every service's factory receives: it owns none of these, so tests and the runner share them. */
@@ -46,6 +47,7 @@ export async function runService(mod: ServiceModule): Promise<void> {
   const db = await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR });
   if (mod.migrations) await db.migrate({ folder: mod.migrations, table: migrationsTable(mod.name) });
   const metrics = createMetrics(mod.name);
+  instrumentDatabase(db, metrics);
   const svc = await mod.create({ bus, db, log, config, metrics });
   let stopping = false;
   const ops = startOpsServer({

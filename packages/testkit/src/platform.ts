@@ -60,6 +60,8 @@ export interface StartPlatformOptions {
   mode?: TestMode;
   env?: Record<string, string>;
   namespace?: string;
+  /** Where an in-process platform writes its JSON log lines (LOG_LEVEL in env sets the level). */
+  logDestination?: Parameters<typeof createLogger>[0]["destination"];
   /**
    * Cluster mode: run this platform in process (on NATS + Postgres) anyway, for a test that reaches
    * into the gateway object (`platform.gateway`), which a cluster's separate processes cannot offer.
@@ -92,7 +94,7 @@ async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformO
     PAYMENTS_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     ...opts.env,
   });
-  const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL });
+  const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL, destination: opts.logDestination });
   const bus =
     mode === "nats"
       ? await createNatsBus({ url: TEST_NATS_URL, name: "test-platform", stream: evtStream, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })

@@ -1,5 +1,5 @@
 import { AppError, clientEvents, isClientEvent, type Ack, type ClientEventName } from "@rt/contracts";
-import { toErrorBody } from "@rt/service-kit";
+import { toErrorBody, withTrace } from "@rt/service-kit";
 import { RateLimiter } from "../rate-limit.ts";
 import { svcContext } from "./context.ts";
 import { chatHandlers } from "./handlers/chat.ts";
@@ -33,10 +33,10 @@ function sizeOf(args: unknown[]): number {
 /** Echo an event name in an error only when it is a plain short string. */
 const safeName = (e: unknown) => (typeof e === "string" && e.length <= 100 ? e : "unknown");
 
-async function run(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter, event: unknown, args: unknown[]): Promise<unknown> {
+async function run(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter, event: unknown, args: unknown[], traceId: string): Promise<unknown> {
   if (!isClientEvent(event)) throw new AppError("VALIDATION", "unknown event");
   const def = clientEvents[event];
-  const ctx = svcContext(gw, socket);
+  const ctx = svcContext(gw, socket, traceId);
   if (!ctx && !("anonymous" in def)) throw new AppError("UNAUTHENTICATED", "authenticate first");
   if ("testOnly" in def && !gw.config.TEST_EVENTS) throw new AppError("NOT_FOUND", "test events are disabled");
   if (sizeOf(args) > MAX_EVENT_BYTES) throw new AppError("VALIDATION", "payload too large (max 64 KiB)");
@@ -47,36 +47,45 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter, eve
   }
   const input = def.input.parse(args[0]);
   const handler = handlers[event] as Handler<ClientEventName>;
-  return handler(gw, socket, input as never, ctx ?? anonymousCtx(gw, socket));
+  return handler(gw, socket, input as never, ctx ?? anonymousCtx(gw, socket, traceId));
 }
 
 /** Only ping and authenticate reach here without a principal; they do not read the context. */
-const anonymousCtx = (gw: Gateway, socket: GatewaySocket) => ({
+const anonymousCtx = (gw: Gateway, socket: GatewaySocket, traceId: string) => ({
   tenantId: "",
   userId: "",
   roles: [],
   name: "",
   socketId: socket.id,
   gatewayId: gw.id,
-  traceId: crypto.randomUUID(),
+  traceId,
 });
 
 /**
  * One entry for every client event: refuse what the contract does not name, check auth, size and
- * rate, validate, run the domain handler, and answer by ack or by an `error` event.
+ * rate, validate, run the domain handler, and answer by ack or by an `error` event. Each event gets
+ * a traceId that goes to the service in ctx, so the gateway's line and the service's share it.
  */
 export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter) {
   socket.onAny((event: unknown, ...args: unknown[]) => {
     const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack) => void) : undefined;
-    gw.metrics.eventsIn.inc({ event: isClientEvent(event) ? event : "unknown" });
-    run(gw, socket, limiter, event, args).then(
+    const name = isClientEvent(event) ? event : "unknown";
+    gw.metrics.eventsIn.inc({ event: name });
+    const traceId = crypto.randomUUID();
+    const log = gw.log.child({ traceId, event: name, socketId: socket.id });
+    const started = performance.now();
+    const handled = (code: string) =>
+      log.debug({ userId: socket.data.principal?.userId ?? null, code, ms: Math.round((performance.now() - started) * 10) / 10 }, "event handled");
+    withTrace(traceId, () => run(gw, socket, limiter, event, args, traceId)).then(
       (data) => {
         gw.metrics.acks.inc({ code: "OK" });
+        handled("OK");
         ack?.(data === undefined ? { ok: true } : { ok: true, data });
       },
       (err) => {
-        const error = toErrorBody(err, gw.log, `event ${safeName(event)}`);
+        const error = toErrorBody(err, log, `event ${safeName(event)}`);
         gw.metrics.acks.inc({ code: error.code });
+        handled(error.code);
         if (ack) ack({ ok: false, error });
         else socket.emit("error", { event: safeName(event), ...error });
       },

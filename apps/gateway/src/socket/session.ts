@@ -54,7 +54,7 @@ async function pushUnreadCount(gw: Gateway, socket: GatewaySocket) {
   const ctx = svcContext(gw, socket);
   if (!ctx) return;
   try {
-    const data = UnreadCount.parse(await forward(gw.bus, "notifications", actions.notifications.unreadCount, ctx, {}));
+    const data = UnreadCount.parse(await forward(gw, "notifications", actions.notifications.unreadCount, ctx, {}));
     socket.emit("notification:unread-count", data);
   } catch (err) {
     gw.log.debug({ err: String(err) }, "unread count unavailable on connect");

@@ -16,6 +16,7 @@ export const publicHandlers: HandlerTable = {
   async authenticate(gw, socket, { token }) {
     const fail = (reason: string) => {
       gw.metrics.authFailures.inc({ reason });
+      gw.log.info({ reason, socketId: socket.id, userId: socket.data.principal?.userId ?? null }, "authenticate refused");
       socket.emit("authenticated", { success: false, error: reason });
       return new AppError("UNAUTHENTICATED", reason);
     };

@@ -16,7 +16,7 @@ function leaveChatRoom(gw: Gateway, socket: GatewaySocket, tenantId: string, use
 /** Chat: membership and messages are the chat service's; joining sockets to rooms and typing are the edge's. */
 export const chatHandlers: HandlerTable = {
   async join_room(gw, socket, { roomId }, ctx) {
-    MembershipCheck.parse(await forward(gw.bus, "chat", actions.chat.authorizeJoin, ctx, { roomId }));
+    MembershipCheck.parse(await forward(gw, "chat", actions.chat.authorizeJoin, ctx, { roomId }));
     if (socket.data.chatRoom !== roomId) {
       leaveChatRoom(gw, socket, ctx.tenantId, ctx.userId);
       socket.join(rooms.chat(ctx.tenantId, roomId));
@@ -33,9 +33,9 @@ export const chatHandlers: HandlerTable = {
     return { roomId };
   },
 
-  "message:send": (gw, _s, input, ctx) => forward(gw.bus, "chat", actions.chat.messageSend, ctx, input),
-  "message:edit": (gw, _s, input, ctx) => forward(gw.bus, "chat", actions.chat.messageEdit, ctx, input),
-  "message:delete": (gw, _s, input, ctx) => forward(gw.bus, "chat", actions.chat.messageDelete, ctx, input),
+  "message:send": (gw, _s, input, ctx) => forward(gw, "chat", actions.chat.messageSend, ctx, input),
+  "message:edit": (gw, _s, input, ctx) => forward(gw, "chat", actions.chat.messageEdit, ctx, input),
+  "message:delete": (gw, _s, input, ctx) => forward(gw, "chat", actions.chat.messageDelete, ctx, input),
 
   "user:typing": (gw, socket, { roomId }, ctx) => typing(gw, socket, roomId, ctx.tenantId, ctx.userId, "user:typing"),
   "user:stop_typing": (gw, socket, { roomId }, ctx) => typing(gw, socket, roomId, ctx.tenantId, ctx.userId, "user:stop_typing"),
