@@ -52,7 +52,7 @@ describe("chat over sockets", () => {
 
     const edited = waitFor(bob, "message:edited");
     const edit: any = await emitAck(alice, "message:edit", { messageId: sent.data.id, content: "hi Bob" });
-    expect(edit).toEqual({ ok: true, data: { messageId: sent.data.id, roomId, content: "hi Bob", updatedAt: expect.any(String) } });
+    expect(edit).toEqual({ ok: true, data: { messageId: sent.data.id, roomId, content: "hi Bob", updatedAt: expect.any(String), timestamp: expect.any(String) } });
     expect(await edited).toEqual(edit.data);
 
     expectRefused(await emitAck(bob, "message:edit", { messageId: sent.data.id, content: "mine now" }), "FORBIDDEN");

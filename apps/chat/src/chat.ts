@@ -228,7 +228,8 @@ export function createChat({ bus, db }: ChatDeps) {
         )
         .returning();
       if (!row) return refuseChange(caller, messageId);
-      const edited: MessageEdited = { messageId: row.id, roomId: row.roomId, content: row.content, updatedAt: row.updatedAt.toISOString() };
+      const updatedAt = row.updatedAt.toISOString();
+      const edited: MessageEdited = { messageId: row.id, roomId: row.roomId, content: row.content, updatedAt, timestamp: updatedAt };
       deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:edited", data: edited });
       return edited;
     },

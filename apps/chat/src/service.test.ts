@@ -184,7 +184,7 @@ describe("message-edit", () => {
     const { tenant, roomId, alice } = await setup();
     const sent: any = await h.call("chat.message-send", alice, { roomId, content: "tpyo" });
     const reply: any = await h.call("chat.message-edit", alice, { messageId: String(sent.data.id), content: "typo" });
-    expect(reply).toEqual({ ok: true, data: { messageId: sent.data.id, roomId, content: "typo", updatedAt: expect.any(String) } });
+    expect(reply).toEqual({ ok: true, data: { messageId: sent.data.id, roomId, content: "typo", updatedAt: expect.any(String), timestamp: expect.any(String) } });
     await settle(h);
     const edits = deliveriesOf(h, tenant, "message:edited");
     expect(edits).toHaveLength(1);

@@ -31,6 +31,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
+/** Disconnect reasons socket.io keeps a session for (its own list); any other ends the session. */
+const RECOVERABLE = new Set(["transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close"]);
+
 /** Recovery window of PROTOCOL "Connection state recovery". */
 export const RECOVERY_MS = 2 * 60 * 1000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
@@ -104,6 +107,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     );
     attachDispatch(gw, socket, limiter);
     socket.on("disconnect", (reason) => {
+      if (!RECOVERABLE.has(reason)) RecoveryAdapter.forget((socket as unknown as { pid?: string }).pid);
       endSession(gw, socket);
       metrics.sockets.set(socketCount());
       gw.log.info({ socketId: socket.id, userId: socket.data.principal?.userId ?? null, reason }, "socket disconnected");

@@ -45,10 +45,16 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
   const fail = (what: string) => (err: unknown) => deps.log.warn({ err: String(err) }, `session ${what} failed`);
   // Session writes still on their way: a gateway shutting down waits for them before it drains.
   const writes = new Set<Promise<void>>();
-  const write = (p: Promise<void>) => {
-    const w = p.catch(fail("write"));
+  // One chain per session, so an older snapshot never lands after a newer one.
+  const chains = new Map<string, Promise<void>>();
+  const write = (pid: string, op: (s: KvStore) => Promise<void>) => {
+    const w = (chains.get(pid) ?? Promise.resolve()).then(async () => op(await kv())).catch(fail("write"));
+    chains.set(pid, w);
     writes.add(w);
-    void w.finally(() => writes.delete(w));
+    void w.finally(() => {
+      writes.delete(w);
+      if (chains.get(pid) === w) chains.delete(pid);
+    });
   };
 
   return class RecoveryAdapter extends Adapter {
@@ -77,16 +83,21 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
         this.flushTimer = null;
         const ids = [...this.pending];
         this.pending.clear();
-        for (const sid of ids) write(this.save(sid));
+        for (const sid of ids) this.save(sid);
       }, 20);
     }
 
-    private async save(id: SocketId) {
+    private save(id: SocketId) {
       const socket = this.nsp.sockets.get(id) as { pid?: string; data: SocketData } | undefined;
       const rooms = this.sids.get(id);
       if (!socket?.pid || !socket.data?.principal || !rooms) return;
       const session: StoredSession = { sid: id, pid: socket.pid, rooms: [...rooms], data: socket.data };
-      await (await kv()).put(socket.pid, session);
+      write(socket.pid, (s) => s.put(session.pid, session));
+    }
+
+    /** A disconnect socket.io will not recover (the client or the server ended it): its session goes. */
+    static forget(pid: string | undefined) {
+      if (pid) write(pid, (s) => s.delete(pid));
     }
 
     /** socket.io calls this on a recoverable disconnect (transport close, ping timeout, shutdown). */
@@ -94,7 +105,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
       const data = session.data as SocketData;
       if (!data?.principal) return;
       const stored: StoredSession = { sid: session.sid, pid: session.pid, rooms: [...session.rooms], data, disconnectedAt: Date.now() };
-      write(kv().then((s) => s.put(session.pid, stored)));
+      write(session.pid, (s) => s.put(session.pid, stored));
     }
 
     /** The base type says Session; socket.io treats null as "not recoverable". */

@@ -26,7 +26,7 @@ async function connect(sub: string, tenantId?: string): Promise<ClientSocket> {
   const s = await p.connect({ sub, ...(tenantId ? { tenantId } : {}) });
   const rec = recorder(s);
   for (let i = 0; i < 150 && rec.of("notification:unread-count").length === 0; i++) await Bun.sleep(20);
-  expect(rec.of("notification:unread-count")).toEqual([{ count: 0 }]);
+  expect(rec.of("notification:unread-count")).toMatchObject([{ count: 0 }]);
   return s;
 }
 

@@ -21,7 +21,7 @@ async function connect(sub: string, o: { tenantId?: string; roles?: string[]; in
   const s = await p.connect({ sub, ...(o.tenantId ? { tenantId: o.tenantId } : {}), ...(o.roles ? { roles: o.roles } : {}) });
   const rec = recorder(s);
   for (let i = 0; i < 150 && rec.of("notification:unread-count").length === 0; i++) await Bun.sleep(20);
-  expect(rec.of("notification:unread-count")).toEqual([{ count: o.initial ?? 0 }]);
+  expect(rec.of("notification:unread-count")).toMatchObject([{ count: o.initial ?? 0 }]);
   return s;
 }
 const countOn = (s: ClientSocket, count: number) => waitFor(s, "notification:unread-count", { filter: (d: { count: number }) => d.count === count });

@@ -45,7 +45,7 @@ describe("notification actions", () => {
     expect(seq.map((d) => d.event)).toEqual(["notification:new", "notification:unread-count"]);
     expect(seq[0]!.target).toEqual({ kind: "user", id: "u1" });
     expect(Notification.parse(seq[0]!.data)).toEqual(n);
-    expect(seq[1]!.data).toEqual({ count: 1 });
+    expect(seq[1]!.data).toMatchObject({ count: 1, timestamp: expect.any(String) });
     expect(ok(await h.call("notifications.unread-count", as(t, "u1")))).toEqual({ count: 1 });
     expect(ok(await h.call("notifications.unread-count", as(t, "u2")))).toEqual({ count: 0 });
   });

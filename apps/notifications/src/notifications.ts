@@ -45,7 +45,7 @@ function toUser(bus: Bus, o: Owner, event: string, data: unknown) {
 /** Every change ends with the fresh count, so all the user's sockets show the same badge. */
 async function sendCount({ bus, db }: NotificationsDeps, o: Owner): Promise<number> {
   const n = await unreadCount(db, o);
-  toUser(bus, o, "notification:unread-count", { count: n });
+  toUser(bus, o, "notification:unread-count", { count: n, timestamp: new Date().toISOString() });
   return n;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { PresenceRegistry } from "./registry.ts";
 
-const sock = (socketId: string, userId = "u1", tenantId = "t1") => ({ tenantId, userId, name: userId, socketId, since: new Date().toISOString() });
+const sock = (socketId: string, userId = "u1", tenantId = "t1") => ({ tenantId, userId, name: userId, socketId, since: new Date().toISOString(), connId: crypto.randomUUID() });
 
 describe("PresenceRegistry", () => {
   test("a user is online from the first socket to the last, across gateways", () => {

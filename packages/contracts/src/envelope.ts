@@ -100,6 +100,8 @@ export const PresenceSocket = z.object({
   name: z.string(),
   socketId: z.string(),
   since: z.string(),
+  /** One connection of the socket (a recovered socket keeps its id but is a new connection). */
+  connId: z.string(),
 });
 export type PresenceSocket = z.infer<typeof PresenceSocket>;
 

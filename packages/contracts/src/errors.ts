@@ -22,7 +22,7 @@ export const Ack = z.discriminatedUnion("ok", [AckOk, AckError]);
 export type Ack<T = unknown> = { ok: true; data?: T } | { ok: false; error: ErrorBody };
 
 /** Emitted as `error` when a failing event had no ack callback. */
-export const ErrorEvent = z.object({ event: z.string(), code: ErrorCode, message: z.string() });
+export const ErrorEvent = z.object({ event: z.string(), code: ErrorCode, message: z.string(), timestamp: z.string() });
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 
 /** REST failures use the same codes; this is their HTTP status. */

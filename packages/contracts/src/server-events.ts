@@ -4,7 +4,7 @@ import { UserOnline, UserOffline } from "./events/presence.ts";
 import { Message, MessageEdited, MessageDeleted, MemberEvent, TypingEvent } from "./events/chat.ts";
 import { CallInitiated, CallAnswered, CallEnded } from "./events/calls.ts";
 import { JobAssigned, JobTransition, JobStatusChanged } from "./events/jobs.ts";
-import { Notification, UnreadCount, MarkedRead, NotificationDeleted } from "./events/notifications.ts";
+import { Notification, UnreadCountEvent, MarkedRead, NotificationDeleted } from "./events/notifications.ts";
 import { ArtisanRequest, ArtisanApproved, ArtisanRejected } from "./events/approvals.ts";
 import { DataChange, UserActivity, Pong, SystemNotification } from "./events/sync.ts";
 import { PaymentUpdate } from "./events/payments.ts";
@@ -39,7 +39,7 @@ export const serverEvents = {
   "notification:new": Notification,
   /** Legacy alias of notification:new (LEGACY_ALIASES). */
   notification: Notification,
-  "notification:unread-count": UnreadCount,
+  "notification:unread-count": UnreadCountEvent,
   "notification:marked-read": MarkedRead,
   "notification:deleted": NotificationDeleted,
 

@@ -87,7 +87,7 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Rate
         gw.metrics.acks.inc({ code: error.code });
         handled(error.code);
         if (ack) ack({ ok: false, error });
-        else socket.emit("error", { event: safeName(event), ...error });
+        else socket.emit("error", { event: safeName(event), ...error, timestamp: new Date().toISOString() });
       },
     );
   });

@@ -17,7 +17,7 @@ export function startSession(gw: Gateway, socket: GatewaySocket, principal: Prin
   socket.data.exp = exp;
   const { tenantId, userId, roles } = principal;
   socket.join([rooms.user(tenantId, userId), rooms.tenant(tenantId), ...roles.map((r) => rooms.role(tenantId, r))]);
-  gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since });
+  gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
   scheduleExpiry(gw, socket);
   void pushUnreadCount(gw, socket);
 }
@@ -43,7 +43,7 @@ function scheduleExpiry(gw: Gateway, socket: GatewaySocket) {
     if (socket.data.exp !== exp) return;
     if (exp * 1000 > Date.now()) return scheduleExpiry(gw, socket);
     gw.log.info({ userId: socket.data.principal?.userId, socketId: socket.id }, "token expired, disconnecting");
-    socket.emit("error", { event: "token", code: "UNAUTHENTICATED", message: "token expired" });
+    socket.emit("error", { event: "token", code: "UNAUTHENTICATED", message: "token expired", timestamp: new Date().toISOString() });
     socket.disconnect(true);
   }, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
   expiryTimers.set(socket, timer);
@@ -55,7 +55,7 @@ async function pushUnreadCount(gw: Gateway, socket: GatewaySocket) {
   if (!ctx) return;
   try {
     const data = UnreadCount.parse(await forward(gw, "notifications", actions.notifications.unreadCount, ctx, {}));
-    socket.emit("notification:unread-count", data);
+    socket.emit("notification:unread-count", { ...data, timestamp: new Date().toISOString() });
   } catch (err) {
     gw.log.debug({ err: String(err) }, "unread count unavailable on connect");
   }

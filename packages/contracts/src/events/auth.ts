@@ -6,7 +6,7 @@ export const AuthenticateInput = z.union([
 ]);
 export const AuthenticatedUser = z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()), tenantId: z.string() });
 export const Authenticated = z.union([
-  z.object({ success: z.literal(true), user: AuthenticatedUser }),
-  z.object({ success: z.literal(false), error: z.string() }),
+  z.object({ success: z.literal(true), user: AuthenticatedUser, timestamp: z.string() }),
+  z.object({ success: z.literal(false), error: z.string(), timestamp: z.string() }),
 ]);
 export type Authenticated = z.infer<typeof Authenticated>;

@@ -40,7 +40,7 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
-export const MessageEdited = z.object({ messageId: z.number(), roomId: z.number(), content: z.string(), updatedAt: Iso });
+export const MessageEdited = z.object({ messageId: z.number(), roomId: z.number(), content: z.string(), updatedAt: Iso, timestamp: Iso });
 export type MessageEdited = z.infer<typeof MessageEdited>;
 export const MessageDeleted = z.object({ messageId: z.number(), roomId: z.number(), timestamp: Iso });
 export type MessageDeleted = z.infer<typeof MessageDeleted>;

@@ -43,6 +43,9 @@ export const NotificationRemoved = z.object({ notificationId: z.number() });
 
 export const UnreadCount = z.object({ count: z.number().int().nonnegative() });
 export type UnreadCount = z.infer<typeof UnreadCount>;
+/** The `notification:unread-count` event: the count, stamped like every server event. */
+export const UnreadCountEvent = UnreadCount.extend({ timestamp: Iso });
+export type UnreadCountEvent = z.infer<typeof UnreadCountEvent>;
 export const MarkedRead = z.object({ notificationIds: z.array(z.number()), all: z.boolean().optional(), timestamp: Iso });
 export const NotificationDeleted = z.object({ notificationId: z.number(), timestamp: Iso });
 

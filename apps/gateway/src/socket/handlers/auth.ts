@@ -17,7 +17,7 @@ export const publicHandlers: HandlerTable = {
     const fail = (reason: string) => {
       gw.metrics.authFailures.inc({ reason });
       gw.log.info({ reason, socketId: socket.id, userId: socket.data.principal?.userId ?? null }, "authenticate refused");
-      socket.emit("authenticated", { success: false, error: reason });
+      socket.emit("authenticated", { success: false, error: reason, timestamp: new Date().toISOString() });
       return new AppError("UNAUTHENTICATED", reason);
     };
     let v;
@@ -33,7 +33,8 @@ export const publicHandlers: HandlerTable = {
     }
     if (current) refreshSession(gw, socket, principal, exp);
     else startSession(gw, socket, principal, exp);
-    const payload = { success: true as const, user: { id: principal.userId, name: principal.name, roles: principal.roles, tenantId: principal.tenantId } };
+    const user = { id: principal.userId, name: principal.name, roles: principal.roles, tenantId: principal.tenantId };
+    const payload = { success: true as const, user, timestamp: new Date().toISOString() };
     socket.emit("authenticated", payload);
     gw.log.info({ userId: principal.userId, tenantId: principal.tenantId, socketId: socket.id }, "socket authenticated");
     return payload;
