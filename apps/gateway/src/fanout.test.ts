@@ -6,7 +6,8 @@ import { topicFanoutEnabled } from "./fanout.ts";
 /** Room broadcasts through Bun topics (fanout.ts): same deliveries as the adapter path, for every transport. */
 let p: TestPlatform;
 beforeAll(async () => {
-  p = await startPlatform({ env: { RATE_LIMIT_MESSAGE: "1000", RATE_LIMIT_TYPING: "1000" } });
+  // In process even in cluster mode: the test reads the server-side topics through p.platform.gateway.
+  p = await startPlatform({ env: { RATE_LIMIT_MESSAGE: "1000", RATE_LIMIT_TYPING: "1000" }, inProcess: true });
 });
 afterAll(async () => {
   await p?.stop();
