@@ -13,21 +13,45 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 
 const handlers: HandlerTable = { ...publicHandlers, ...chatHandlers, ...serviceHandlers, ...syncHandlers };
 
-/** Approximate encoded size, counting binary attachments by length; stops early past the cap. */
-function sizeOf(args: unknown[]): number {
-  let binary = 0;
-  const json = JSON.stringify(args, (_k, v) => {
-    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) {
-      binary += v.byteLength;
-      return 0;
+/**
+ * Nesting deeper than this is refused (VALIDATION). Contract payloads are a few levels deep; a
+ * hostile 100 KB frame of `[[[[…` tens of thousands deep made JSON.stringify spin for ~1.5 s of
+ * event-loop time before overflowing the stack (then answered INTERNAL): a one-socket DoS.
+ */
+export const MAX_EVENT_DEPTH = 64;
+
+/**
+ * Approximate encoded size (binary attachments by length) and nesting depth of an event's
+ * arguments, walked iteratively so no client input can recurse us into a stack overflow; stops
+ * early past either cap.
+ */
+function measure(args: unknown[]): { bytes: number; tooDeep: boolean } {
+  let bytes = 0;
+  const stack: Array<[unknown, number]> = [[args, 0]];
+  while (stack.length > 0 && bytes <= MAX_EVENT_BYTES) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || v === undefined) bytes += 4;
+    else if (typeof v === "string") bytes += v.length + 2;
+    else if (typeof v !== "object") bytes += String(v).length;
+    else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) bytes += v.byteLength;
+    else {
+      if (depth >= MAX_EVENT_DEPTH) return { bytes, tooDeep: true };
+      bytes += 2;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length && bytes <= MAX_EVENT_BYTES; i++) {
+          bytes += 1;
+          stack.push([v[i], depth + 1]);
+        }
+      } else {
+        for (const k in v) {
+          if (bytes > MAX_EVENT_BYTES) break;
+          bytes += k.length + 4;
+          stack.push([(v as Record<string, unknown>)[k], depth + 1]);
+        }
+      }
     }
-    if (v && typeof v === "object" && (v as { type?: string }).type === "Buffer" && Array.isArray((v as { data?: unknown }).data)) {
-      binary += (v as { data: unknown[] }).data.length;
-      return 0;
-    }
-    return v;
-  });
-  return binary + (json?.length ?? 0);
+  }
+  return { bytes, tooDeep: false };
 }
 
 /** Echo an event name in an error only when it is a plain short string. */
@@ -39,7 +63,9 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter, eve
   const ctx = svcContext(gw, socket, traceId);
   if (!ctx && !("anonymous" in def)) throw new AppError("UNAUTHENTICATED", "authenticate first");
   if ("testOnly" in def && !gw.config.TEST_EVENTS) throw new AppError("NOT_FOUND", "test events are disabled");
-  if (sizeOf(args) > MAX_EVENT_BYTES) throw new AppError("VALIDATION", "payload too large (max 64 KiB)");
+  const size = measure(args);
+  if (size.tooDeep) throw new AppError("VALIDATION", `payload too deeply nested (max depth ${MAX_EVENT_DEPTH})`);
+  if (size.bytes > MAX_EVENT_BYTES) throw new AppError("VALIDATION", "payload too large (max 64 KiB)");
   const who = ctx ? `${ctx.tenantId}\u0000${ctx.userId}` : `anon\u0000${socket.id}`;
   if (!limiter.take(who, def.rate)) {
     gw.metrics.rateLimited.inc({ class: def.rate });
