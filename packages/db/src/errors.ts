@@ -20,3 +20,15 @@ export function isUniqueViolation(err: unknown): boolean {
   if (e.code === "23505") return true;
   return e.cause ? isUniqueViolation(e.cause) : false;
 }
+
+/**
+ * Postgres refused a value the caller sent, not the query: text with a NUL character (22021),
+ * JSON with `\u0000` (22P05) or an unpaired surrogate (22P02). Contract validation lets such
+ * strings through (JSON allows them), so they must answer VALIDATION, not INTERNAL.
+ */
+export function isDbInvalidInput(err: unknown): boolean {
+  const e = err as { code?: string; cause?: unknown } | null;
+  if (!e || typeof e !== "object") return false;
+  if (e.code === "22021" || e.code === "22P05" || e.code === "22P02") return true;
+  return e.cause ? isDbInvalidInput(e.cause) : false;
+}

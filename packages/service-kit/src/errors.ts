@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError, describeZodError, type ErrorBody } from "@rt/contracts";
 import { isBusError } from "@rt/bus";
-import { isDbUnavailable } from "@rt/db";
+import { isDbInvalidInput, isDbUnavailable } from "@rt/db";
 import type { Logger } from "./log.ts";
 
 /**
@@ -12,6 +12,11 @@ export function toErrorBody(err: unknown, log?: Logger, where?: string): ErrorBo
   if (err instanceof AppError) return err.toBody();
   if (err instanceof z.ZodError) return { code: "VALIDATION", message: describeZodError(err) };
   if (isBusError(err)) return { code: "UNAVAILABLE", message: "service unavailable" };
+  // Found by the abuse battery's fuzzing: a NUL in a title or in notification data was INTERNAL.
+  if (isDbInvalidInput(err)) {
+    log?.info({ where, err: String(err).slice(0, 200) }, "value refused by the database");
+    return { code: "VALIDATION", message: "a value cannot be stored (NUL character or unpaired surrogate in text)" };
+  }
   if (isDbUnavailable(err)) {
     log?.warn({ where, err: String(err) }, "database unavailable");
     return { code: "UNAVAILABLE", message: "database unavailable" };
