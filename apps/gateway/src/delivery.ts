@@ -2,7 +2,6 @@ import { DeliveryEnvelope } from "@rt/contracts";
 import type { LogEntry, Subscription } from "@rt/bus";
 import { RecentIds } from "./dedupe.ts";
 import { enableTopicFanout } from "./fanout.ts";
-import { enableTopicFanout } from "./fanout.ts";
 import { eventLabel } from "./metrics.ts";
 import { roomsFor } from "./rooms.ts";
 import type { Gateway } from "./socket/types.ts";
@@ -29,8 +28,6 @@ export function packetsOf(config: Gateway["config"], env: DeliveryEnvelope, seq:
  * in the room names comes from the envelope, so a delivery can only reach its own tenant.
  */
 export async function startDelivery(gw: Gateway): Promise<Delivery> {
-  // Plain room broadcasts go out through Bun topics (fanout.ts); everything else as before.
-  enableTopicFanout(gw.io);
   // Plain room broadcasts go out through Bun topics (fanout.ts); everything else as before.
   enableTopicFanout(gw.io);
   const seen = new RecentIds();
