@@ -18,6 +18,8 @@ import type { GatewayServer } from "./socket/types.ts";
  *   per socket by the adapter path, so each member of the room gets the frame exactly once.
  * - Broadcasts with `except` (typing), to several rooms (payments) or to a socket's own id room
  *   take the adapter's path unchanged.
+ * - As in socket.io's uWebSockets.js integration, `onAnyOutgoing` listeners are not called for the
+ *   sockets a topic served (the gateway registers none).
  * - The packet still goes through the adapter's `broadcast` chain first, so whatever a recovery
  *   adapter adds (offsets, stored packets) is in the frame that is published.
  * - Room names carry the tenant (rooms.ts); topics are the room names behind a namespace prefix,
@@ -63,6 +65,8 @@ interface Fanout {
   prefix: string;
   /** Socket id -> the WebSocket subscribed to every room of that socket (except its own id). */
   subscribed: Map<SocketId, Ws>;
+  /** Connected sockets that are not subscribed (polling, or not on an open WebSocket): written per socket. */
+  slow: Set<SocketId>;
   /** Polling sockets already waiting for their upgrade. */
   watching: WeakSet<object>;
 }
@@ -84,7 +88,7 @@ export function enableTopicFanout(io: GatewayServer): void {
   if (fanouts.has(adapter)) return;
   const engine = (io as unknown as { engine?: { on?: (ev: string, fn: (...a: unknown[]) => void) => void } }).engine;
   if (typeof engine?.on !== "function") return;
-  const f: Fanout = { prefix: `${nsp.name}\u001f`, subscribed: new Map(), watching: new WeakSet() };
+  const f: Fanout = { prefix: `${nsp.name}\u001f`, subscribed: new Map(), slow: new Set(), watching: new WeakSet() };
   // bun-engine hands the Bun server to every handshake; topics are per server.
   engine.on("connection", (_conn, _req, server) => {
     if (!f.server && server && typeof (server as BunServer<unknown>).publish === "function") f.server = server as BunServer<unknown>;
@@ -107,6 +111,7 @@ function sync(f: Fanout, adapter: AdapterLike, id: SocketId, added?: Set<Room>) 
   if (!socket) return;
   const ws = currentWs(socket);
   if (!ws) {
+    f.slow.add(id);
     if (socket.conn.transport.name !== "websocket" && !f.watching.has(socket)) {
       f.watching.add(socket);
       socket.conn.once("upgrade", () => {
@@ -121,6 +126,7 @@ function sync(f: Fanout, adapter: AdapterLike, id: SocketId, added?: Set<Room>) 
   if (!rooms) return;
   for (const room of rooms) if (room !== id) ws.subscribe(f.prefix + room);
   f.subscribed.set(id, ws);
+  f.slow.delete(id);
 }
 
 function unsubscribe(f: Fanout, ws: Ws, rooms: Iterable<Room>, id: SocketId) {
@@ -159,6 +165,7 @@ function patchAdapterClass(adapter: AdapterLike) {
     const ws = f?.subscribed.get(id);
     const rooms = ws ? [...(this.sids.get(id) ?? [])] : [];
     base.delAll.call(this, id);
+    f?.slow.delete(id);
     if (f && ws) {
       f.subscribed.delete(id);
       unsubscribe(f, ws, rooms, id);
@@ -181,13 +188,19 @@ function patchAdapterClass(adapter: AdapterLike) {
     const frames = encoded.map((p) => (typeof p === "string" ? `4${p}` : (p as Uint8Array)));
     const topic = f.prefix + room;
     for (const frame of frames) f.server.publish(topic, frame, false);
-    for (const id of ids) {
+    // The rest of the room, one by one: walk the smaller of the room and the unsubscribed set.
+    const slow = f.slow;
+    if (slow.size === 0) return;
+    const write = (id: SocketId) => {
       const socket = this.nsp.sockets.get(id);
-      if (!socket) continue;
+      if (!socket) return;
       if (typeof socket.notifyOutgoingListeners === "function") socket.notifyOutgoingListeners(packet);
-      const ws = f.subscribed.get(id);
-      if (ws !== undefined && ws === currentWs(socket)) continue; // had it from the topic
       socket.client.writeToEngine(encoded, packetOpts);
+    };
+    if (slow.size <= ids.size) {
+      for (const id of slow) if (ids.has(id)) write(id);
+    } else {
+      for (const id of ids) if (slow.has(id)) write(id);
     }
   };
 }
