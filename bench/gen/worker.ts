@@ -1,0 +1,272 @@
+/**
+ * Load generator worker: a child process (Bun) holding socket.io-client sockets, driven by the
+ * orchestrator over IPC. Every loop here is bounded by a count and a deadline.
+ *
+ * Commands (orchestrator -> worker), each answered by one reply of the same `id`:
+ *  connect   { url, clients: [{ sub, tenant }], secret, concurrency, timeoutMs }
+ *  join      { rooms: [{ roomId, subs }], timeoutMs }
+ *  fanout    { event }                    start counting `event` {seq}; progress every 10 ms
+ *  chat      { rooms, rate, durationMs, warmupMs, drainMs }   message:send load, latencies
+ *  close     {}                            close every socket, then exit
+ */
+import { io, type Socket } from "socket.io-client";
+import { mintToken } from "@rt/auth";
+
+type Cmd = { id: number; type: string; [k: string]: any };
+const reply = (id: number, data: Record<string, unknown>) => process.send!({ id, ...data });
+const now = () => Number(process.hrtime.bigint()) / 1e6; // CLOCK_MONOTONIC, comparable across processes
+
+const sockets = new Map<string, Socket>();
+let url = "";
+
+async function connectAll(cmd: Cmd) {
+  url = cmd.url;
+  const clients: { sub: string; tenant: string }[] = cmd.clients;
+  const deadline = Date.now() + cmd.timeoutMs;
+  const t0 = now();
+  let ok = 0;
+  let failed = 0;
+  let lastOkMs = 0;
+  const errors: string[] = [];
+  let next = 0;
+  // one connection may take at most this long (a server out of file descriptors never answers)
+  const perConnectMs = cmd.connectTimeoutMs ?? cmd.timeoutMs;
+  const one = async (c: { sub: string; tenant: string }) => {
+    const token = await mintToken({ sub: c.sub, tenantId: c.tenant, name: c.sub, ttl: 3600 }, { secret: cmd.secret });
+    const s = io(url, { transports: ["websocket"], auth: { token }, reconnection: false, forceNew: true, timeout: perConnectMs });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done("timeout"), Math.max(1, Math.min(perConnectMs, deadline - Date.now())));
+      const done = (err?: string) => {
+        clearTimeout(timer);
+        s.off("connect", onOk);
+        s.off("connect_error", onErr);
+        if (err) {
+          failed++;
+          if (errors.length < 5) errors.push(err);
+          s.close();
+        } else {
+          ok++;
+          lastOkMs = now() - t0;
+          sockets.set(c.sub, s);
+        }
+        resolve();
+      };
+      const onOk = () => done();
+      const onErr = (e: Error) => done(e.message);
+      s.once("connect", onOk);
+      s.once("connect_error", onErr);
+    });
+  };
+  const lanes = Array.from({ length: Math.min(cmd.concurrency, clients.length) }, async () => {
+    while (next < clients.length && Date.now() < deadline) await one(clients[next++]!);
+  });
+  await Promise.all(lanes);
+  failed += clients.length - ok - failed;
+  reply(cmd.id, { ok, failed, ms: now() - t0, lastOkMs, errors });
+}
+
+async function joinAll(cmd: Cmd) {
+  let ok = 0;
+  let failed = 0;
+  const errors: string[] = [];
+  const jobs: Promise<void>[] = [];
+  for (const r of cmd.rooms as { roomId: number; subs: string[] }[]) {
+    for (const sub of r.subs) {
+      const s = sockets.get(sub);
+      if (!s) {
+        failed++;
+        continue;
+      }
+      jobs.push(
+        s
+          .timeout(cmd.timeoutMs)
+          .emitWithAck("join_room", { roomId: r.roomId })
+          .then(
+            (a: any) => {
+              if (a?.ok) ok++;
+              else {
+                failed++;
+                if (errors.length < 5) errors.push(JSON.stringify(a?.error));
+              }
+            },
+            (e: Error) => {
+              failed++;
+              if (errors.length < 5) errors.push(e.message);
+            },
+          ),
+      );
+      // keep the number of joins in flight bounded
+      if (jobs.length % 200 === 0) await Promise.all(jobs.splice(0));
+    }
+  }
+  await Promise.all(jobs);
+  reply(cmd.id, { ok, failed, errors });
+}
+
+// ---------------------------------------------------------------- fan-out
+let fanoutTimer: ReturnType<typeof setInterval> | undefined;
+function fanout(cmd: Cmd) {
+  const list = [...sockets.values()];
+  const last = new Float64Array(list.length);
+  let received = 0;
+  const prefix = `42${JSON.stringify([cmd.event]).slice(0, -1)},`;
+  list.forEach((s, i) => {
+    s.on(cmd.event, (d: { seq: number }) => {
+      last[i] = d.seq;
+      received++;
+    });
+    if (!cmd.lean) return;
+    // Lean receive: the socket stays a socket.io-client socket (handshake, auth, heartbeats), but
+    // frames of the measured event are counted straight off its WebSocket instead of going through
+    // engine.io + socket.io decoding and the emitter, so the generator core is not the limit.
+    const ws = (s.io.engine as any).transport?.ws;
+    const orig = ws?.onmessage;
+    if (!ws || typeof orig !== "function") return;
+    ws.onmessage = (ev: { data: unknown }) => {
+      const d = ev.data;
+      if (typeof d === "string" && d.startsWith(prefix)) {
+        const at = d.indexOf('"seq":', prefix.length);
+        last[i] = at < 0 ? last[i]! : parseInt(d.slice(at + 6, at + 20), 10);
+        received++;
+        return;
+      }
+      orig.call(ws, ev);
+    };
+  });
+  let reported = -1;
+  let reportedRx = -1;
+  fanoutTimer = setInterval(() => {
+    let min = Infinity;
+    for (let i = 0; i < last.length; i++) if (last[i]! < min) min = last[i]!;
+    if (min !== reported || received !== reportedRx) {
+      reported = min;
+      reportedRx = received;
+      process.send!({ progress: true, minSeq: min === Infinity ? 0 : min, received, at: now() });
+    }
+  }, 5);
+  reply(cmd.id, { listening: list.length });
+}
+
+// ---------------------------------------------------------------- chat load
+async function chat(cmd: Cmd) {
+  const rooms: { roomId: number; subs: string[] }[] = cmd.rooms;
+  const senders: { s: Socket; roomId: number; size: number }[] = [];
+  for (const r of rooms) for (const sub of r.subs) {
+    const s = sockets.get(sub);
+    if (s) senders.push({ s, roomId: r.roomId, size: r.subs.filter((x) => sockets.has(x)).length });
+  }
+  const pending = new Map<string, { t0: number; left: number; measured: boolean }>();
+  /** [ms since start, latency] of the slowest messages (for finding stalls). */
+  const slow: [number, number][] = [];
+  const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  const ackErrors: Record<string, number> = {};
+  let sent = 0;
+  let acked = 0;
+  let delivered = 0;
+  let complete = 0;
+  let unexpected = 0;
+  const prefix = `${process.pid}-${cmd.id}-`;
+  const onNew = (m: { content?: string }) => {
+    const key = m?.content;
+    if (typeof key !== "string" || !key.startsWith(prefix)) return;
+    const p = pending.get(key);
+    if (!p) {
+      unexpected++;
+      return;
+    }
+    delivered++;
+    if (--p.left === 0) {
+      complete++;
+      const lat = now() - p.t0;
+      if (p.measured) latencies.push(lat);
+      if (lat > 50 && slow.length < 300) slow.push([Math.round(p.t0 - start), Math.round(lat)]);
+      pending.delete(key);
+    }
+  };
+  for (const { s } of senders) s.on("message:new", onNew);
+
+  const start = now();
+  const end = start + cmd.durationMs;
+  let rr = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const t = now();
+      const due = Math.min(Math.floor(((Math.min(t, end) - start) / 1000) * cmd.rate), Math.ceil((cmd.durationMs / 1000) * cmd.rate));
+      let budget = 2000; // bounded per tick
+      while (sent < due && budget-- > 0 && senders.length) {
+        const who = senders[rr++ % senders.length]!;
+        const key = prefix + sent;
+        const t0 = now();
+        pending.set(key, { t0, left: who.size, measured: t0 - start >= cmd.warmupMs });
+        sent++;
+        who.s.emit("message:send", { roomId: who.roomId, content: key }, (a: any) => {
+          if (a?.ok) {
+            acked++;
+            if (t0 - start >= cmd.warmupMs) ackLatencies.push(now() - t0);
+          } else {
+            const code = a?.error?.code ?? "NO_ACK";
+            ackErrors[code] = (ackErrors[code] ?? 0) + 1;
+          }
+        });
+      }
+      if (t >= end) return resolve();
+      setTimeout(tick, 2);
+    };
+    tick();
+  });
+  // drain: wait (bounded) for outstanding acks and receipts
+  const drainEnd = now() + cmd.drainMs;
+  while (now() < drainEnd && (pending.size > 0 || acked + sum(ackErrors) < sent)) await Bun.sleep(20);
+  for (const { s } of senders) s.off("message:new", onNew);
+  let expected = 0;
+  let lostMessages = 0;
+  for (const p of pending.values()) lostMessages++;
+  expected = delivered + [...pending.values()].reduce((a, p) => a + p.left, 0);
+  reply(cmd.id, {
+    sent,
+    acked,
+    ackErrors,
+    noAck: sent - acked - sum(ackErrors),
+    delivered,
+    expected,
+    complete,
+    incomplete: lostMessages,
+    unexpected,
+    sendMs: now() - start,
+    latencies,
+    ackLatencies,
+    slow,
+  });
+}
+const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+process.on("message", async (cmd: Cmd) => {
+  try {
+    switch (cmd.type) {
+      case "connect":
+        return await connectAll(cmd);
+      case "join":
+        return await joinAll(cmd);
+      case "fanout":
+        return fanout(cmd);
+      case "fanout-stop":
+        clearInterval(fanoutTimer);
+        return reply(cmd.id, {});
+      case "chat":
+        return await chat(cmd);
+      case "close":
+        clearInterval(fanoutTimer);
+        for (const s of sockets.values()) s.close();
+        sockets.clear();
+        reply(cmd.id, {});
+        setTimeout(() => process.exit(0), 50);
+        return;
+    }
+  } catch (err) {
+    reply(cmd.id, { error: String((err as Error)?.stack ?? err) });
+  }
+});
+process.send!({ ready: true });
+// never outlive the orchestrator
+process.on("disconnect", () => process.exit(0));

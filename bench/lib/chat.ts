@@ -1,0 +1,176 @@
+/** Shared chat load (scenarios 3, 4, 6): rooms through REST, sockets joined with join_room, message:send load. */
+import postgres from "postgres";
+import { mintToken } from "@rt/auth";
+import { cpuMeter, pidsByComm } from "./proc.ts";
+import { DATABASE_URL, SECRET, type Side } from "./servers.ts";
+import { percentile } from "./stats.ts";
+import { split, type Worker } from "./workers.ts";
+
+export interface ChatSetup {
+  side: Side;
+  tenant: string;
+  rooms: { roomId: number; subs: string[] }[];
+  perWorker: { roomId: number; subs: string[] }[][];
+  connected: number;
+  connectFailed: number;
+  joinFailed: number;
+}
+
+export interface ChatResult {
+  rate: number;
+  sockets: number;
+  sent: number;
+  acked: number;
+  ackErrors: Record<string, number>;
+  noAck: number;
+  delivered: number;
+  expected: number;
+  incomplete: number;
+  stored?: number;
+  p50: number;
+  p99: number;
+  ackP50: number;
+  ackP99: number;
+  samples: number;
+  achievedRate: number;
+  cpu: Record<string, number>;
+  /** [ms since start, latency ms] of messages slower than 50 ms (a sample). */
+  slow: [number, number][];
+}
+
+let tenantSeq = 0;
+export const newTenant = (label: string) => `bench-${Date.now().toString(36)}-${label}-${tenantSeq++}`;
+
+async function createRoom(side: Side, tenant: string, subs: string[]): Promise<number> {
+  const token = await mintToken({ sub: subs[0]!, tenantId: tenant, name: subs[0]! }, { secret: SECRET });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const res = await fetch(`${side.url}/api/chat/rooms`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: `bench-${subs[0]}`, memberIds: subs.slice(1) }),
+    });
+    if (res.status === 201) return ((await res.json()) as { id: number }).id;
+    if (attempt === 2) throw new Error(`create room: ${res.status} ${await res.text()}`);
+  }
+  throw new Error("unreachable");
+}
+
+/** sockets/roomSize rooms; room r is held by worker r % workers, so all members of a room share a process. */
+export async function setupChat(side: Side, workers: Worker[], sockets: number, roomSize: number, label: string): Promise<ChatSetup> {
+  const tenant = newTenant(label);
+  const nRooms = Math.max(1, Math.floor(sockets / roomSize));
+  const memberLists = Array.from({ length: nRooms }, (_, r) => Array.from({ length: roomSize }, (_, i) => `u${r * roomSize + i}`));
+  const rooms: { roomId: number; subs: string[] }[] = [];
+  for (const chunk of split(memberLists, Math.ceil(nRooms / 10))) {
+    const ids = await Promise.all(chunk.map((subs) => createRoom(side, tenant, subs)));
+    chunk.forEach((subs, i) => rooms.push({ roomId: ids[i]!, subs }));
+  }
+  const perWorker: ChatSetup["perWorker"] = workers.map(() => []);
+  rooms.forEach((r, i) => perWorker[i % workers.length]!.push(r));
+  const conn = await Promise.all(
+    workers.map((w, i) =>
+      w.call("connect", {
+        url: side.url,
+        clients: perWorker[i]!.flatMap((r) => r.subs.map((sub) => ({ sub, tenant }))),
+        secret: SECRET,
+        concurrency: 50,
+        timeoutMs: 60_000,
+      }, 90_000),
+    ),
+  );
+  const joined = await Promise.all(workers.map((w, i) => w.call("join", { rooms: perWorker[i], timeoutMs: 15_000 }, 60_000)));
+  return {
+    side,
+    tenant,
+    rooms,
+    perWorker,
+    connected: conn.reduce((a, c) => a + c.ok, 0),
+    connectFailed: conn.reduce((a, c) => a + c.failed, 0),
+    joinFailed: joined.reduce((a, c) => a + c.failed, 0),
+  };
+}
+
+export function cpuGroups(side: Side): Record<string, () => number[]> {
+  const g: Record<string, () => number[]> = { server: () => [side.pid] };
+  if (side.kind === "platform-real") g.nats = () => pidsByComm("nats-server");
+  if (side.kind !== "platform-embedded") g.postgres = () => pidsByComm("postgres");
+  return g;
+}
+
+export async function runChat(setup: ChatSetup, workers: Worker[], o: { rate: number; durationMs: number; warmupMs: number; drainMs: number }): Promise<ChatResult> {
+  const total = setup.rooms.length;
+  const meter = cpuMeter(cpuGroups(setup.side));
+  const results = await Promise.all(
+    workers.map((w, i) =>
+      w.call("chat", { rooms: setup.perWorker[i], rate: (o.rate * setup.perWorker[i]!.length) / total, durationMs: o.durationMs, warmupMs: o.warmupMs, drainMs: o.drainMs }, o.durationMs + o.drainMs + 30_000),
+    ),
+  );
+  const cpu = meter();
+  const lat = results.flatMap((r) => r.latencies as number[]);
+  const ackLat = results.flatMap((r) => r.ackLatencies as number[]);
+  const ackErrors: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.ackErrors as Record<string, number>)) ackErrors[k] = (ackErrors[k] ?? 0) + v;
+  const sum = (k: string) => results.reduce((a, r) => a + (r[k] as number), 0);
+  return {
+    rate: o.rate,
+    sockets: setup.connected,
+    sent: sum("sent"),
+    acked: sum("acked"),
+    ackErrors,
+    noAck: sum("noAck"),
+    delivered: sum("delivered"),
+    expected: sum("expected"),
+    incomplete: sum("incomplete"),
+    p50: percentile(lat, 50),
+    p99: percentile(lat, 99),
+    ackP50: percentile(ackLat, 50),
+    ackP99: percentile(ackLat, 99),
+    samples: lat.length,
+    achievedRate: sum("sent") / (Math.max(...results.map((r) => r.sendMs as number)) / 1000),
+    cpu,
+    slow: results.flatMap((r) => r.slow as [number, number][]).sort((a, b) => a[0] - b[0]),
+  };
+}
+
+/** Messages stored for a tenant: SQL for Postgres sides, REST history pages for the embedded platform. */
+export async function storedCount(setup: ChatSetup): Promise<number | undefined> {
+  const { side, tenant } = setup;
+  if (side.kind === "platform-embedded") {
+    const tokens = new Map<string, string>();
+    let n = 0;
+    for (const r of setup.rooms) {
+      const sub = r.subs[0]!;
+      if (!tokens.has(sub)) tokens.set(sub, await mintToken({ sub, tenantId: tenant }, { secret: SECRET }));
+      let before: number | null | undefined;
+      for (let page = 0; page < 1000; page++) {
+        const q = before ? `?limit=100&before=${before}` : "?limit=100";
+        const res = await fetch(`${side.url}/api/chat/rooms/${r.roomId}/messages${q}`, { headers: { authorization: `Bearer ${tokens.get(sub)}` } });
+        if (!res.ok) return undefined;
+        const body = (await res.json()) as { messages: unknown[]; nextBefore: number | null };
+        n += body.messages.length;
+        before = body.nextBefore;
+        if (!before) break;
+      }
+    }
+    return n;
+  }
+  const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  try {
+    const table = sql(side.isPlatform ? "chat.messages" : "bench_baseline.messages");
+    const [row] = await sql`select count(*)::int as n from ${table} where tenant_id = ${tenant}`;
+    return row!.n as number;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Remove what the harness stored in the shared Postgres (its own tenants only). */
+export async function cleanupDatabase() {
+  const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  try {
+    await sql`delete from chat.rooms where tenant_id like 'bench-%'`.catch(() => {});
+    await sql`delete from bench_baseline.rooms where tenant_id like 'bench-%'`.catch(() => {});
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}

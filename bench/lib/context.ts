@@ -1,0 +1,30 @@
+import type { Row } from "./report.ts";
+import type { SideKind } from "./servers.ts";
+
+export interface GrowthPoint {
+  side: SideKind;
+  sockets: number;
+  p50: number;
+  p99: number;
+  /** Server process CPU, % of one core. */
+  cpu: number;
+  /** Server + NATS + Postgres CPU. */
+  cpuTotal: number;
+}
+
+export interface Ctx {
+  rows: Row[];
+  notes: string[];
+  /** Raw figures per scenario, written to the results file as JSON. */
+  raw: Record<string, unknown>;
+  growth?: GrowthPoint[];
+  log(msg: string): void;
+}
+
+/** Run the listed sides one after another (never concurrently: 2 cores). */
+export const sidesFrom = (envName: string, dflt: SideKind[]): SideKind[] =>
+  (process.env[envName]?.split(",") as SideKind[] | undefined) ?? dflt;
+
+export function put(row: Partial<Record<SideKind, number | string>>): Pick<import("./report.ts").Row, "platformEmbedded" | "platformReal" | "baselineNode" | "baselineBun"> {
+  return { platformEmbedded: row["platform-embedded"], platformReal: row["platform-real"], baselineNode: row["baseline-node"], baselineBun: row["baseline-bun"] };
+}

@@ -1,0 +1,63 @@
+/** The measured sides: the platform (all-in-one, embedded or real NATS + Postgres) and the baseline. */
+import { DEV_JWT_SECRET } from "@rt/service-kit";
+import { freePort, spawnServer, waitQuiet, type Server } from "./proc.ts";
+import { QUIET_MAX_MS } from "./config.ts";
+
+export const SECRET = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
+export const API_KEY = "bench-publish-key-0123456789";
+export const NATS_URL = process.env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222";
+export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export type SideKind = "platform-embedded" | "platform-real" | "baseline-node" | "baseline-bun";
+
+export interface Side extends Server {
+  kind: SideKind;
+  /** Processes whose CPU counts for this side, besides the server itself. */
+  isPlatform: boolean;
+}
+
+const HIGH = "100000000";
+
+/** Machine load seen before each side started (foreign load makes figures noisy). */
+export const quietLog: { side: SideKind; busyPct: number }[] = [];
+
+export async function startSide(kind: SideKind, extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<Side> {
+  const busyPct = await waitQuiet(QUIET_MAX_MS);
+  quietLog.push({ side: kind, busyPct: Math.round(busyPct) });
+  if (busyPct > 30) console.log(`  (machine busy ${busyPct.toFixed(0)}% of a core before starting ${kind}: other work on the box)`);
+  const port = await freePort();
+  let s: Server;
+  if (kind.startsWith("platform")) {
+    const env: Record<string, string> = {
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      NODE_ENV: "development",
+      JWT_SECRET: SECRET,
+      PUBLISH_API_KEY: API_KEY,
+      RATE_LIMIT_MESSAGE: HIGH,
+      RATE_LIMIT_TYPING: HIGH,
+      RATE_LIMIT_DEFAULT: HIGH,
+      PGLITE_DIR: "memory",
+      ...extraEnv,
+    };
+    if (kind === "platform-real") Object.assign(env, { NATS_URL, DATABASE_URL });
+    else Object.assign(env, { NATS_URL: "", DATABASE_URL: "" });
+    s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "apps/all-in-one/src/main.ts"], env, port, readyTimeoutMs: 60_000 });
+  } else {
+    const runtime = kind === "baseline-node" ? "node" : "bun";
+    s = await spawnServer({
+      name: kind,
+      cmd: [runtime, ...extraArgs, "bench/baseline/server.mjs"],
+      env: { PORT: String(port), JWT_SECRET: SECRET, PUBLISH_API_KEY: API_KEY, DATABASE_URL, ...extraEnv },
+      port,
+    });
+  }
+  return Object.assign(s, { kind, isPlatform: kind.startsWith("platform") });
+}
+
+export const label: Record<SideKind, string> = {
+  "platform-embedded": "platform (embedded)",
+  "platform-real": "platform (NATS+PG)",
+  "baseline-node": "baseline socket.io / Node",
+  "baseline-bun": "baseline socket.io / Bun",
+};

@@ -1,0 +1,46 @@
+/** Scenario 4: the highest message:send rate sustained with p99 (emit → last member) ≤ 50 ms and nothing lost. */
+import { cfg } from "../lib/config.ts";
+import { put, sidesFrom, type Ctx } from "../lib/context.ts";
+import { runChat, setupChat } from "../lib/chat.ts";
+import { startSide, type SideKind } from "../lib/servers.ts";
+import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
+
+export async function throughput(ctx: Ctx) {
+  const c = cfg.throughput;
+  ctx.log(`throughput: ${c.sockets} sockets in rooms of ${c.roomSize}, steps ${c.rates.join(", ")}/s, ${c.stepMs} ms each`);
+  const sides = sidesFrom("BENCH_TP_SIDES", ["platform-real", "platform-embedded", "baseline-node"]);
+  const best: Partial<Record<SideKind, number>> = {};
+  const firstFail: Partial<Record<SideKind, string>> = {};
+  const raw: Record<string, unknown[]> = {};
+  for (const kind of sides) {
+    const side = await startSide(kind);
+    const workers = await spawnWorkers(c.workers);
+    raw[kind] = [];
+    best[kind] = 0;
+    try {
+      const setup = await setupChat(side, workers, c.sockets, c.roomSize, "tp");
+      for (const rate of c.rates) {
+        const r = await runChat(setup, workers, { rate, durationMs: c.stepMs, warmupMs: c.warmupMs, drainMs: c.drainMs });
+        const lost = r.sent - r.acked + (r.expected - r.delivered);
+        const reached = r.achievedRate >= rate * 0.95;
+        const ok = r.p99 <= c.p99Ms && lost === 0 && reached;
+        raw[kind]!.push({ rate, p50: r.p50, p99: r.p99, lost, achieved: r.achievedRate, cpu: r.cpu, ackErrors: r.ackErrors });
+        ctx.log(`  ${kind} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, lost ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))} ${ok ? "ok" : "FAIL"}`);
+        if (!ok) {
+          firstFail[kind] = `${rate}/s: p99 ${r.p99.toFixed(0)} ms${lost ? `, ${lost} lost` : ""}`;
+          break;
+        }
+        best[kind] = rate;
+      }
+    } finally {
+      await closeWorkers(workers);
+      await side.stop();
+    }
+  }
+  ctx.raw.throughput = raw;
+  const p = best["platform-real"] ?? best["platform-embedded"]!;
+  ctx.rows.push(
+    { scenario: "4 throughput", metric: `max message:send/s with p99 ≤ ${c.p99Ms} ms (rooms of ${c.roomSize})`, ...put(best), digits: 0, ratio: p / best["baseline-node"]!, ratioOf: best["platform-real"] !== undefined ? "NATS+PG" : "embedded", target: "≥ 3,000/s", status: p >= 3000 ? "met" : "missed" },
+    { scenario: "4 throughput", metric: "first step that failed", ...put(firstFail) },
+  );
+}
