@@ -38,6 +38,13 @@ const RECOVERABLE = new Set(["transport error", "transport close", "forced close
 export const RECOVERY_MS = 2 * 60 * 1000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Per-WebSocket send buffer cap: a client that stops reading is disconnected once this much waits
+ * in the gateway (Bun's default is 16 MB per socket, kept, with frames past it silently dropped).
+ * The client sees a transport close, reconnects and recovers what it missed. Found by the abuse
+ * battery: 100 stuck clients under a broadcast stream grew the gateway by 2 GB and stayed connected.
+ */
+export const WS_SEND_BUFFER_BYTES = 2 * MAX_FRAME_BYTES;
 
 /** The Socket.IO edge: engine, auth, dispatch, delivery and public HTTP on one port. */
 export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
@@ -124,7 +131,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     hostname: listen.hostname ?? "0.0.0.0",
     idleTimeout,
     maxRequestBodySize,
-    websocket,
+    websocket: { ...websocket, backpressureLimit: WS_SEND_BUFFER_BYTES, closeOnBackpressureLimit: true },
     fetch(req, srv) {
       const url = new URL(req.url);
       // Both Socket.IO paths reach the same engine; the URL is passed on untouched (upgrade needs it).
