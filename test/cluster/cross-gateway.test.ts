@@ -2,9 +2,10 @@
  * Two gateways, two replicas of every service, separate processes: clients on different gateways
  * see each other's events exactly once, and presence is one view of the whole cluster.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import {
   ack,
+  allUp,
   clusterOf,
   createRoom,
   failoverSocket,
@@ -27,6 +28,8 @@ const open: Socket[] = [];
 beforeAll(async () => {
   cluster = await clusterOf();
 }, 120_000);
+// A test that failed half-way leaves no process down for the next one.
+afterEach(() => allUp(cluster), 60_000);
 afterAll(async () => {
   for (const s of open) s.close();
   await cluster?.stop();

@@ -5,9 +5,10 @@
  * recovered is measured. SIGKILL: the client reconnects to another gateway and receives what it
  * missed, in order, no duplicates (`socket.recovered === true`, the cross-gateway delivery log).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import {
   ack,
+  allUp,
   clusterOf,
   createRoom,
   failoverSocket,
@@ -29,6 +30,8 @@ const open: Socket[] = [];
 beforeAll(async () => {
   cluster = await clusterOf();
 }, 120_000);
+// A test that failed half-way leaves no process down for the next one.
+afterEach(() => allUp(cluster), 60_000);
 afterAll(async () => {
   for (const s of open) s.close();
   await cluster?.stop();

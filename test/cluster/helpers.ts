@@ -298,3 +298,8 @@ export async function storedIn(tenant: string, roomId: number): Promise<Map<stri
     where tenant_id = ${tenant} and room_id = ${roomId} group by client_msg_id`;
   return new Map(rows.map((r) => [r.id, r.n]));
 }
+
+/** Whatever a test did, every process of the cluster is running again (afterEach / finally). */
+export async function allUp(cluster: Cluster) {
+  await Promise.all(cluster.processes.filter((p) => !p.alive).map((p) => p.restart()));
+}
