@@ -7,6 +7,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testNamespace } from "./mode.ts";
 
 export const SERVICE_APPS = ["presence", "chat", "calls", "jobs", "notifications", "payments"] as const;
@@ -67,6 +69,8 @@ export interface ClusterOptions {
   output?: "tail" | "inherit";
   /** Bound on the wait for every /ready (default 90 s: 14 processes on 2 cores). */
   readyTimeoutMs?: number;
+  /** Delete the namespace's streams and buckets on stop() (default: when the namespace was generated). */
+  dropNamespace?: boolean;
 }
 
 const live = new Set<Subprocess>();
@@ -90,6 +94,22 @@ export function freePort(): number {
   const port = srv.port!;
   srv.stop(true);
   return port;
+}
+
+/**
+ * Delete every JetStream stream (KV buckets included) of a namespace: what a cluster leaves behind
+ * in the machine's NATS, which would otherwise pile up run after run.
+ */
+export async function dropNamespace(natsUrl: string, namespace: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl, name: `drop-${namespace}`, timeout: 5000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const si of jsm.streams.list()) {
+      if (si.config.name.endsWith(`_${namespace}`)) await jsm.streams.delete(si.config.name).catch(() => {});
+    }
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Poll `url` until it answers 200, or fail after timeoutMs (or when `gone` resolves first). */
@@ -220,6 +240,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
     const gws = processes.filter((p) => p.app === "gateway");
     await Promise.all(gws.map((p) => p.kill("SIGTERM", 12_000)));
     await Promise.all(processes.filter((p) => p.app !== "gateway").map((p) => p.kill("SIGTERM", 12_000)));
+    if (o.dropNamespace ?? !o.namespace) await dropNamespace(env.NATS_URL!, namespace).catch(() => {});
   };
 
   try {
@@ -232,6 +253,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
     );
   } catch (err) {
     await Promise.all(processes.map((p) => p.kill("SIGKILL")));
+    if (o.dropNamespace ?? !o.namespace) await dropNamespace(env.NATS_URL!, namespace).catch(() => {});
     throw err;
   }
 

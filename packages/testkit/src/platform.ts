@@ -147,8 +147,8 @@ let clusterBus: Promise<Bus> | undefined;
  */
 async function clusterPlatform(cluster: SharedClusterInfo): Promise<TestPlatform> {
   const config = loadConfig(cluster.env);
-  // One connection per test process, never drained: draining a namespaced bus deletes the
-  // namespace's stream and counters, which the cluster is still using.
+  // One connection per test process, shared by its platforms and never drained: the cluster
+  // outlives every platform of the run (scripts/test.ts stops it and drops its namespace).
   const bus = await (clusterBus ??= createNatsBus({
     url: cluster.env.NATS_URL ?? TEST_NATS_URL,
     name: `test-cluster-client-${process.pid}`,
