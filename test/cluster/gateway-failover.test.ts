@@ -188,6 +188,7 @@ describe("a gateway going away with clients attached", () => {
       missed: missed.length,
       duplicated: seen.duplicated,
       chat: chat.join(","),
+      ...(missed.length ? { missedN: missed.join(","), awayN: away.join(","), tail: f.got.slice(-12).join(",") } : {}),
     });
     expect(backMs).toBeLessThan(120_000);
     expect(f.recovered).toBe(true);
