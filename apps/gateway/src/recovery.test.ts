@@ -34,14 +34,14 @@ test("a client whose gateway goes away recovers on another gateway: missed event
   const got: number[] = [];
   s.on("data-change", (d: any) => got.push(d.data.n));
   await publish(0);
-  await waitFor(s, "data-change");
+  await waitFor(s, "data-change", { timeoutMs: 10_000 });
   await Bun.sleep(50);
 
   // The first gateway's sockets drop; the client comes back through the second one.
   s.io.on("reconnect_attempt", () => {
     (s.io as any).uri = second.url;
   });
-  const reconnected = waitFor(s, "connect", { timeoutMs: 5000 });
+  const reconnected = waitFor(s, "connect", { timeoutMs: 10_000 });
   p.platform.gateway.io.of("/").sockets.get(s.id!)?.conn.close();
   await Bun.sleep(50);
   for (let n = 1; n <= 4; n++) await publish(n);
@@ -70,11 +70,11 @@ test("a gateway stopping gracefully sends its clients elsewhere: they recover th
   const send = (n: number) =>
     p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, target: { kind: "user", id: "evacuee" }, event: "ping-me", data: { n } } });
   await send(0);
-  await waitFor(s, "ping-me");
+  await waitFor(s, "ping-me", { timeoutMs: 10_000 });
   s.io.on("reconnect_attempt", () => {
     (s.io as any).uri = p.url;
   });
-  const reconnected = waitFor(s, "connect", { timeoutMs: 5000 });
+  const reconnected = waitFor(s, "connect", { timeoutMs: 10_000 });
   const started = Date.now();
   await third.stop();
   expect(Date.now() - started).toBeLessThan(10_000);
