@@ -17,7 +17,7 @@ const PAYLOAD = 256 * 1024;
 
 await runCase("6-slow-consumers", 200, async (c) => {
   const p = await spawnPlatform({ NODE_ENV: "production", RATE_LIMIT_DEFAULT: "100000" });
-  let slowProc: ReturnType<typeof Bun.spawn> | undefined;
+  let slowProc: Bun.Subprocess<"ignore", "pipe", "inherit"> | undefined;
   const normals: Socket[] = [];
   try {
     const tenant = "slow-t";
@@ -33,6 +33,7 @@ await runCase("6-slow-consumers", 200, async (c) => {
     }
     slowProc = Bun.spawn(["bun", "run", `${ROOT}/test/battery/lib/clients-process.ts`], {
       env: { ...process.env, CLIENTS_WS_URL: p.wsUrl, CLIENTS_COUNT: String(SLOW), CLIENTS_TENANT: tenant, CLIENTS_SECRET: JWT_SECRET, CLIENTS_PREFIX: "stuck" },
+      stdin: "ignore",
       stdout: "pipe",
       stderr: "inherit",
     });

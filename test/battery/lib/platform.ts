@@ -35,6 +35,8 @@ export interface PlatformProcess {
   rssKb(): number;
   /** Open file descriptors of the platform process (/proc/<pid>/fd). */
   fds(): number;
+  /** CPU time the platform process used so far, seconds (user + system, /proc/<pid>/stat). */
+  cpuSeconds(): number;
   alive(): boolean;
   exitCode(): number | null;
   /** Every log line at warn (40) or above, and any line that is not pino JSON (a crash, a stray print). */
@@ -140,6 +142,7 @@ export async function spawnPlatform(env: Record<string, string> = {}): Promise<P
         return NaN;
       }
     },
+    cpuSeconds: () => cpuSecondsOf(pid),
     alive: () => proc.exitCode === null && proc.signalCode === null,
     exitCode: () => proc.exitCode,
     lines,
@@ -155,6 +158,18 @@ export async function spawnPlatform(env: Record<string, string> = {}): Promise<P
       }
     },
   };
+}
+
+/** User + system CPU seconds of a process (clock ticks of 1/100 s on Linux). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** The platform in this process (testkit), for cases that use its bus or database. */
