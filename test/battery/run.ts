@@ -3,7 +3,8 @@
  * process (a leak or a crash of one never colours the next), one after the other (they measure
  * latency and memory on a shared machine), under its own deadline. Every line a case prints that
  * starts with `battery: ` is a figure; they are repeated at the end, followed by
- * `battery: N passed, N failed`, and written to test-results/battery.json for .ci/run.
+ * `battery: N passed, N failed`, and written to test-results/battery.json (the counts alone to
+ * test-results/battery-summary.json, which .ci/run adds to its closing line).
  *
  * Env: BATTERY_CASES=1,5,9 picks cases; BATTERY_QUICK=1 runs every case small (about two minutes);
  * BATTERY_<KNOB> sets one size (see each case's header); BATTERY_MODE=nats runs the platform on the
@@ -69,5 +70,7 @@ for (const f of figures) console.log(`battery: ${f}`);
 for (const r of results) console.log(`battery: ${r.case} ${r.ok ? "passed" : "FAILED"} in ${r.seconds} s`);
 console.log(`battery: ${passed} passed, ${failed} failed`);
 mkdirSync("test-results", { recursive: true });
-writeFileSync("test-results/battery.json", JSON.stringify({ passed, failed, seconds: total, results, figures }));
+writeFileSync("test-results/battery.json", JSON.stringify({ passed, failed, seconds: total, results, figures }, null, 2));
+// What .ci/run reads (one line, two numbers).
+writeFileSync("test-results/battery-summary.json", JSON.stringify({ passed, failed }));
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -12,9 +12,9 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import { figure, mb, note, percentile, pool, round, runCase, size, sleep } from "../lib/common.ts";
 import { ROOT, rssSampler, spawnPlatform } from "../lib/platform.ts";
 
-const CLIENTS = size("FLOOD_CLIENTS", 200, 60);
+const CLIENTS = size("FLOOD_CLIENTS", 200, 100);
 /** Seconds of one quiet or flood window; ROUNDS quiet+flood pairs, then a last quiet window. */
-const PHASE_S = size("FLOOD_SECONDS", 8, 4);
+const PHASE_S = size("FLOOD_SECONDS", 8, 6);
 const ROUNDS = size("FLOOD_ROUNDS", 3, 2);
 const RATE = size("FLOOD_RATE", 5000, 5000);
 const FRAME_MB = size("FLOOD_FRAME_MB", 10, 10);
