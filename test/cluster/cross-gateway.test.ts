@@ -160,8 +160,13 @@ describe("presence across gateways", () => {
     await gw2.kill("SIGKILL");
     await until(() => ["v1", "v2", "v3"].every((u) => rec.of("user:offline").some((d) => d.userId === u)), 5000, "victims offline within 5 s");
     const ms = Date.now() - t0;
-    const list = await ack(watcher, "presence:list");
-    expect(list.data.users.map((u: any) => u.userId)).toEqual(["survivor"]);
+    // presence:list may be answered by the other presence replica, whose sweep runs on its own
+    // clock: it agrees within the same 5 s.
+    await until(
+      async () => JSON.stringify((await ack(watcher, "presence:list")).data?.users.map((u: any) => u.userId)) === JSON.stringify(["survivor"]),
+      Math.max(500, 5000 - (Date.now() - t0)),
+      "presence:list without the dead gateway's users within 5 s",
+    );
     // Only gateway 1 is left: the count is its sockets (others' clients moved there too).
     await until(
       async () => (await http(`${cluster.gatewayUrls[0]}/api/socket`)).body?.connectedClients === open.filter((s) => s.connected).length,

@@ -161,7 +161,13 @@ describe("infrastructure restarts under traffic", () => {
     const r = resumed(t, p.arrivals, up);
     let probes = 0;
     await until(() => roundTrip(p.sender, p.reader, p.roomId, `after-pg-${probes++}`), 30_000, "send + delivery after Postgres is back", 250);
-    expect((await http(`${cluster.gatewayUrls[1]}/api/chat/rooms`, { token })).status).toBe(200);
+    // REST works again too (each chat replica's pool replaces the connections Postgres dropped).
+    let restFailuresAfterUp = 0;
+    await until(
+      async () => (await http(`${cluster.gatewayUrls[1]}/api/chat/rooms`, { token })).status === 200 || void restFailuresAfterUp++,
+      10_000,
+      "GET /api/chat/rooms answers 200 again",
+    );
     // The message refused while down was not stored.
     await Bun.sleep(1500);
     const { codes } = await settle("Postgres stop/start under traffic", t, p, {
@@ -169,6 +175,8 @@ describe("infrastructure restarts under traffic", () => {
       ...r,
       refusedSocketMs: Math.round(socketMs),
       refusedHttpMs: Math.round(rest.ms),
+      restFailuresAfterUp,
+      sendFailuresAfterUp: t.attempts.filter((a) => a.t > up + 1000 && a.code !== "OK").length,
     });
     // Failures while it was down were UNAVAILABLE, never INTERNAL or a hanging ack.
     expect([...codes.counts.keys()].filter((c) => c !== "UNAVAILABLE")).toEqual([]);

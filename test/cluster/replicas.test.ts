@@ -43,6 +43,7 @@ async function sendStream(s: Socket, roomId: number, prefix: string, count: numb
   const acked = new Set<string>();
   const failed: Array<{ id: string; code: string }> = [];
   const codes: string[] = [];
+  const log: Array<{ id: string; code: string }> = [];
   let attempts = 0;
   let nextIndex = 0;
   const worker = async () => {
@@ -53,6 +54,7 @@ async function sendStream(s: Socket, roomId: number, prefix: string, count: numb
       for (;;) {
         attempts++;
         const r = await ack(s, "message:send", { roomId, content: `m${i}`, clientMsgId: id }, 7000);
+        log.push({ id, code: r.ok ? "OK" : r.error?.code });
         if (r.ok) {
           acked.add(id);
           break;
@@ -69,7 +71,7 @@ async function sendStream(s: Socket, roomId: number, prefix: string, count: numb
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { acked, failed, attempts, codes };
+  return { acked, failed, attempts, codes, log };
 }
 
 async function chatFault(signal: "SIGKILL" | "SIGTERM") {
@@ -106,6 +108,7 @@ async function chatFault(signal: "SIGKILL" | "SIGTERM") {
   const ackedIds = [...run.acked];
   const storedOnce = ackedIds.filter((id) => stored.get(id) === 1).length;
   const deliveredOnce = ackedIds.filter((id) => atReader.counts.get(id) === 1).length;
+  const lost = ackedIds.filter((id) => stored.get(id) !== 1 || atReader.counts.get(id) !== 1);
   figures(`chat replica ${signal} under ${COUNT} sends`, {
     sent: COUNT,
     attempts: run.attempts,
@@ -118,11 +121,14 @@ async function chatFault(signal: "SIGKILL" | "SIGTERM") {
     delivered: atReader.unique,
     deliveredOnce,
     duplicated: atReader.duplicated + atSender.duplicated,
-    lost: ackedIds.filter((id) => stored.get(id) !== 1 || atReader.counts.get(id) !== 1).length,
+    lost: lost.length,
     victimExit: String(code),
     victimExitMs: exitMs,
     ms: elapsed,
   });
+  for (const id of lost) {
+    console.log(`  [figures] lost ${id}: stored ${stored.get(id) ?? 0}x, at reader ${atReader.counts.get(id) ?? 0}x, at sender ${atSender.counts.get(id) ?? 0}x, attempts ${run.log.filter((a) => a.id === id).map((a) => a.code).join(" ")}`);
+  }
   expect(run.failed).toEqual([]);
   expect(run.acked.size).toBe(COUNT);
   // Every acked message stored once and delivered once, to the other gateway's reader and back to the sender.
