@@ -70,9 +70,13 @@ if (ctx.growth?.length) {
   const sides = [...new Set(ctx.growth.map((g) => g.side))] as SideKind[];
   const series = (f: (g: GrowthPoint) => number) =>
     sides.map((s) => ({ name: label[s], color: colors[s]!, points: ctx.growth!.filter((g) => g.side === s).map((g) => ({ x: g.sockets, y: f(g) })) }));
+  const cpuSeries = [
+    ...series((g) => g.cpu),
+    ...series((g) => g.cpuTotal).map((x, i) => ({ ...x, name: `${x.name}${sides[i] === "platform-real" ? " + NATS + Postgres" : sides[i] === "platform-embedded" ? " (one process)" : " + Postgres"}`, dashed: true })),
+  ];
   svg = growthSvg([
-    { title: "p99 emit → last member (ms)", yLabel: "ms", series: series((g) => g.p99) },
-    { title: "server process CPU (% of one core)", yLabel: "% CPU", series: series((g) => g.cpu) },
+    { title: "p99 emit → last member (ms, log scale)", yLabel: "ms", log: true, series: series((g) => g.p99) },
+    { title: "CPU (% of one core; 2 cores = 200)", yLabel: "% CPU", series: cpuSeries },
   ]);
   writeFileSync(file.replace(/\.md$/, "-growth.svg"), svg);
 }

@@ -6,11 +6,18 @@ import { DATABASE_URL, SECRET, type Side } from "./servers.ts";
 import { percentile } from "./stats.ts";
 import { split, type Worker } from "./workers.ts";
 
+export interface ChatRoom {
+  roomId: number;
+  tenant: string;
+  subs: string[];
+}
+
 export interface ChatSetup {
   side: Side;
+  /** Tenants are `${tenant}-<n>`, TENANT_SIZE users each. */
   tenant: string;
-  rooms: { roomId: number; subs: string[] }[];
-  perWorker: { roomId: number; subs: string[] }[][];
+  rooms: ChatRoom[];
+  perWorker: ChatRoom[][];
   connected: number;
   connectFailed: number;
   joinFailed: number;
@@ -55,23 +62,33 @@ async function createRoom(side: Side, tenant: string, subs: string[]): Promise<n
   throw new Error("unreachable");
 }
 
+/**
+ * Users per tenant. The platform announces every connect to the user's whole tenant (presence),
+ * so one tenant of thousands would measure that storm during setup; rooms never span tenants.
+ */
+export const TENANT_SIZE = Number(process.env.BENCH_TENANT_SIZE ?? 100);
+
 /** sockets/roomSize rooms; room r is held by worker r % workers, so all members of a room share a process. */
 export async function setupChat(side: Side, workers: Worker[], sockets: number, roomSize: number, label: string): Promise<ChatSetup> {
   const tenant = newTenant(label);
   const nRooms = Math.max(1, Math.floor(sockets / roomSize));
-  const memberLists = Array.from({ length: nRooms }, (_, r) => Array.from({ length: roomSize }, (_, i) => `u${r * roomSize + i}`));
-  const rooms: { roomId: number; subs: string[] }[] = [];
-  for (const chunk of split(memberLists, Math.ceil(nRooms / 10))) {
-    const ids = await Promise.all(chunk.map((subs) => createRoom(side, tenant, subs)));
-    chunk.forEach((subs, i) => rooms.push({ roomId: ids[i]!, subs }));
+  const roomsPerTenant = Math.max(1, Math.floor(TENANT_SIZE / roomSize));
+  const specs = Array.from({ length: nRooms }, (_, r) => ({
+    tenant: `${tenant}-${Math.floor(r / roomsPerTenant)}`,
+    subs: Array.from({ length: roomSize }, (_, i) => `u${r * roomSize + i}`),
+  }));
+  const rooms: ChatRoom[] = [];
+  for (const chunk of split(specs, Math.ceil(nRooms / 10))) {
+    const ids = await Promise.all(chunk.map((r) => createRoom(side, r.tenant, r.subs)));
+    chunk.forEach((r, i) => rooms.push({ roomId: ids[i]!, tenant: r.tenant, subs: r.subs }));
   }
-  const perWorker: ChatSetup["perWorker"] = workers.map(() => []);
+  const perWorker: ChatRoom[][] = workers.map(() => []);
   rooms.forEach((r, i) => perWorker[i % workers.length]!.push(r));
   const conn = await Promise.all(
     workers.map((w, i) =>
       w.call("connect", {
         url: side.url,
-        clients: perWorker[i]!.flatMap((r) => r.subs.map((sub) => ({ sub, tenant }))),
+        clients: perWorker[i]!.flatMap((r) => r.subs.map((sub) => ({ sub, tenant: r.tenant }))),
         secret: SECRET,
         concurrency: 50,
         timeoutMs: 60_000,
@@ -140,7 +157,7 @@ export async function storedCount(setup: ChatSetup): Promise<number | undefined>
     let n = 0;
     for (const r of setup.rooms) {
       const sub = r.subs[0]!;
-      if (!tokens.has(sub)) tokens.set(sub, await mintToken({ sub, tenantId: tenant }, { secret: SECRET }));
+      if (!tokens.has(sub)) tokens.set(sub, await mintToken({ sub, tenantId: r.tenant }, { secret: SECRET }));
       let before: number | null | undefined;
       for (let page = 0; page < 1000; page++) {
         const q = before ? `?limit=100&before=${before}` : "?limit=100";
@@ -157,7 +174,7 @@ export async function storedCount(setup: ChatSetup): Promise<number | undefined>
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
   try {
     const table = sql(side.isPlatform ? "chat.messages" : "bench_baseline.messages");
-    const [row] = await sql`select count(*)::int as n from ${table} where tenant_id = ${tenant}`;
+    const [row] = await sql`select count(*)::int as n from ${table} where tenant_id like ${`${tenant}-%`}`;
     return row!.n as number;
   } finally {
     await sql.end({ timeout: 1 });

@@ -45,11 +45,12 @@ export function renderTable(rows: Row[]): string {
 export interface Series {
   name: string;
   color: string;
+  dashed?: boolean;
   points: { x: number; y: number }[];
 }
 
 /** Two line charts side by side (p99 and CPU against sockets), plain SVG. */
-export function growthSvg(panels: { title: string; yLabel: string; series: Series[] }[], xLabel = "sockets"): string {
+export function growthSvg(panels: { title: string; yLabel: string; log?: boolean; series: Series[] }[], xLabel = "sockets"): string {
   const W = 460;
   const H = 300;
   const m = { l: 56, r: 16, t: 34, b: 46 };
@@ -61,12 +62,16 @@ export function growthSvg(panels: { title: string; yLabel: string; series: Serie
     const ys = p.series.flatMap((s) => s.points.map((q) => q.y)).filter(Number.isFinite);
     const xMin = Math.min(...xs, 0);
     const xMax = Math.max(...xs, 1);
-    const yMax = niceMax(Math.max(...ys, 1));
+    const yMax = p.log ? 10 ** Math.ceil(Math.log10(Math.max(...ys, 10))) : niceMax(Math.max(...ys, 1));
+    const yMin = p.log ? 10 ** Math.floor(Math.log10(Math.max(Math.min(...ys.filter((y) => y > 0), yMax), 0.1))) : 0;
+    const frac = (y: number) => (p.log ? (Math.log10(Math.max(y, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin) || 1) : y / yMax);
     const sx = (x: number) => ox + m.l + ((x - xMin) / (xMax - xMin)) * (W - m.l - m.r);
-    const sy = (y: number) => m.t + (1 - y / yMax) * (H - m.t - m.b);
+    const sy = (y: number) => m.t + (1 - frac(y)) * (H - m.t - m.b);
     parts.push(`<text x="${ox + W / 2}" y="20" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`);
-    for (let i = 0; i <= 5; i++) {
-      const y = (yMax * i) / 5;
+    const ticks = p.log
+      ? Array.from({ length: Math.round(Math.log10(yMax / yMin)) + 1 }, (_, i) => yMin * 10 ** i)
+      : Array.from({ length: 6 }, (_, i) => (yMax * i) / 5);
+    for (const y of ticks) {
       parts.push(`<line x1="${ox + m.l}" x2="${ox + W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/>`);
       parts.push(`<text x="${ox + m.l - 6}" y="${sy(y) + 4}" text-anchor="end" font-size="11">${fmt(y, y < 10 ? 1 : 0)}</text>`);
     }
@@ -80,7 +85,7 @@ export function growthSvg(panels: { title: string; yLabel: string; series: Serie
     parts.push(`<text transform="translate(${ox + 14},${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${esc(p.yLabel)}</text>`);
     p.series.forEach((s, si) => {
       const pts = s.points.filter((q) => Number.isFinite(q.y));
-      if (pts.length) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((q) => `${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`).join(" ")}"/>`);
+      if (pts.length) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ""} points="${pts.map((q) => `${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`).join(" ")}"/>`);
       for (const q of pts) parts.push(`<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(q.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
       const ly = m.t + 4 + si * 15;
       parts.push(`<rect x="${ox + m.l + 10}" y="${ly}" width="10" height="10" fill="${s.color}"/>`);

@@ -26,7 +26,7 @@ export async function growth(ctx: Ctx) {
           const cpuTotal = Object.values(r.cpu).reduce((a, b) => a + b, 0);
           ctx.growth.push({ side: kind, sockets: setup.connected, p50: r.p50, p99: r.p99, cpu: r.cpu.server!, cpuTotal });
           raw[kind]!.push({ sockets: setup.connected, rate, p50: r.p50, p99: r.p99, lost, cpu: r.cpu });
-          ctx.log(`  ${kind} ${setup.connected} sockets @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, lost ${lost}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`);
+          ctx.log(`  ${kind} ${setup.connected} sockets @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`);
         } finally {
           await closeWorkers(workers);
         }

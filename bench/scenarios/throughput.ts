@@ -25,9 +25,9 @@ export async function throughput(ctx: Ctx) {
         const reached = r.achievedRate >= rate * 0.95;
         const ok = r.p99 <= c.p99Ms && lost === 0 && reached;
         raw[kind]!.push({ rate, p50: r.p50, p99: r.p99, lost, achieved: r.achievedRate, cpu: r.cpu, ackErrors: r.ackErrors });
-        ctx.log(`  ${kind} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, lost ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))} ${ok ? "ok" : "FAIL"}`);
+        ctx.log(`  ${kind} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))} ${ok ? "ok" : "FAIL"}`);
         if (!ok) {
-          firstFail[kind] = `${rate}/s: p99 ${r.p99.toFixed(0)} ms${lost ? `, ${lost} lost` : ""}`;
+          firstFail[kind] = `${rate}/s: p99 ${r.p99.toFixed(0)} ms${lost ? `, ${lost} missing` : ""}`;
           break;
         }
         best[kind] = rate;

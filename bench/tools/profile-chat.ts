@@ -1,7 +1,8 @@
 /**
  * Profile the platform under scenario 3: start it with `bun --cpu-prof-md`, run the chat load once,
  * stop it (the profile is written on exit) and print the top self-time functions.
- *   bun bench/tools/profile-chat.ts [embedded|real]   → /tmp/rt-bench-prof/chat-<mode>.md
+ *   bun bench/tools/profile-chat.ts [embedded|real] [rate]   → /tmp/rt-bench-prof/chat-<mode>.md
+ * GATEWAY_TOPIC_FANOUT=0 in the environment profiles the gateway without its topic fan-out.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { cfg } from "../lib/config.ts";
@@ -12,9 +13,10 @@ import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 const mode = process.argv[2] === "real" ? "real" : "embedded";
 const rate = Number(process.argv[3] ?? cfg.chat.rate);
 const dir = "/tmp/rt-bench-prof";
-const name = `chat-${mode}.md`;
+const fanoutOff = process.env.GATEWAY_TOPIC_FANOUT === "0";
+const name = `chat-${mode}${fanoutOff ? "-fanout-off" : ""}.md`;
 rmSync(`${dir}/${name}`, { force: true });
-const side = await startSide(mode === "real" ? "platform-real" : "platform-embedded", {}, ["--cpu-prof-md", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`]);
+const side = await startSide(mode === "real" ? "platform-real" : "platform-embedded", fanoutOff ? { GATEWAY_TOPIC_FANOUT: "0" } : {}, ["--cpu-prof-md", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`]);
 const workers = await spawnWorkers(cfg.chat.workers);
 try {
   const setup = await setupChat(side, workers, cfg.chat.sockets, cfg.chat.roomSize, "prof");
