@@ -96,6 +96,13 @@ export function createChat({ bus, db }: ChatDeps) {
     return toRoom(room, (await memberIdsOf(tenantId, [room.id])).get(room.id) ?? []);
   }
 
+  /** Broadcast a stored message under its stable envelope id: however often, each socket gets it once. */
+  function announce(caller: Caller, row: MessageRow): Message {
+    const message = toMessage(row);
+    deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
+    return message;
+  }
+
   /** The message a sender already stored under this clientMsgId, if any. */
   async function findByClientMsgId(caller: Caller, roomId: number, clientMsgId: string): Promise<MessageRow | undefined> {
     const [row] = await db
@@ -178,14 +185,16 @@ export function createChat({ bus, db }: ChatDeps) {
 
     /**
      * Store and broadcast `message:new`; the socket and both REST paths come here. A repeated
-     * clientMsgId returns the stored message without a second row or broadcast; two racing sends
-     * meet at the unique index and the loser returns the winner's message.
+     * clientMsgId returns the stored message without a second row; two racing sends meet at the
+     * unique index and the loser returns the winner's message. The repeat publishes the broadcast
+     * again under the same envelope id: gateways deliver an id once, and a replica that died
+     * between its insert and its publish would otherwise leave an acked message undelivered.
      */
     async sendMessage(caller: Caller, roomId: number, input: MessageCreateBody): Promise<Message> {
       await requireMember(caller, roomId);
       if (input.clientMsgId !== undefined) {
         const prior = await findByClientMsgId(caller, roomId, input.clientMsgId);
-        if (prior) return toMessage(prior);
+        if (prior) return announce(caller, prior);
       }
       let row: MessageRow;
       try {
@@ -206,12 +215,9 @@ export function createChat({ bus, db }: ChatDeps) {
         if (input.clientMsgId === undefined || !isUniqueViolation(err)) throw err;
         const winner = await findByClientMsgId(caller, roomId, input.clientMsgId);
         if (!winner) throw err;
-        return toMessage(winner);
+        return announce(caller, winner);
       }
-      const message = toMessage(row);
-      // A stable id: a republished fact reaches each socket once.
-      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
-      return message;
+      return announce(caller, row);
     },
 
     async editMessage(caller: Caller, messageId: number, content: string): Promise<MessageEdited> {

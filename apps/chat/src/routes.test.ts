@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { subjects } from "@rt/contracts";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { chatModule } from "./module.ts";
-import { deliveriesOf, expectHttpError, settle } from "./test-helpers.ts";
+import { deliveriesOf, broadcastsOf, expectHttpError, settle } from "./test-helpers.ts";
 
 let h: ServiceHarness;
 beforeAll(async () => {
@@ -140,7 +140,7 @@ describe("POST messages (both paths)", () => {
     expect(again.json).toEqual(rest.json);
     expect(socket.data).toEqual(rest.json);
     await settle(h);
-    expect(deliveriesOf(h, tenant, "message:new")).toHaveLength(1);
+    expect(broadcastsOf(h, tenant, "message:new")).toHaveLength(1);
   });
 
   test("refusals: non-member 403, other tenant or unknown room 404, bad body 400", async () => {

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { subjects } from "@rt/contracts";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { chatModule } from "./module.ts";
-import { deliveriesOf, expectRefused, settle } from "./test-helpers.ts";
+import { deliveriesOf, broadcastsOf, expectRefused, settle } from "./test-helpers.ts";
 
 let h: ServiceHarness;
 beforeAll(async () => {
@@ -153,7 +153,7 @@ describe("message-send", () => {
     expect(again.data.content).toBe("once");
     await settle(h);
     expect(await messageRows(tenant)).toBe(1);
-    expect(deliveriesOf(h, tenant, "message:new")).toHaveLength(1);
+    expect(broadcastsOf(h, tenant, "message:new")).toHaveLength(1);
   });
 
   test("concurrent sends with one clientMsgId store and broadcast once", async () => {
@@ -165,7 +165,7 @@ describe("message-send", () => {
     expect(replies[0].ok).toBe(true);
     await settle(h);
     expect(await messageRows(tenant)).toBe(1);
-    expect(deliveriesOf(h, tenant, "message:new")).toHaveLength(1);
+    expect(broadcastsOf(h, tenant, "message:new")).toHaveLength(1);
   });
 
   test("a clientMsgId is per sender and per room", async () => {

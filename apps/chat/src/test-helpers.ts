@@ -24,6 +24,14 @@ export function expectHttpError(res: { status: number; json: any }, status: numb
 export const deliveriesOf = (h: ServiceHarness, tenantId: string, event?: string) =>
   h.deliveries.filter((d) => d.envelope.tenantId === tenantId && (event === undefined || d.envelope.event === event));
 
+/**
+ * The distinct broadcasts of one tenant and event: a repeated clientMsgId republishes under the
+ * same envelope id, which gateways deliver to a socket once.
+ */
+export const broadcastsOf = (h: ServiceHarness, tenantId: string, event: string) => [
+  ...new Map(deliveriesOf(h, tenantId, event).map((d) => [d.envelope.id, d.envelope])).values(),
+];
+
 /** Let published deliveries reach the harness (a real NATS hop in nats mode). */
 export async function settle(h: ServiceHarness): Promise<void> {
   await h.bus.flush();
