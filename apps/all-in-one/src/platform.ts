@@ -35,8 +35,9 @@ export async function startPlatform(opts: { config: PlatformConfig; log: Logger;
     db,
     async stop() {
       await gateway.stop();
-      for (const r of running) await r.stop();
+      // As runService: answer what is on its way, then stop the services, then the database.
       await bus.drain();
+      for (const r of running) await r.stop();
       await db.close();
     },
   };

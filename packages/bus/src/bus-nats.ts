@@ -25,6 +25,11 @@ export interface NatsBusOptions {
 const enc = (v: unknown) => JSON.stringify(v ?? null);
 const dec = (m: Msg): unknown => (m.data.length === 0 ? null : m.json());
 const nanos = (ms: number) => ms * 1_000_000;
+/**
+ * Pull requests expire (and heartbeats come) this often: after a NATS restart a consumer notices
+ * the missing heartbeats and re-pulls within seconds, not the client's default 30 s.
+ */
+const PULL = { expires: 5_000 } as const;
 /** KV bucket of the cluster-wide counters behind nextSeq. */
 const SEQ_BUCKET = "rt_seq";
 
@@ -107,7 +112,12 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     void p.finally(() => inflight.delete(p));
     return p;
   };
-  const subs = new Set<{ drain(): Promise<void>; isClosed(): boolean }>();
+  const subs = new Set<{ drain(): Promise<void>; isClosed(): boolean; unsubscribe(): void }>();
+  /** Unsubscribing after a drain (the service stopping after its bus) is a no-op, not an error. */
+  const unsubscribe = (sub: { unsubscribe(): void; isClosed(): boolean }) => {
+    subs.delete(sub as never);
+    if (!sub.isClosed() && !nc.isClosed()) sub.unsubscribe();
+  };
   let seqBucket: Promise<KV> | null = null;
   const kvBuckets = new Map<string, Promise<KV>>();
   const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
@@ -136,7 +146,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         },
       });
       subs.add(sub);
-      return { unsubscribe: () => (subs.delete(sub), sub.unsubscribe()) };
+      return { unsubscribe: () => unsubscribe(sub) };
     },
     async request(subject, data, o = {}) {
       try {
@@ -166,7 +176,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         },
       });
       subs.add(sub);
-      return { unsubscribe: () => (subs.delete(sub), sub.unsubscribe()) };
+      return { unsubscribe: () => unsubscribe(sub) };
     },
     async publishEvent(subject, data, o) {
       try {
@@ -192,7 +202,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           // Already exists with the same config (another replica, or a restart).
         }
         const consumer = await js.consumers.get(stream.name, durable);
-        const messages = await consumer.consume();
+        const messages = await consumer.consume(PULL);
         stops.push(() => void messages.stop());
         loops.push(
           (async () => {
@@ -230,7 +240,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       // Start right after the last stored entry, so nothing falls between startSeq and the tail.
       const startSeq = (await jsm.streams.info(logStream.name)).state.last_seq;
       const consumer = await js.consumers.get(logStream.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq + 1 });
-      const messages = await consumer.consume();
+      const messages = await consumer.consume(PULL);
       loops.push(
         (async () => {
           for await (const m of messages) {

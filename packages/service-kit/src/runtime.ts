@@ -18,7 +18,7 @@ export interface ServiceDeps {
 }
 
 export interface RunningService {
-  /** Stop taking new work (unsubscribe); in-flight handlers finish during bus drain. */
+  /** Stop the service's own work (subscriptions, timers). Runners call it after the bus drained. */
   stop(): Promise<void>;
 }
 
@@ -59,8 +59,10 @@ export async function runService(mod: ServiceModule): Promise<void> {
   log.info({ opsPort: ops.port, bus: bus.kind, db: db.kind }, "service started");
   handleSignals(async () => {
     stopping = true;
-    await svc.stop();
+    // Drain first: requests already on their way to this replica are answered, not dropped
+    // (unsubscribing first would discard them); then the service's own timers, then the database.
     await bus.drain();
+    await svc.stop();
     await db.close();
     ops.stop(true);
   }, log);

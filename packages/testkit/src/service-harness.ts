@@ -79,8 +79,8 @@ export async function startServices(
     },
     async stop() {
       sub.unsubscribe();
-      for (const r of running) await r.stop();
       await bus.drain();
+      for (const r of running) await r.stop();
       await db.close();
     },
   };
