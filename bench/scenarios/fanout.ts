@@ -13,7 +13,7 @@ import { newTenant } from "../lib/chat.ts";
 const EVENT = "bench:tick";
 const PAD = "x".repeat(48);
 
-async function measure(side: Side, workers: Worker[], ctx: Ctx) {
+export async function measure(side: Side, workers: Worker[], ctx: Pick<Ctx, "log">) {
   const c = cfg.fanout;
   const tenant = newTenant("fanout");
   const clients = Array.from({ length: c.clients }, (_, i) => ({ sub: `u${i}`, tenant }));
