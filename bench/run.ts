@@ -61,6 +61,12 @@ ctx.raw.machineBusyBeforeEachSide = quietLog;
 const table = renderTable(ctx.rows);
 console.log(`\n${table}\n\ntotal ${totalS.toFixed(0)} s${failures.length ? `; failed: ${failures.join("; ")}` : ""}`);
 
+/** Raw figures without per-message samples; numbers rounded to 2 decimals. */
+function compact(_k: string, v: unknown) {
+  if (Array.isArray(v) && v.length > 20) return `[${v.length} samples]`;
+  return typeof v === "number" ? Math.round(v * 100) / 100 : v;
+}
+
 const date = new Date().toISOString().slice(0, 10);
 const suffix = `${all ? "" : `-${picked.join("-")}`}${QUICK ? "-quick" : ""}`;
 const file = join(ROOT, "bench/results", `${date}${suffix}.md`);
@@ -98,7 +104,7 @@ const md = [
   "Raw figures:",
   "",
   "```json",
-  JSON.stringify(ctx.raw, (_k, v) => (Array.isArray(v) && v.length > 50 && typeof v[0] === "number" ? `[${v.length} samples]` : typeof v === "number" ? Math.round(v * 100) / 100 : v), 1),
+  JSON.stringify(ctx.raw, compact, 1),
   "```",
   "",
 ].join("\n");
