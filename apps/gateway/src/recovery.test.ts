@@ -33,8 +33,10 @@ test("a client whose gateway goes away recovers on another gateway: missed event
     });
   const got: number[] = [];
   s.on("data-change", (d: any) => got.push(d.data.n));
+  // Listen before publishing: the delivery can beat the HTTP response.
+  const first = waitFor(s, "data-change", { timeoutMs: 10_000 });
   await publish(0);
-  await waitFor(s, "data-change", { timeoutMs: 10_000 });
+  await first;
   await Bun.sleep(50);
 
   // The first gateway's sockets drop; the client comes back through the second one.
@@ -69,8 +71,9 @@ test("a gateway stopping gracefully sends its clients elsewhere: they recover th
   s.on("ping-me", (d: any) => got.push(d.n));
   const send = (n: number) =>
     p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, target: { kind: "user", id: "evacuee" }, event: "ping-me", data: { n } } });
+  const first = waitFor(s, "ping-me", { timeoutMs: 10_000 });
   await send(0);
-  await waitFor(s, "ping-me", { timeoutMs: 10_000 });
+  await first;
   s.io.on("reconnect_attempt", () => {
     (s.io as any).uri = p.url;
   });
