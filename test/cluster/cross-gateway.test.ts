@@ -1,12 +1,10 @@
 /**
  * Two gateways, two replicas of every service, separate processes: clients on different gateways
- * see each other's events exactly once, and presence is one view of the whole cluster.
+ * see each other's events exactly once, and presence is one view of the whole env.cluster.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
   ack,
-  allUp,
-  clusterOf,
   createRoom,
   failoverSocket,
   figures,
@@ -19,25 +17,15 @@ import {
   tally,
   tokenOf,
   until,
-  type Cluster,
-  type Socket,
+  useCluster,
 } from "./helpers.ts";
 
-let cluster: Cluster;
-const open: Socket[] = [];
-beforeAll(async () => {
-  cluster = await clusterOf();
-}, 120_000);
-// A test that failed half-way leaves no process down for the next one.
-afterEach(() => allUp(cluster), 60_000);
-afterAll(async () => {
-  for (const s of open) s.close();
-  await cluster?.stop();
-}, 60_000);
+const env = useCluster();
+const open = env.open;
 
 /** A socket of `sub` on gateway `gw` (0-based). */
 async function on(gw: number, tenant: string, sub: string, roles: string[] = []) {
-  const s = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, sub, roles), gw);
+  const s = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, sub, roles), gw);
   open.push(s);
   return s;
 }
@@ -45,7 +33,7 @@ async function on(gw: number, tenant: string, sub: string, roles: string[] = [])
 describe("two clients on different gateways", () => {
   test("chat room, role room, tenant and sync room: each other's events, exactly once", async () => {
     const tenant = newTenant();
-    const [gw1, gw2] = cluster.gatewayUrls as [string, string];
+    const [gw1, gw2] = env.cluster.gatewayUrls as [string, string];
     const a = await on(0, tenant, "ann", ["admin"]);
     const b = await on(1, tenant, "bob", ["admin"]);
     expect(gatewayOf(a)).toBe(gw1);
@@ -128,13 +116,13 @@ describe("presence across gateways", () => {
     expect(list.data.users.map((u: any) => u.userId).sort()).toEqual(["multi", "watcher"]);
 
     // connectedClients sums every gateway, asked through either one (heartbeats carry the counts).
-    const total = cluster.gatewayUrls.length;
+    const total = env.cluster.gatewayUrls.length;
     const count = async (gw: string) => (await http(`${gw}/api/socket`)).body?.connectedClients;
     const connected = open.filter((s) => s.connected).length;
-    for (const gw of cluster.gatewayUrls) {
+    for (const gw of env.cluster.gatewayUrls) {
       await until(async () => (await count(gw)) === connected, 5000, `connectedClients on ${gw} = ${connected}`);
     }
-    figures("presence", { gateways: total, sockets: connected, connectedClients: await count(cluster.gatewayUrls[0]!) });
+    figures("presence", { gateways: total, sockets: connected, connectedClients: await count(env.cluster.gatewayUrls[0]!) });
 
     tab1.close();
     await Bun.sleep(1500);
@@ -155,7 +143,7 @@ describe("presence across gateways", () => {
     const victims = await Promise.all(["v1", "v2", "v3"].map((u) => on(1, tenant, u)));
     for (const v of victims) v.io.reconnection(false);
     await until(() => ["v1", "v2", "v3"].every((u) => rec.of("user:online").some((d) => d.userId === u)), 5000, "victims online");
-    const gw2 = cluster.gateways[1]!;
+    const gw2 = env.cluster.gateways[1]!;
     const t0 = Date.now();
     await gw2.kill("SIGKILL");
     await until(() => ["v1", "v2", "v3"].every((u) => rec.of("user:offline").some((d) => d.userId === u)), 5000, "victims offline within 5 s");
@@ -169,7 +157,7 @@ describe("presence across gateways", () => {
     );
     // Only gateway 1 is left: the count is its sockets (others' clients moved there too).
     await until(
-      async () => (await http(`${cluster.gatewayUrls[0]}/api/socket`)).body?.connectedClients === open.filter((s) => s.connected).length,
+      async () => (await http(`${env.cluster.gatewayUrls[0]}/api/socket`)).body?.connectedClients === open.filter((s) => s.connected).length,
       5000,
       "connectedClients = the sockets still connected",
     );

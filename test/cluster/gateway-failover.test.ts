@@ -5,11 +5,9 @@
  * recovered is measured. SIGKILL: the client reconnects to another gateway and receives what it
  * missed, in order, no duplicates (`socket.recovered === true`, the cross-gateway delivery log).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
   ack,
-  allUp,
-  clusterOf,
   createRoom,
   failoverSocket,
   figures,
@@ -21,21 +19,12 @@ import {
   tokenOf,
   until,
   within,
-  type Cluster,
   type Socket,
+  useCluster,
 } from "./helpers.ts";
 
-let cluster: Cluster;
-const open: Socket[] = [];
-beforeAll(async () => {
-  cluster = await clusterOf();
-}, 120_000);
-// A test that failed half-way leaves no process down for the next one.
-afterEach(() => allUp(cluster), 60_000);
-afterAll(async () => {
-  for (const s of open) s.close();
-  await cluster?.stop();
-}, 60_000);
+const env = useCluster();
+const open = env.open;
 
 /** Publishes data-change n = 0, 1, 2… to a sync room through `gatewayUrl`, every `everyMs`. */
 function publisher(gatewayUrl: string, tenant: string, entityType: string, everyMs = 40) {
@@ -62,7 +51,7 @@ function publisher(gatewayUrl: string, tenant: string, entityType: string, every
 
 /** A client of the sync room that notes what it gets and when it drops and comes back. */
 async function follower(tenant: string, sub: string, entityType: string, first: number) {
-  const s = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, sub), first);
+  const s = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, sub), first);
   open.push(s);
   expect(await ack(s, "join-data-sync", { entityTypes: [entityType] })).toMatchObject({ ok: true });
   const got: number[] = [];
@@ -84,14 +73,14 @@ async function follower(tenant: string, sub: string, entityType: string, first: 
 describe("a gateway going away with clients attached", () => {
   test("SIGTERM: it exits within 10 s, its clients reconnect to the other gateway; share of events recovered", async () => {
     const tenant = newTenant();
-    const [gw1, gw2] = cluster.gatewayUrls as [string, string];
+    const [gw1, gw2] = env.cluster.gatewayUrls as [string, string];
     const followers = await Promise.all(Array.from({ length: 6 }, (_, i) => follower(tenant, `f${i}`, "Board", 0)));
     for (const f of followers) expect(gatewayOf(f.s)).toBe(gw1);
     const pub = publisher(gw2, tenant, "Board");
     await until(() => followers.every((f) => f.got.length >= 10), 10_000, "events flowing to every client");
 
     const t0 = Date.now();
-    const code = await cluster.gateways[0]!.kill("SIGTERM", 15_000);
+    const code = await env.cluster.gateways[0]!.kill("SIGTERM", 15_000);
     const exitMs = Date.now() - t0;
     await until(() => followers.every((f) => f.s.connected && gatewayOf(f.s) === gw2), 15_000, "every client on gateway 2");
     const movedMs = Math.max(...followers.map((f) => f.backAt - t0));
@@ -140,17 +129,17 @@ describe("a gateway going away with clients attached", () => {
     // Nothing accepted is lost: what was published while a client moved is recovered on the other gateway.
     expect(missed).toBe(0);
     expect(followers.every((f) => f.recovered === true)).toBe(true);
-    await cluster.gateways[0]!.restart();
+    await env.cluster.gateways[0]!.restart();
   });
 
   test("SIGKILL: the client reconnects to another gateway and receives what it missed, in order, once (socket.recovered)", async () => {
     const tenant = newTenant();
-    const [gw1, gw2] = cluster.gatewayUrls as [string, string];
+    const [gw1, gw2] = env.cluster.gatewayUrls as [string, string];
     const roomId = await createRoom(gw1, tenant, ["mover", "talker"]);
     const f = await follower(tenant, "mover", "Ledger", 1);
     expect(gatewayOf(f.s)).toBe(gw2);
     expect(await ack(f.s, "join_room", { roomId })).toMatchObject({ ok: true });
-    const talker = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, "talker"), 0);
+    const talker = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, "talker"), 0);
     open.push(talker);
     const chat: string[] = [];
     f.s.on("message:new", (m: any) => chat.push(m.content));
@@ -158,7 +147,7 @@ describe("a gateway going away with clients attached", () => {
     const pub = publisher(gw1, tenant, "Ledger", 50);
     await until(() => f.got.length >= 10, 10_000, "events flowing");
     const t0 = Date.now();
-    await cluster.gateways[1]!.kill("SIGKILL");
+    await env.cluster.gateways[1]!.kill("SIGKILL");
     // Chat messages sent while it is away are part of what it missed.
     for (let i = 0; i < 3; i++) expect(await ack(talker, "message:send", { roomId, content: `away-${i}` })).toMatchObject({ ok: true });
     await until(() => f.s.connected && gatewayOf(f.s) === gw1, 120_000, "reconnected to gateway 1 within 2 minutes");
@@ -196,6 +185,6 @@ describe("a gateway going away with clients attached", () => {
     expect(seen.duplicated).toBe(0);
     expect(f.got).toEqual([...f.got].sort((a, b) => a - b));
     expect(chat).toEqual(["away-0", "away-1", "away-2", "after"]);
-    await cluster.gateways[1]!.restart();
+    await env.cluster.gateways[1]!.restart();
   });
 });

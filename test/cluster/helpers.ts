@@ -3,6 +3,7 @@
  * gateway when theirs goes away, the machine's NATS and Postgres stopped and started, Postgres
  * queries, bounded waits, and the figures each test prints.
  */
+import { afterAll, afterEach, beforeAll } from "bun:test";
 import { io as ioClient, type Socket } from "socket.io-client";
 import postgres from "postgres";
 import { mintToken } from "@rt/auth";
@@ -302,4 +303,24 @@ export async function storedIn(tenant: string, roomId: number): Promise<Map<stri
 /** Whatever a test did, every process of the cluster is running again (afterEach / finally). */
 export async function allUp(cluster: Cluster) {
   await Promise.all(cluster.processes.filter((p) => !p.alive).map((p) => p.restart()));
+}
+
+/**
+ * One cluster per test file: started before the first test, every process brought back up after
+ * each test (a test that failed half-way leaves nothing down for the next), and at the end the
+ * file's sockets closed, `after` run, the cluster stopped.
+ */
+export function useCluster(o: { before?: () => Promise<void>; after?: () => Promise<void>; restoreAfterEach?: boolean; afterAllMs?: number } = {}) {
+  const env = { cluster: undefined as unknown as Cluster, open: [] as Socket[] };
+  beforeAll(async () => {
+    await o.before?.();
+    env.cluster = await clusterOf();
+  }, 120_000);
+  if (o.restoreAfterEach !== false) afterEach(() => allUp(env.cluster), 60_000);
+  afterAll(async () => {
+    for (const s of env.open) s.close();
+    await o.after?.();
+    await env.cluster?.stop();
+  }, o.afterAllMs ?? 60_000);
+  return env;
 }

@@ -5,11 +5,10 @@
  *
  * These stop the machine's nats-server and Postgres: nothing else may run meanwhile.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
   ack,
   closeSql,
-  clusterOf,
   createRoom,
   ensureInfraUp,
   failoverSocket,
@@ -26,29 +25,27 @@ import {
   tokenOf,
   traffic,
   until,
-  type Cluster,
   type Socket,
+  useCluster,
 } from "./helpers.ts";
 
-let cluster: Cluster;
-const open: Socket[] = [];
-beforeAll(async () => {
-  await ensureInfraUp();
-  cluster = await clusterOf();
-}, 120_000);
-afterAll(async () => {
-  for (const s of open) s.close();
-  await ensureInfraUp();
-  await closeSql();
-  await cluster?.stop();
-}, 90_000);
+const env = useCluster({
+  before: ensureInfraUp,
+  after: async () => {
+    await ensureInfraUp();
+    await closeSql();
+  },
+  restoreAfterEach: false,
+  afterAllMs: 90_000,
+});
+const open = env.open;
 
 /** Sender on gateway 1, reader on gateway 2, both in one room. */
 async function pair() {
   const tenant = newTenant();
-  const roomId = await createRoom(cluster.gatewayUrls[0]!, tenant, ["sender", "reader"]);
-  const sender = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, "sender"), 0);
-  const reader = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, "reader"), 1);
+  const roomId = await createRoom(env.cluster.gatewayUrls[0]!, tenant, ["sender", "reader"]);
+  const sender = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, "sender"), 0);
+  const reader = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, "reader"), 1);
   open.push(sender, reader);
   for (const s of [sender, reader]) expect(await ack(s, "join_room", { roomId })).toMatchObject({ ok: true });
   const arrivals: number[] = [];
@@ -63,7 +60,7 @@ function resumed(t: ReturnType<typeof traffic>, arrivals: number[], up: number) 
   return { ackResumedMs: firstAck ? firstAck - up : -1, deliveryResumedMs: firstDelivery ? firstDelivery - up : -1 };
 }
 
-const pidsOf = () => cluster.processes.map((p) => `${p.name}:${p.pid}:${p.alive}`);
+const pidsOf = () => env.cluster.processes.map((p) => `${p.name}:${p.pid}:${p.alive}`);
 
 /** A fresh message is acked and reaches the reader on the other gateway. */
 async function roundTrip(sender: Socket, reader: Socket, roomId: number, id: string): Promise<boolean> {
@@ -125,7 +122,7 @@ describe("infrastructure restarts under traffic", () => {
     await until(() => p.arrivals.some((a) => a >= up), 90_000, "a delivery to the other gateway after the NATS restart");
     const r = resumed(t, p.arrivals, up);
     // Every process is ready again on its own.
-    await until(async () => (await Promise.all(cluster.processes.map((x) => http(x.readyUrl, {}, 1000)))).every((x) => x.status === 200), 30_000, "every /ready after the NATS restart");
+    await until(async () => (await Promise.all(env.cluster.processes.map((x) => http(x.readyUrl, {}, 1000)))).every((x) => x.status === 200), 30_000, "every /ready after the NATS restart");
     let probes = 0;
     await until(() => roundTrip(p.sender, p.reader, p.roomId, `after-nats-${probes++}`), 30_000, "send + delivery after the NATS restart", 250);
     await Bun.sleep(1500);
@@ -149,7 +146,7 @@ describe("infrastructure restarts under traffic", () => {
     const t0 = performance.now();
     const refused = await ack(p.sender, "message:send", { roomId: p.roomId, content: "x", clientMsgId: "while-down" }, 6000);
     const socketMs = performance.now() - t0;
-    const rest = await http(`${cluster.gatewayUrls[1]}/api/chat/rooms`, { token }, 6000);
+    const rest = await http(`${env.cluster.gatewayUrls[1]}/api/chat/rooms`, { token }, 6000);
     expect(refused).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
     expect(rest.status).toBe(503);
     expect(rest.body).toMatchObject({ error: { code: "UNAVAILABLE" } });
@@ -164,7 +161,7 @@ describe("infrastructure restarts under traffic", () => {
     // REST works again too (each chat replica's pool replaces the connections Postgres dropped).
     let restFailuresAfterUp = 0;
     await until(
-      async () => (await http(`${cluster.gatewayUrls[1]}/api/chat/rooms`, { token })).status === 200 || void restFailuresAfterUp++,
+      async () => (await http(`${env.cluster.gatewayUrls[1]}/api/chat/rooms`, { token })).status === 200 || void restFailuresAfterUp++,
       10_000,
       "GET /api/chat/rooms answers 200 again",
     );

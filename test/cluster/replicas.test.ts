@@ -3,12 +3,11 @@
  * stream of acked sends loses and duplicates nothing; a service with no replica left answers
  * UNAVAILABLE at once instead of leaving the client waiting.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import {
   ack,
   allUp,
   closeSql,
-  clusterOf,
   createRoom,
   failoverSocket,
   figures,
@@ -19,21 +18,12 @@ import {
   tally,
   tokenOf,
   until,
-  type Cluster,
   type Socket,
+  useCluster,
 } from "./helpers.ts";
 
-let cluster: Cluster;
-const open: Socket[] = [];
-beforeAll(async () => {
-  cluster = await clusterOf();
-}, 120_000);
-afterEach(() => allUp(cluster), 60_000);
-afterAll(async () => {
-  for (const s of open) s.close();
-  await closeSql();
-  await cluster?.stop();
-}, 60_000);
+const env = useCluster({ after: closeSql });
+const open = env.open;
 
 /**
  * Send `count` messages with acks, `concurrency` in flight, each retried with its clientMsgId on
@@ -76,17 +66,17 @@ async function sendStream(s: Socket, roomId: number, prefix: string, count: numb
 
 async function chatFault(signal: "SIGKILL" | "SIGTERM") {
   const tenant = newTenant();
-  const [gw1] = cluster.gatewayUrls as [string, string];
+  const [gw1] = env.cluster.gatewayUrls as [string, string];
   const roomId = await createRoom(gw1, tenant, ["sender", "reader"]);
-  const sender = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, "sender"), 0);
-  const reader = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, "reader"), 1);
+  const sender = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, "sender"), 0);
+  const reader = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, "reader"), 1);
   open.push(sender, reader);
   for (const s of [sender, reader]) expect(await ack(s, "join_room", { roomId })).toMatchObject({ ok: true });
   const toReader = record(reader);
   const toSender = record(sender);
 
   const COUNT = 150;
-  const victim = cluster.of("chat")[signal === "SIGKILL" ? 0 : 1]!;
+  const victim = env.cluster.of("chat")[signal === "SIGKILL" ? 0 : 1]!;
   let exit: Promise<number | null> | undefined;
   let exitMs = 0;
   const t0 = Date.now();
@@ -158,15 +148,15 @@ describe("chat replicas under a steady stream of acked sends", () => {
 describe("no replica running", () => {
   test("requests to a service with no replica answer UNAVAILABLE in under a second, then work again", async () => {
     const tenant = newTenant();
-    const [gw1] = cluster.gatewayUrls as [string, string];
+    const [gw1] = env.cluster.gatewayUrls as [string, string];
     const roomId = await createRoom(gw1, tenant, ["caller", "callee"]);
-    const s = await failoverSocket(cluster.gatewayUrls, await tokenOf(tenant, "caller"), 1);
+    const s = await failoverSocket(env.cluster.gatewayUrls, await tokenOf(tenant, "caller"), 1);
     open.push(s);
     const token = await tokenOf(tenant, "caller");
     const ok = await ack(s, "call:initiated", { roomId, callType: "AUDIO" });
     expect(ok).toMatchObject({ ok: true });
 
-    const calls = cluster.of("calls");
+    const calls = env.cluster.of("calls");
     await Promise.all(calls.map((c) => c.kill("SIGKILL")));
     // "No replica running": give the NATS server a moment to see the dead connections go (a request
     // racing the kill itself waits out the gateway's 5 s timeout instead, as one in flight would).
@@ -182,7 +172,7 @@ describe("no replica running", () => {
     expect(rest.body).toMatchObject({ error: { code: "UNAVAILABLE" } });
     expect(rest.ms).toBeLessThan(1000);
 
-    await allUp(cluster);
+    await allUp(env.cluster);
     expect(await ack(s, "call:initiated", { roomId, callType: "AUDIO" })).toMatchObject({ ok: true });
     expect((await http(`${gw1}/api/calls/${ok.data.id}`, { token })).status).toBe(200);
   });
