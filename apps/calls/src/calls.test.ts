@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { actions, subjects, type Call, type ErrorCode, type SvcReply } from "@rt/contracts";
 import type { Subscription } from "@rt/bus";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expectRefused, expectSafeMessage, okData, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { callsModule } from "./module.ts";
 
 /**
@@ -40,21 +40,8 @@ afterAll(async () => {
 const call = (action: keyof typeof actions.calls, tenantId: string, userId: string, data: unknown) =>
   h.call(`calls.${actions.calls[action]}`, { tenantId, userId }, data);
 
-function ok(reply: SvcReply): Call {
-  if (!reply.ok) throw new Error(`expected ok, got ${JSON.stringify(reply.error)}`);
-  return reply.data as Call;
-}
-
-/** Refusals carry a PROTOCOL code and a short message: no SQL, no stack. */
-function refused(reply: SvcReply, code: ErrorCode) {
-  expect(reply.ok).toBe(false);
-  if (reply.ok) return;
-  expect(reply.error.code).toBe(code);
-  expectSafe(reply.error.message);
-}
-function expectSafe(message: string) {
-  expect(message).not.toMatch(/\b(select|insert|update|delete from|relation|syntax)\b|calls\.calls|\n\s+at /i);
-}
+const ok = (reply: SvcReply) => okData<Call>(reply);
+const refused = (reply: SvcReply, code: ErrorCode) => expectRefused(reply, code);
 
 async function waitForDelivery(tenantId: string, event: string, match: (data: any) => boolean = () => true, ms = 3000) {
   const until = Date.now() + ms;
@@ -219,7 +206,7 @@ describe("calls", () => {
     const anonymous = await h.http("GET", `/api/calls/${c.id}`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.json.error.code).toBe("UNAUTHENTICATED");
-    for (const e of [foreign, outsider, anonymous]) expectSafe(e.json.error.message);
+    for (const e of [foreign, outsider, anonymous]) expectSafeMessage(e.json.error.message);
   });
 
   test("concurrent answers and an end leave one consistent call", async () => {

@@ -1,17 +1,7 @@
 import { expect } from "bun:test";
-import type { ServiceHarness } from "@rt/testkit";
+import { expectSafeMessage, type ServiceHarness } from "@rt/testkit";
 
-/** A refusal must say what went wrong and nothing about how the service is built. */
-export function expectSafeMessage(message: unknown): void {
-  expect(typeof message).toBe("string");
-  expect(message as string).not.toMatch(/\b(select|insert|update|where|returning|postgres|drizzle|pglite|violates|constraint)\b|\bat .*:\d+|\.ts\b|\n/i);
-}
-
-/** An action reply that failed with `code`, with a safe message. */
-export function expectRefused(reply: any, code: string): void {
-  expect(reply).toMatchObject({ ok: false, error: { code } });
-  expectSafeMessage(reply.error.message);
-}
+export { expectRefused, expectSafeMessage } from "@rt/testkit";
 
 /** An HTTP answer that failed with `status`/`code` in the platform's error shape. */
 export function expectHttpError(res: { status: number; json: any }, status: number, code: string): void {

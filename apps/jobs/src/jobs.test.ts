@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { Job, JobAssigned, JobStatusChanged, JobTransition, Notification, type SvcReply } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { notificationsModule } from "../../notifications/src/module.ts";
 import { delivered, eventually, expectSafeMessage, settle } from "../../notifications/src/test-support.ts";
 import { jobsModule } from "./module.ts";
@@ -18,16 +18,6 @@ afterAll(async () => {
 const NEW_JOB = { projectId: 1, jobTypeId: 2, subject: "Test Job" };
 const as = (tenantId: string, userId: string) => ({ tenantId, userId });
 
-function ok(r: SvcReply): any {
-  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
-  return r.data;
-}
-function refused(r: SvcReply, code: string) {
-  expect(r.ok).toBe(false);
-  if (r.ok) return;
-  expect(r.error.code).toBe(code as never);
-  expectSafeMessage(r.error.message);
-}
 
 async function createJob(t: string, by: string) {
   return Job.parse(ok(await h.call("jobs.create", as(t, by), NEW_JOB)));

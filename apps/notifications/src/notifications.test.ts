@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { MarkedRead, Notification, NotificationDeleted, domainEvents, subjects, type SvcReply } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { jobsModule } from "../../jobs/src/module.ts";
 import { notificationsModule } from "./module.ts";
 import { notifications } from "./schema.ts";
@@ -19,16 +19,6 @@ afterAll(async () => {
 const as = (tenantId: string, userId: string) => ({ tenantId, userId });
 const SAMPLE = { type: "job_assigned", priority: "HIGH", title: "Test Notification", message: "This is a test" };
 
-function ok(r: SvcReply): any {
-  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
-  return r.data;
-}
-function refused(r: SvcReply, code: string) {
-  expect(r.ok).toBe(false);
-  if (r.ok) return;
-  expect(r.error.code).toBe(code as never);
-  expectSafeMessage(r.error.message);
-}
 async function create(t: string, u: string, input: object = SAMPLE): Promise<Notification> {
   return Notification.parse(ok(await h.call("notifications.create", as(t, u), input)));
 }

@@ -2,3 +2,4 @@ export * from "./mode.ts";
 export * from "./service-harness.ts";
 export * from "./platform.ts";
 export * from "./cluster.ts";
+export * from "./replies.ts";
