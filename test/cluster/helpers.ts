@@ -8,7 +8,7 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import postgres from "postgres";
 import { mintToken } from "@rt/auth";
 import { DEV_JWT_SECRET } from "@rt/service-kit";
-import { startCluster, TEST_API_KEY, TEST_DATABASE_URL, uniqueTenant, type Cluster } from "@rt/testkit";
+import { requestInit, startCluster, TEST_API_KEY, TEST_DATABASE_URL, uniqueTenant, type Cluster } from "@rt/testkit";
 
 export type { Cluster, Socket };
 export { TEST_API_KEY };
@@ -115,16 +115,9 @@ export async function ack(s: Socket, event: string, data?: unknown, ms = 8000): 
 
 /** fetch with a bound; network failures become status 0. */
 export async function http(url: string, init: RequestInit & { token?: string; json?: unknown } = {}, ms = 8000): Promise<{ status: number; body: any; ms: number }> {
-  const headers = new Headers(init.headers);
-  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-  let body = init.body;
-  if (init.json !== undefined) {
-    headers.set("content-type", "application/json");
-    body = JSON.stringify(init.json);
-  }
   const t0 = performance.now();
   try {
-    const r = await fetch(url, { ...init, headers, body, signal: AbortSignal.timeout(ms) });
+    const r = await fetch(url, { ...requestInit(init), signal: AbortSignal.timeout(ms) });
     const text = await r.text();
     let parsed: unknown = text;
     try {

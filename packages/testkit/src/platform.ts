@@ -210,20 +210,25 @@ function clientSide(o: { mode: TestMode; config: PlatformConfig; platform: Platf
       return s;
     },
     fetch(path, init = {}) {
-      const headers = new Headers(init.headers);
-      if (init.token) headers.set("authorization", `Bearer ${init.token}`);
-      let body = init.body;
-      if (init.json !== undefined) {
-        headers.set("content-type", "application/json");
-        body = JSON.stringify(init.json);
-      }
-      return fetch(url + path, { ...init, headers, body });
+      return fetch(url + path, requestInit(init));
     },
     async stop() {
       for (const s of sockets) s.close();
       await o.stop();
     },
   };
+}
+
+/** A fetch init with `token` as a bearer header and `json` as the body. */
+export function requestInit(init: RequestInit & { token?: string; json?: unknown }): RequestInit {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return { ...init, headers, body };
 }
 
 /** The next `event` on a socket (optionally the first matching `filter`), or a timeout error. */
