@@ -85,7 +85,8 @@ export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<Service
       });
       const started = performance.now();
       const traceId = r.ctx?.traceId ?? r.headers["x-request-id"];
-      const rlog = log.child({ traceId, method: r.method, path: r.path });
+      // Fields, not a child logger per request (see serveActions).
+      const fields = { traceId, method: r.method, path: r.path };
       let out: HttpRelayResponse;
       try {
         const res = await withTrace(traceId, () => app.fetch(req, { ctx: r.ctx }));
@@ -93,12 +94,12 @@ export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<Service
         res.headers.forEach((v, k) => (headers[k] = v));
         out = { status: res.status, headers, body: await res.text() };
       } catch (err) {
-        const body = toErrorBody(err, rlog, `${service} relay`);
+        const body = toErrorBody(err, log.child(fields), `${service} relay`);
         out = { status: httpStatusOf[body.code], headers: { "content-type": "application/json" }, body: JSON.stringify({ error: body }) };
       }
       const elapsed = performance.now() - started;
       seconds.observe({ service, method: METHODS.has(r.method) ? r.method : "other", status: String(out.status) }, elapsed / 1000);
-      rlog.debug({ userId: r.ctx?.userId ?? null, status: out.status, ms: Math.round(elapsed * 10) / 10 }, "http handled");
+      if (log.isLevelEnabled("debug")) log.debug({ ...fields, userId: r.ctx?.userId ?? null, status: out.status, ms: Math.round(elapsed * 10) / 10 }, "http handled");
       return out;
     },
     { queue: service },

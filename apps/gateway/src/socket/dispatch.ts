@@ -98,10 +98,13 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Rate
     const name = isClientEvent(event) ? event : "unknown";
     gw.metrics.eventsIn.inc({ event: name });
     const traceId = crypto.randomUUID();
-    const log = gw.log.child({ traceId, event: name, socketId: socket.id });
+    // Fields, not a child logger per event: most events log nothing at info level.
+    const fields = { traceId, event: name, socketId: socket.id };
     const started = performance.now();
-    const handled = (code: string) =>
-      log.debug({ userId: socket.data.principal?.userId ?? null, code, ms: Math.round((performance.now() - started) * 10) / 10 }, "event handled");
+    const handled = (code: string) => {
+      if (gw.log.isLevelEnabled("debug"))
+        gw.log.debug({ ...fields, userId: socket.data.principal?.userId ?? null, code, ms: Math.round((performance.now() - started) * 10) / 10 }, "event handled");
+    };
     withTrace(traceId, () => run(gw, socket, limiter, event, args, traceId)).then(
       (data) => {
         gw.metrics.acks.inc({ code: "OK" });
@@ -109,7 +112,7 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Rate
         ack?.(data === undefined ? { ok: true } : { ok: true, data });
       },
       (err) => {
-        const error = toErrorBody(err, log, `event ${safeName(event)}`);
+        const error = toErrorBody(err, gw.log.child(fields), `event ${safeName(event)}`);
         gw.metrics.acks.inc({ code: error.code });
         handled(error.code);
         if (ack) ack({ ok: false, error });
