@@ -2,18 +2,21 @@ import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
 import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
+import type { VerifiedToken } from "@rt/auth";
+import type { Principal } from "@rt/contracts";
 import { nowIso, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
 import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
-import { createRecoveryAdapter } from "./recovery.ts";
+import { createRecoveryAdapter, refuseRecovery, serveAlive, type RecoveryAdapter as Recovery } from "./recovery.ts";
+import { replayAndJoin } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch, createLimiter } from "./socket/dispatch.ts";
-import { endSession, startSession } from "./socket/session.ts";
-import type { Gateway, GatewayServer } from "./socket/types.ts";
+import { endSession, grantedRooms, startSession } from "./socket/session.ts";
+import type { Gateway, GatewayServer, GatewaySocket } from "./socket/types.ts";
 
 export interface GatewayDeps {
   bus: Bus;
@@ -46,6 +49,8 @@ const MAX_FRAME_BYTES = 1024 * 1024;
  */
 export const WS_SEND_BUFFER_BYTES = 2 * MAX_FRAME_BYTES;
 
+const principalOf = ({ exp: _exp, ...principal }: VerifiedToken): Principal => principal;
+
 /** The Socket.IO edge: engine, auth, dispatch, delivery and public HTTP on one port. */
 export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
   const { bus, log, config } = deps;
@@ -53,13 +58,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   // The delivery tail starts below, before the server listens; recovery asks it for its position.
   let delivery: Delivery | null = null;
   let stopping = false;
-  const RecoveryAdapter = createRecoveryAdapter({
-    bus,
-    log,
-    recoveryMs: RECOVERY_MS,
-    position: () => delivery?.position() ?? 0,
-    packetsOf: (env, seq) => packetsOf(config, env, seq),
-  });
+  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: RECOVERY_MS });
   const io: GatewayServer = new Server({
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
     adapter: RecoveryAdapter as never,
@@ -84,15 +83,16 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const metrics = createGatewayMetrics(deps.metrics);
   const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount) };
   const limiter = createLimiter(gw);
+  const recovery = io.of("/").adapter as unknown as Recovery;
 
   io.use(async (socket, next) => {
     try {
       const v = await authenticateHandshake(gw, socket);
-      if (v) {
-        const { exp, ...principal } = v;
-        socket.data.principal = principal;
-        socket.data.exp = exp;
-      } else socket.data.principal = null;
+      const principal = v ? principalOf(v) : null;
+      // A restored session goes to its owner only; anyone else gets a fresh socket here.
+      refuseRecovery(recovery, socket, principal, gw.log);
+      socket.data.principal = principal;
+      socket.data.exp = v?.exp;
       next();
     } catch (err) {
       const reason = err instanceof Unauthorized ? err.data.reason : "error";
@@ -107,7 +107,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     metrics.sockets.set(socketCount());
     if (socket.recovered) metrics.recovered.inc();
     const p = socket.data.principal;
-    if (p) startSession(gw, socket, p, socket.data.exp);
+    if (p && socket.recovered) resume(socket);
+    else if (p) startSession(gw, socket, p, socket.data.exp);
     gw.log.info(
       { socketId: socket.id, userId: p?.userId ?? null, tenantId: p?.tenantId, roles: p?.roles, recovered: socket.recovered, transport: socket.conn.transport.name },
       "socket connected",
@@ -121,8 +122,44 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     });
   });
 
+  /**
+   * The connection step of a restored socket (its owner checked by the middleware): the session's
+   * chat room and rooms as the new token grants them, then the replay from the client's offset,
+   * joining the rooms when it reaches the live position. A replay that cannot complete drops the
+   * session and closes the transport: the client comes back to a fresh session (and rejoins).
+   */
+  function resume(socket: GatewaySocket) {
+    const p = socket.data.principal!;
+    const claim = recovery.claims.get(socket.id);
+    if (!claim || !delivery) return startSession(gw, socket, p, socket.data.exp);
+    const stored = claim.session;
+    socket.data.chatRoom = stored.data.chatRoom;
+    socket.data.since = stored.data.since ?? socket.data.since;
+    const rooms = grantedRooms(stored.rooms, p);
+    claim.pending = rooms;
+    startSession(gw, socket, p, socket.data.exp, false);
+    const join = () => {
+      recovery.claims.delete(socket.id);
+      socket.join(rooms);
+    };
+    const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => rooms.includes(r))), join };
+    const drop = (why: string) => {
+      if (!socket.connected) return;
+      gw.log.warn({ socketId: socket.id, userId: p.userId, why }, "replay failed, session dropped");
+      recovery.claims.delete(socket.id);
+      RecoveryAdapter.forget((socket as unknown as { pid?: string }).pid);
+      // Not persisted again on this close (no principal): the client's next handshake is fresh.
+      socket.data.principal = null;
+      socket.conn.close();
+    };
+    replayAndJoin({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, socket, plan)
+      .then((ok) => ok || drop("log no longer holds the offset, or the replay could not catch up"))
+      .catch((err) => drop(String(err)));
+  }
+
   delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
+  const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
   const readiness = { ready: async () => !stopping && bus.isConnected() };
   const app = createHttpApp(gw, { readiness, metrics: deps.metrics });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
@@ -153,6 +190,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     async stop() {
       stopping = true;
       publishing.unsubscribe();
+      alive.unsubscribe();
       // Close transports, not sessions: clients see a transport close, reconnect (to another
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();

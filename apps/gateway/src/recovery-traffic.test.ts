@@ -54,7 +54,13 @@ async function forcedRecoveries(urls: string[]) {
   await waitFor(s, "connect");
   expect(await s.timeout(5000).emitWithAck("join-data-sync", [entityType])).toMatchObject({ ok: true });
   const counts = new Map<number, number>();
-  s.on("data-change", (d: { data: { n: number } }) => counts.set(d.data.n, (counts.get(d.data.n) ?? 0) + 1));
+  let last = -1;
+  let outOfOrder = 0;
+  s.on("data-change", (d: { data: { n: number } }) => {
+    counts.set(d.data.n, (counts.get(d.data.n) ?? 0) + 1);
+    if (d.data.n < last) outOfOrder++;
+    last = d.data.n;
+  });
   let turn = 0;
   s.io.on("reconnect_attempt", () => {
     (s.io as unknown as { uri: string }).uri = urls[++turn % urls.length]!;
@@ -79,22 +85,24 @@ async function forcedRecoveries(urls: string[]) {
   const missing = [];
   for (let n = 0; n < sent; n++) if (!counts.has(n)) missing.push(n);
   const doubled = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
-  console.log(`recovery under traffic (${p.mode}, ${urls.length} gateway(s)): ${RECOVERIES} recoveries, ${sent} events at ${rate}/s, recovered ${recovered.filter(Boolean).length}, missing ${missing.length}, doubled ${doubled.length}`);
-  return { recovered, rate, missing: missing.slice(0, 20), missingCount: missing.length, doubled: doubled.slice(0, 20) };
+  console.log(`recovery under traffic (${p.mode}, ${urls.length} gateway(s)): ${RECOVERIES} recoveries, ${sent} events at ${rate}/s, recovered ${recovered.filter(Boolean).length}, missing ${missing.length}, doubled ${doubled.length}, out of order ${outOfOrder}`);
+  return { recovered, rate, outOfOrder, missing: missing.slice(0, 20), missingCount: missing.length, doubled: doubled.slice(0, 20) };
 }
 
-test(`${RECOVERIES} forced recoveries on one gateway at ${RATE} data-change/s: every one recovered, 0 missing, 0 doubled`, async () => {
+test(`${RECOVERIES} forced recoveries on one gateway at ${RATE} data-change/s: every one recovered, 0 missing, 0 doubled, in order`, async () => {
   const r = await forcedRecoveries([p.url]);
   expect(r.recovered.every((x) => x)).toBe(true);
   expect(r.missing).toEqual([]);
   expect(r.doubled).toEqual([]);
+  expect(r.outOfOrder).toBe(0);
   expect(r.rate).toBeGreaterThanOrEqual(RATE * 0.9);
 }, 120_000);
 
-test(`${RECOVERIES} forced recoveries alternating between two gateways at ${RATE} data-change/s: every one recovered, 0 missing, 0 doubled`, async () => {
+test(`${RECOVERIES} forced recoveries alternating between two gateways at ${RATE} data-change/s: every one recovered, 0 missing, 0 doubled, in order`, async () => {
   const r = await forcedRecoveries([p.url, second.url]);
   expect(r.recovered.every((x) => x)).toBe(true);
   expect(r.missing).toEqual([]);
   expect(r.doubled).toEqual([]);
+  expect(r.outOfOrder).toBe(0);
   expect(r.rate).toBeGreaterThanOrEqual(RATE * 0.9);
 }, 120_000);
