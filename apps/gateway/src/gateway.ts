@@ -139,8 +139,10 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     claim.pending = rooms;
     startSession(gw, socket, p, socket.data.exp, false);
     const join = () => {
+      // What the session still has: rooms left during the replay are gone from `pending`.
+      const now = claim.pending ?? rooms;
       recovery.claims.delete(socket.id);
-      socket.join(rooms);
+      socket.join(now);
     };
     const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => rooms.includes(r))), join };
     const drop = (why: string) => {

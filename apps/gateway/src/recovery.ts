@@ -104,6 +104,9 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
 
     override del(id: SocketId, room: Room): void {
       super.del(id, room);
+      // A room left while the replay runs (leave_room, leave-data-sync) is not joined at the handover.
+      const claim = this.claims.get(id);
+      if (claim?.pending) claim.pending = claim.pending.filter((r) => r !== room);
       this.touch(id);
     }
 
