@@ -125,19 +125,23 @@ test("a live session cannot be taken over: a stolen pid with another tenant's to
   v.s.close();
 });
 
-test("authenticate with fewer roles leaves the role rooms the new token no longer grants", async () => {
+test("authenticate with fewer roles leaves the role rooms the new token no longer grants, and narrows a payments subscription to its own", async () => {
   const token = await p.token({ sub: "demoted", roles: ["admin", "ops"] });
   const s = open(gw.url, token);
   await waitFor(s, "connect");
+  expect(await s.timeout(5000).emitWithAck("subscribe:payments")).toMatchObject({ ok: true, data: { scope: "tenant" } });
   const fewer = await p.token({ sub: "demoted", roles: ["ops"] });
   const ack = await s.timeout(5000).emitWithAck("authenticate", { token: fewer });
   expect(ack).toMatchObject({ ok: true });
   const got: string[] = [];
   s.on("role-news", (d: { role: string }) => got.push(d.role));
+  s.on("payment_update", (d: { data: { userId: string } }) => got.push(`payment of ${d.data.userId}`));
   await publish({ kind: "role", id: "admin" }, "role-news", { role: "admin" });
   await publish({ kind: "role", id: "ops" }, "role-news", { role: "ops" });
+  await publish({ kind: "payments" }, "payment_update", { data: { userId: "someone-else" } });
+  await publish({ kind: "payments" }, "payment_update", { data: { userId: "demoted" } });
   await Bun.sleep(300);
-  expect(got).toEqual(["ops"]);
+  expect(got).toEqual(["ops", "payment of demoted"]);
   s.close();
 });
 

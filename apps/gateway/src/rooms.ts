@@ -23,6 +23,12 @@ export function sessionRooms(p: Pick<Principal, "tenantId" | "userId" | "roles">
 /** A personal, tenant or role room: what a token grants, recomputed from every new token. */
 export const isSessionRoom = (room: string) => room.startsWith("u:") || room.startsWith("t:") || room.startsWith("r:");
 
+/** The payments room a subscriber gets: the whole tenant's for an admin role, else its own. */
+export function paymentsRoom(p: Pick<Principal, "tenantId" | "userId" | "roles">, adminRoles: readonly string[]): string {
+  return p.roles.some((r) => adminRoles.includes(r)) ? rooms.paymentsAll(p.tenantId) : rooms.paymentsOwn(p.tenantId, p.userId);
+}
+export const isPaymentsRoom = (room: string) => room.startsWith("p:");
+
 /** The local rooms a delivery goes to. Payments fan out to admins and to the owning user. */
 export function roomsFor(tenantId: string, target: DeliveryTarget, data: unknown): string[] {
   const id = target.id ?? "";
