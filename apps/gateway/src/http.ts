@@ -17,7 +17,7 @@ import {
   type SvcContext,
 } from "@rt/contracts";
 import { bearer, TokenError, verifyToken } from "@rt/auth";
-import { opsResponse, route, toErrorBody, type Readiness } from "@rt/service-kit";
+import { opsResponse, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { forward, requestService } from "./forward.ts";
 import { publishFromHttp } from "./publish.ts";
@@ -32,6 +32,12 @@ const MAX_BODY = 1024 * 1024;
 const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "user-agent"];
 /** A caller's X-Request-Id becomes the trace id when it is a plain short token; otherwise a new one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * /metrics on the public port: behind the METRICS_TOKEN bearer when one is set; otherwise open in
+ * development and absent in production (scrape the ops port, OPS_PORT).
+ */
+export const publicMetrics = (gw: Pick<Gateway, "config">) => !!gw.config.METRICS_TOKEN || gw.config.NODE_ENV !== "production";
 
 /** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
 export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry }) {
@@ -48,7 +54,13 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     "/metrics": route({ summary: "Prometheus metrics", tags: ["ops"], responses: { 200: { mediaType: "text/plain; version=0.0.4" } } }),
   };
   for (const [path, doc] of Object.entries(opsDocs)) {
-    app.get(path, doc, async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!);
+    if (path === "/metrics" && !publicMetrics(gw)) continue;
+    app.get(path, doc, async (c) => {
+      if (path === "/metrics" && gw.config.METRICS_TOKEN && !secretEquals(bearer(c.req.header("authorization")) ?? "", gw.config.METRICS_TOKEN)) {
+        throw new AppError("UNAUTHENTICATED", "metrics need the METRICS_TOKEN bearer");
+      }
+      return (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!;
+    });
   }
   app.get("/api/version", route({ summary: "Platform version", tags: ["status"], responses: { 200: VersionInfo } }), (c) => c.json({ version: VERSION, name: "Realtime Platform" }));
 

@@ -14,7 +14,7 @@ import { freePort, sleep } from "./common.ts";
 
 export const ROOT = resolve(import.meta.dir, "../../..");
 export const JWT_SECRET = "battery-jwt-secret-0123456789abcdef";
-export const API_KEY = "battery-publish-key-0123456789";
+export const API_KEY = "battery-publish-key-0123456789-abcdef";
 export const WEBHOOK_SECRET = "battery-webhook-secret-0123456789";
 const SETPRIV = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL"] : [];
 const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "BUN_INSTALL", "TZ"];
