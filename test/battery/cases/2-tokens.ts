@@ -10,14 +10,13 @@
 import { generateKeyPair, exportSPKI, SignJWT, UnsecuredJWT } from "jose";
 import { io as ioClient } from "socket.io-client";
 import { DEV_JWT_SECRET } from "@rt/service-kit";
-import { figure, freePort, note, percentile, runCase, size } from "../lib/common.ts";
+import { figure, note, percentile, runCase, size } from "../lib/common.ts";
 import { JWT_SECRET, spawnPlatform } from "../lib/platform.ts";
 
 type Attempt = { ok: boolean; code?: string; message?: string };
 
 await runCase("2-tokens", 150, async (c) => {
-  const opsPort = await freePort();
-  const p = await spawnPlatform({ NODE_ENV: "production", OPS_PORT: String(opsPort) });
+  const p = await spawnPlatform({ NODE_ENV: "production" });
   try {
     const tenant = "tok-acme";
     const key = new TextEncoder().encode(JWT_SECRET);
@@ -174,7 +173,7 @@ await runCase("2-tokens", 150, async (c) => {
     c.check(demo.status === 404, `POST /demo/token is 404 in production (got ${demo.status})`);
     // Prometheus: not on the public port in production, on the ops port instead.
     const pubMetrics = (await fetch(`${p.url}/metrics`)).status;
-    const opsMetrics = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then(async (r) => ({ status: r.status, text: await r.text() }), (err) => ({ status: 0, text: String(err) }));
+    const opsMetrics = await fetch(`${p.opsUrl}/metrics`).then(async (r) => ({ status: r.status, text: await r.text() }), (err) => ({ status: 0, text: String(err) }));
     c.check(pubMetrics === 404, `GET /metrics on the public port is 404 in production (got ${pubMetrics})`);
     c.check(opsMetrics.status === 200 && opsMetrics.text.includes("rt_gateway_connected_sockets"), `GET /metrics on OPS_PORT answers (got ${opsMetrics.status})`);
     await demoMinting(c);
