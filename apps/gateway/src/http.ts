@@ -33,12 +33,6 @@ const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "user
 /** A caller's X-Request-Id becomes the trace id when it is a plain short token; otherwise a new one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/**
- * /metrics on the public port: behind the METRICS_TOKEN bearer when one is set; otherwise open in
- * development and absent in production (scrape the ops port, OPS_PORT).
- */
-export const publicMetrics = (gw: Pick<Gateway, "config">) => !!gw.config.METRICS_TOKEN || gw.config.NODE_ENV !== "production";
-
 /** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
 export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry }) {
   const app = new Hono();
@@ -48,18 +42,22 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   });
   app.use("*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ error: { code: "VALIDATION", message: "body too large" } }, 413) }));
 
-  const opsDocs = {
-    "/health": route({ summary: "Liveness", tags: ["ops"], responses: { 200: HealthStatus } }),
-    "/ready": route({ summary: "Readiness: the bus answers and the gateway is not stopping", tags: ["ops"], responses: { 200: ReadyStatus, 503: ReadyStatus } }),
-    "/metrics": route({ summary: "Prometheus metrics", tags: ["ops"], responses: { 200: { mediaType: "text/plain; version=0.0.4" } } }),
-  };
-  for (const [path, doc] of Object.entries(opsDocs)) {
-    if (path === "/metrics" && !publicMetrics(gw)) continue;
-    app.get(path, doc, async (c) => {
-      if (path === "/metrics" && gw.config.METRICS_TOKEN && !secretEquals(bearer(c.req.header("authorization")) ?? "", gw.config.METRICS_TOKEN)) {
-        throw new AppError("UNAUTHENTICATED", "metrics need the METRICS_TOKEN bearer");
-      }
-      return (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!;
+  const ops = (path: string) => async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!;
+  app.get("/health", route({ summary: "Liveness", tags: ["ops"], responses: { 200: HealthStatus } }), ops("/health"));
+  app.get("/ready", route({ summary: "Readiness: the bus answers and the gateway is not stopping", tags: ["ops"], responses: { 200: ReadyStatus, 503: ReadyStatus } }), ops("/ready"));
+  // Public /metrics: behind METRICS_TOKEN when set; else open in development, absent in production (OPS_PORT serves it).
+  const metricsToken = gw.config.METRICS_TOKEN;
+  if (metricsToken || gw.config.NODE_ENV !== "production") {
+    const metricsDoc = route({
+      summary: "Prometheus metrics",
+      description: metricsToken ? "Needs `Authorization: Bearer <METRICS_TOKEN>`." : undefined,
+      tags: ["ops"],
+      errors: metricsToken ? ["UNAUTHENTICATED"] : undefined,
+      responses: { 200: { mediaType: "text/plain; version=0.0.4" } },
+    });
+    app.get("/metrics", metricsDoc, async (c) => {
+      if (metricsToken && !secretEquals(bearer(c.req.header("authorization")) ?? "", metricsToken)) throw new AppError("UNAUTHENTICATED", "metrics need the METRICS_TOKEN bearer");
+      return ops("/metrics")();
     });
   }
   app.get("/api/version", route({ summary: "Platform version", tags: ["status"], responses: { 200: VersionInfo } }), (c) => c.json({ version: VERSION, name: "Realtime Platform" }));
