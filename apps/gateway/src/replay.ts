@@ -7,8 +7,10 @@ import type { GatewaySocket } from "./socket/types.ts";
 /** Socket.IO EVENT packet type. */
 const EVENT = 2;
 type Writable = { packet(p: { type: number; data: unknown }): void };
-/** Log reads before a replay that cannot catch up with live traffic gives up. */
-const MAX_ROUNDS = 20;
+/** Log positions read per step: what is read is sent at once, so an interrupted replay still moved the client's offset. */
+const CHUNK = 2000;
+/** A replay that has not reached the live position by then gives up (the log outruns it). */
+const MAX_REPLAY_MS = 60_000;
 
 export interface ReplayDeps {
   bus: Bus;
@@ -35,7 +37,7 @@ export interface ReplayPlan {
  * on live delivery reaches it, and nothing falls between or arrives twice. The bulk comes from the
  * delivery log, the last stretch from what this gateway delivered live (`deliveredAfter`), which
  * is read and joined without an await in between. Returns false when the log no longer holds the
- * range or the replay could not catch up; the socket has then joined nothing.
+ * range, the socket went, or the replay could not catch up; the socket has then joined nothing.
  */
 export async function replayAndJoin(deps: ReplayDeps, socket: GatewaySocket, plan: ReplayPlan): Promise<boolean> {
   const tenantId = plan.principal.tenantId;
@@ -49,14 +51,15 @@ export async function replayAndJoin(deps: ReplayDeps, socket: GatewaySocket, pla
     for (const data of deps.packetsOf(env, seq)) (socket as unknown as Writable).packet({ type: EVENT, data });
   };
   let from = plan.after;
-  for (let round = 0; round < MAX_ROUNDS && socket.connected; round++) {
+  const deadline = Date.now() + MAX_REPLAY_MS;
+  while (socket.connected && Date.now() < deadline) {
     const recent = deps.delivery.deliveredAfter(from);
     if (recent) {
       for (const d of recent) send(d.seq, d.env);
       plan.join();
       return true;
     }
-    const until = deps.delivery.position();
+    const until = Math.min(deps.delivery.position(), from + CHUNK);
     const entries = await deps.bus.readLog(subjects.deliverTenant(tenantId), from, until);
     if (!entries) return false;
     for (const e of entries) {
