@@ -7,7 +7,8 @@ type Outcome = { ok: boolean; message?: string; code?: string; retryAfterMs?: nu
 
 function attempt(url: string, token: string, headers: Record<string, string> = {}): Promise<Outcome> {
   return new Promise((resolve) => {
-    const s = ioClient(url, { reconnection: false, forceNew: true, transports: ["websocket"], auth: { token }, extraHeaders: headers });
+    // Polling: socket.io-client sends extraHeaders on its HTTP requests (Bun's WebSocket would not).
+    const s = ioClient(url, { reconnection: false, forceNew: true, transports: ["polling"], upgrade: false, auth: { token }, extraHeaders: headers });
     s.once("connect", () => resolve({ ok: true }));
     s.once("connect_error", (e: any) => {
       s.close();

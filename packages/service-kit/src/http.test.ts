@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { createLogger } from "./log.ts";
 import { createServiceApp } from "./http.ts";
+import { jsonTextTooDeep, measurePayload, MAX_PAYLOAD_DEPTH } from "./payload.ts";
 
 /** A service's own Hono app, reached directly (not through the gateway): deep JSON must not hang it. */
 test("a service app answers a JSON body nested 50,000 deep with 400 VALIDATION, quickly, before its handler parses it", async () => {
@@ -24,4 +25,14 @@ test("a service app answers a JSON body nested 50,000 deep with 400 VALIDATION, 
   expect((await post(deep(60))).status).toBe(201);
   expect(await (await post('{"x":[1,2,{"y":3}]}')).json()).toEqual({ size: 19 });
   expect(handled).toBe(2);
+});
+
+test("the text depth check and the value measure agree on the limit", () => {
+  for (const n of [MAX_PAYLOAD_DEPTH - 1, MAX_PAYLOAD_DEPTH, MAX_PAYLOAD_DEPTH + 1]) {
+    const text = `${"[".repeat(n)}${"]".repeat(n)}`;
+    expect(jsonTextTooDeep(text)).toBe(measurePayload(JSON.parse(text)).tooDeep);
+  }
+  // Brackets inside strings (and escaped quotes) do not count.
+  expect(jsonTextTooDeep(JSON.stringify({ s: "[".repeat(500) + '\\"' + "{".repeat(500) }))).toBe(false);
+  expect(jsonTextTooDeep(`[${"[".repeat(64)}"]"${"]".repeat(64)}]`)).toBe(true);
 });
