@@ -103,12 +103,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
 
   io.use(async (socket, next) => {
     try {
+      // Load limits first: a flood is refused before any token is verified.
       await admitAddress(limiter, socket.handshake.address);
-    } catch (err) {
-      gw.log.info({ address: socket.handshake.address }, "handshake refused: too many from this address");
-      return next(err as Error);
-    }
-    try {
       const v = await authenticateHandshake(gw, socket);
       if (v) {
         const { exp, ...principal } = v;
