@@ -1,5 +1,5 @@
 /**
- * Case 10, connection state recovery as an attacker sees it (issue 12 items 1 and 2). A victim's
+ * Case 11, connection state recovery as an attacker sees it (issue 12 items 1 and 2). A victim's
  * session id (`pid`) is presented over a raw WebSocket (`40{"pid":…,"offset":…}`) with no token, a
  * garbage token, another tenant's token and another user's token: no private event of the victim
  * may arrive and no session may be taken over, whether the victim is away or still connected; the
@@ -18,7 +18,7 @@ import { RawSocket } from "../lib/raw-socket.ts";
 const RECOVERIES = size("RECOVERIES", 50, 50);
 const RATE = size("RECOVERY_RATE", 2000, 2000);
 
-await runCase("10-recovery", 200, async (c) => {
+await runCase("11-recovery", 200, async (c) => {
   const p = await inProcessPlatform();
   try {
     const ws = p.url.replace(/^http/, "ws");
@@ -87,7 +87,7 @@ await runCase("10-recovery", 200, async (c) => {
       r.socket.close();
     }
     live.close();
-    figure(`10-recovery: stolen pid attempts leaked ${leaked} private events, took over ${takenOver} sessions (of 8 attempts)`);
+    figure(`11-recovery: stolen pid attempts leaked ${leaked} private events, took over ${takenOver} sessions (of 8 attempts)`);
 
     // 3. Forced recoveries while a data-change stream runs to the socket's sync room.
     const type = "Stream";
@@ -129,7 +129,7 @@ await runCase("10-recovery", 200, async (c) => {
     let missing = 0;
     for (let i = 0; i < n; i++) if (!counts.has(i)) missing++;
     const doubled = [...counts.values()].filter((x) => x > 1).length;
-    figure(`10-recovery: ${RECOVERIES} forced recoveries at ${rate} data-change/s (${n} events): recovered ${recovered}, missing ${missing}, doubled ${doubled}`);
+    figure(`11-recovery: ${RECOVERIES} forced recoveries at ${rate} data-change/s (${n} events): recovered ${recovered}, missing ${missing}, doubled ${doubled}`);
     c.check(recovered === RECOVERIES, `forced recoveries: ${RECOVERIES - recovered} not recovered`);
     c.check(missing === 0, `forced recoveries: ${missing} events missing`);
     c.check(doubled === 0, `forced recoveries: ${doubled} events doubled`);
