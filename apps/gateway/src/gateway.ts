@@ -218,7 +218,6 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     async stop() {
       stopping = true;
       publishing.unsubscribe();
-      alive.unsubscribe();
       // Close transports, not sessions: clients see a transport close, reconnect (to another
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();
@@ -228,6 +227,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       limiterStore.stop();
       await server.stop(true);
       ops?.stop(true);
+      // Last: while its clients move on, this gateway still tells the others their sockets are gone.
+      alive.unsubscribe();
     },
   };
 }
