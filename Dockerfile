@@ -19,12 +19,14 @@ RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" >/tmp/extr
  && find node_modules/.bun -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' -o -iname '*.md' \) -delete \
  && rm -rf /root/.bun /tmp/*
 
-ARG APP=gateway
 # No runtime transpiler cache: the root filesystem may be read-only (k8s readOnlyRootFilesystem).
-ENV APP=${APP} NODE_ENV=production BUN_RUNTIME_TRANSPILER_CACHE_PATH=0
+ENV NODE_ENV=production BUN_RUNTIME_TRANSPILER_CACHE_PATH=0
 USER app
 # Services serve /health, /ready and /metrics on OPS_PORT; the gateway on PORT.
 EXPOSE 3000 9000
 HEALTHCHECK --interval=5s --timeout=3s --retries=5 CMD bun -e "const p=process.env.APP==='gateway'?(process.env.PORT||3000):(process.env.OPS_PORT||9000);const r=await fetch('http://127.0.0.1:'+p+'/ready');process.exit(r.ok?0:1)"
 # exec: bun is PID 1 and gets SIGTERM itself (docker stop, a pod's termination); the apps drain on it.
 CMD ["sh", "-c", "exec bun run apps/${APP}/src/main.ts"]
+# Last, so that everything above is shared by the seven images.
+ARG APP=gateway
+ENV APP=${APP}
