@@ -20,8 +20,7 @@ function finish(passed: number, failed: number): never {
   process.exit(failed > 0 ? 1 : 0);
 }
 
-const step = (cmd: string[], env: Record<string, string> = {}) =>
-  Bun.spawn(cmd, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } }).exited;
+const step = (cmd: string[]) => Bun.spawn(cmd, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] }).exited;
 
 if ((await step(["docker", "info", "--format", "docker engine {{.ServerVersion}}, storage {{.Driver}}"])) !== 0) {
   console.error("deploy: the Docker engine does not answer (start dockerd: see .ci/run)");

@@ -45,8 +45,8 @@ const compose = (args: string[], shell: Record<string, string>, ms = 60_000) =>
 
 beforeAll(async () => {
   // The database compose's own postgres service would create (POSTGRES_DB), on the machine's Postgres.
-  const [{ n }] = await sql()<{ n: number }[]>`select count(*)::int as n from pg_database where datname = 'realtime'`;
-  if (n === 0)
+  const [row] = await sql()<{ n: number }[]>`select count(*)::int as n from pg_database where datname = 'realtime'`;
+  if (row?.n === 0)
     await sql()
       .unsafe("create database realtime")
       .catch((e) => {
