@@ -144,6 +144,14 @@ describe("the split stack in containers", () => {
     bob.close();
   });
 
+  test("in production a gateway serves /metrics on its OPS_PORT, not on its public port", async () => {
+    const g = gateways[0]!;
+    const ops = await http(`http://127.0.0.1:${g.opsPort}/metrics`);
+    expect(ops.status).toBe(200);
+    expect(String(ops.body)).toContain("rt_gateway_connected_sockets");
+    expect((await http(`${gwUrl(g)}/metrics`)).status).toBe(404);
+  });
+
   test("docker stop of a gateway: SIGTERM reaches bun, it drains and exits 0 in time; its clients recover on the other gateway, nothing missed", async () => {
     const tenant = newTenant();
     const [g1, g2] = gateways as [Box, Box];
