@@ -6,17 +6,18 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { mintToken } from "@rt/auth";
-import { testNamespace } from "@rt/testkit";
+import { TEST_DATABASE_URL, TEST_NATS_URL, testNamespace } from "@rt/testkit";
 import { within } from "../cluster/helpers.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const APPS = ["gateway", "presence", "chat", "calls", "jobs", "notifications", "payments"] as const;
 export type App = (typeof APPS)[number];
-export const BASE_IMAGE = process.env.DEPLOY_BASE_IMAGE ?? "realtime-base:local";
+/** Built by deploy/base-image.sh (deploy:test runs it first). */
+export const BASE_IMAGE = "realtime-base:local";
 export const MAX_IMAGE_BYTES = 250 * 1000 * 1000;
-/** The machine's NATS and Postgres as a container on the host network sees them. */
-export const HOST_NATS_URL = "nats://127.0.0.1:4222";
-export const HOST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
+/** The machine's NATS and Postgres: on the host network a container sees them where the tests do. */
+export const HOST_NATS_URL = TEST_NATS_URL;
+export const HOST_DATABASE_URL = TEST_DATABASE_URL;
 
 /**
  * The engine's own client (Debian's docker.io): its built-in BuildKit builds here without a buildx
