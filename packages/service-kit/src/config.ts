@@ -75,6 +75,26 @@ export const PlatformEnv = z
     MAX_SOCKETS_PER_USER: z.coerce.number().int().positive().default(10),
     /** Data-sync types one socket may be subscribed to (each is a room in its session). */
     MAX_SYNC_TYPES_PER_SOCKET: z.coerce.number().int().positive().default(200),
+    /**
+     * Data-sync types only some roles may join: `payroll=hr|admin,invoice=finance`. A type not
+     * listed is tenant-wide (any member of the tenant may join it).
+     */
+    SYNC_TYPE_ROLES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const map: Record<string, string[]> = {};
+        for (const entry of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+          const [type, roles, extra] = entry.split("=");
+          const list = (roles ?? "").split("|").map((r) => r.trim()).filter(Boolean);
+          if (!type?.trim() || !list.length || extra !== undefined) {
+            ctx.addIssue({ code: "custom", message: "must be type=role|role entries separated by commas" });
+            return z.NEVER;
+          }
+          map[type.trim()] = list;
+        }
+        return map;
+      }),
     /** Proxies whose X-Forwarded-For names the client (IPs or CIDRs); empty: the peer is the client. */
     TRUSTED_PROXIES: list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
     /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
