@@ -1,9 +1,10 @@
 import { connect, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
-import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
-import { deliveryLog } from "@rt/contracts";
+import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
+import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Bus, BusErrorSink, ConsumeOptions, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
-import { INTERNAL_REPLY } from "./bus.ts";
+import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
+import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
+import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 
 export interface NatsBusOptions {
@@ -20,6 +21,8 @@ export interface NatsBusOptions {
   namespace?: string;
   /** Delete the namespace's streams and buckets on drain (the last user of a test namespace). */
   dropNamespaceOnDrain?: boolean;
+  /** Retention and retry of durable events (tests shorten it). */
+  events?: EventRetry;
 }
 
 const enc = (v: unknown) => JSON.stringify(v ?? null);
@@ -64,6 +67,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const back = (subject: string) => (ns && subject.startsWith(`${ns}.`) ? subject.slice(ns.length + 1) : subject);
   const stream = ns ? { name: `${opts.stream.name}_${ns}`, subjects: opts.stream.subjects.map(out) } : opts.stream;
   const seqBucketName = ns ? `${SEQ_BUCKET}_${ns}` : SEQ_BUCKET;
+  const retry = opts.events ?? DEFAULT_EVENT_RETRY;
+  const dlqStream = { name: ns ? `${deadLetterStream.name}_${ns}` : deadLetterStream.name, subjects: deadLetterStream.subjects.map(out) };
   const nc: NatsConnection = await connect({
     servers: opts.url,
     name: opts.name,
@@ -79,9 +84,10 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         ...stream,
         subjects: [...stream.subjects],
         // Dedupe window for publishEvent msgIds; replayed publishes inside it are dropped.
-        duplicate_window: nanos(2 * 60_000),
-        max_age: nanos(7 * 24 * 3600_000),
+        duplicate_window: nanos(Math.min(2 * 60_000, retry.maxAgeMs)),
+        max_age: nanos(retry.maxAgeMs),
       }),
+      ensureStream(jsm, { ...dlqStream, storage: StorageType.File, max_age: nanos(deadLetterStream.maxAgeMs) }),
       ensureStream(jsm, {
         ...logStream,
         // File storage: the log outlives a NATS restart, so recovery and delivery resume after it.
@@ -121,6 +127,30 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   let seqBucket: Promise<KV> | null = null;
   const kvBuckets = new Map<string, Promise<KV>>();
   const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
+
+  /** A failed event: redelivered after the next backoff, or moved to the dead letters before the stream drops it. */
+  async function retryOrDeadLetter(m: JsMsg, durable: string, err: unknown): Promise<void> {
+    const deliveries = m.info.deliveryCount;
+    const wait = nextRetry(retry, deliveries, Date.now() - m.time.getTime());
+    if (wait !== null) {
+      busMetrics.eventRetries.inc({ durable });
+      return m.nak(wait);
+    }
+    const subject = back(m.subject);
+    const letter: DeadLetter = { subject, durable, data: m.json(), deliveries, publishedAt: m.time.getTime(), error: err instanceof Error ? err.message : String(err) };
+    const dlq = subjects.deadLetter(durable, subject);
+    try {
+      // Stored (acked) before the event is let go; the msgId makes a repeated move store once.
+      await js.publish(out(dlq), enc(letter), { msgID: `${durable}:${m.info.streamSequence}` });
+    } catch (e) {
+      // Not stored: keep the event and try again (it may still expire, and that is reported).
+      report(e, dlq);
+      return m.nak(retry.backoffMs[0] ?? 1000);
+    }
+    m.term(`moved to ${dlq}`);
+    busMetrics.deadLetters.inc({ durable });
+    report(new Error(`event moved to ${dlq} after ${deliveries} deliveries: ${letter.error}`), subject);
+  }
 
   return {
     kind: "nats",
@@ -190,16 +220,13 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       const stops: (() => void)[] = [];
       for (const [i, filter] of o.subjects.entries()) {
         const durable = o.subjects.length === 1 ? o.durable : `${o.durable}-${i}`;
+        // Unlimited deliveries: the retry policy, not a count, decides when an event leaves.
+        const config = { ack_policy: AckPolicy.Explicit, filter_subject: out(filter), ack_wait: nanos(30_000), max_deliver: -1 };
         try {
-          await jsm.consumers.add(stream.name, {
-            durable_name: durable,
-            ack_policy: AckPolicy.Explicit,
-            filter_subject: out(filter),
-            ack_wait: nanos(30_000),
-            max_deliver: 10,
-          });
+          await jsm.consumers.add(stream.name, { durable_name: durable, ...config });
         } catch {
-          // Already exists with the same config (another replica, or a restart).
+          // Already exists (another replica, a restart, or an older version that gave up after 10 tries).
+          await jsm.consumers.update(stream.name, durable, { max_deliver: -1 }).catch((e) => report(e, durable));
         }
         const consumer = await js.consumers.get(stream.name, durable);
         const messages = await consumer.consume(PULL);
@@ -212,7 +239,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
                 m.ack();
               } catch (err) {
                 report(err, m.subject);
-                m.nak(1000);
+                await retryOrDeadLetter(m, durable, err);
               }
             }
           })().catch((e) => report(e, stream.name)),
@@ -322,6 +349,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       if (ns && opts.dropNamespaceOnDrain) {
         await jsm.streams.delete(stream.name).catch(() => {});
         await jsm.streams.delete(logStream.name).catch(() => {});
+        await jsm.streams.delete(dlqStream.name).catch(() => {});
         for (const b of [seqBucket, ...kvBuckets.values()]) if (b) await (await b).destroy().catch(() => {});
       }
       await nc.drain();
