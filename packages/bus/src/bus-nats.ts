@@ -1,4 +1,4 @@
-import { connect, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
+import { connect, createInbox, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
 import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
@@ -6,6 +6,7 @@ import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvStore, LogEntry, 
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
+import { subjectMatches } from "./match.ts";
 
 export interface NatsBusOptions {
   url: string;
@@ -23,7 +24,13 @@ export interface NatsBusOptions {
   dropNamespaceOnDrain?: boolean;
   /** Retention and retry of durable events (tests shorten it). */
   events?: EventRetry;
+  /** Waits between attempts to store a delivery in the log before it is reported lost (tests shorten it). */
+  logRetryMs?: readonly number[];
 }
+
+/** Each attempt also waits up to LOG_ACK_TIMEOUT_MS for its acknowledgement: about 45 s in all. */
+const LOG_RETRY_MS = [250, 1_000, 2_500, 5_000, 10_000];
+const LOG_ACK_TIMEOUT_MS = 5_000;
 
 const enc = (v: unknown) => JSON.stringify(v ?? null);
 const dec = (m: Msg): unknown => (m.data.length === 0 ? null : m.json());
@@ -128,6 +135,81 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const kvBuckets = new Map<string, Promise<KV>>();
   const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
 
+  const logRetry = opts.logRetryMs ?? LOG_RETRY_MS;
+  const onLog = (subject: string) => deliveryLog.subjects.some((p) => subjectMatches(p, subject));
+  /**
+   * Deliveries into the log are published with a JetStream acknowledgement that the caller does not
+   * wait for (many in flight; the hot path costs one publish): the stream's PubAck comes back on
+   * one inbox subscription per connection, matched by a token. An error, a 503 (no stream) or no
+   * answer within LOG_ACK_TIMEOUT_MS publishes it again; after the last retry it is counted and
+   * reported as lost. A retry after a lost acknowledgement may store an entry twice: log readers
+   * deliver each envelope id once. No Nats-Msg-Id header: headers cost more than the rest of the
+   * publish. Written by hand: the v3 client's js.publish (a request, a timer and a promise per
+   * message) made this loop about ten times slower.
+   */
+  type LogPub = { subject: string; payload: string; attempt: number; sentAt: number };
+  const ackPrefix = `${createInbox()}.`;
+  const awaitingAck = new Map<number, LogPub>();
+  let ackToken = 0;
+  let settled: (() => void) | null = null;
+  const sendToLog = (pub: LogPub) => {
+    const token = ++ackToken;
+    pub.sentAt = Date.now();
+    awaitingAck.set(token, pub);
+    try {
+      nc.publish(out(pub.subject), pub.payload, { reply: `${ackPrefix}${token}` });
+    } catch (err) {
+      logFailed(token, err);
+    }
+  };
+  const logFailed = (token: number, err: unknown) => {
+    const pub = awaitingAck.get(token);
+    if (!pub) return;
+    awaitingAck.delete(token);
+    const wait = logRetry[pub.attempt];
+    if (wait === undefined) {
+      busMetrics.logPublishFailures.inc();
+      report(new Error(`delivery log did not store ${pub.subject} after ${pub.attempt + 1} attempts: ${err instanceof Error ? err.message : String(err)}`), pub.subject);
+    } else {
+      busMetrics.logPublishRetries.inc();
+      pub.attempt++;
+      retrying.add(pub);
+      setTimeout(() => {
+        retrying.delete(pub);
+        sendToLog(pub);
+      }, wait);
+    }
+    if (awaitingAck.size === 0 && retrying.size === 0) settled?.();
+  };
+  const retrying = new Set<LogPub>();
+  const ackSub = nc.subscribe(`${ackPrefix}*`, {
+    callback: (_err, msg) => {
+      const token = Number(msg.subject.slice(ackPrefix.length));
+      const status = msg.headers?.code ?? 0;
+      // A PubAck is {"stream":…,"seq":…}; only a failure carries "error" (parsed then, not per ack).
+      const text = msg.data.length === 0 ? "" : msg.string();
+      if (status >= 400 || text === "") return logFailed(token, new Error(`status ${status || "empty"}`));
+      if (text.includes('"error"')) return logFailed(token, new Error(text));
+      awaitingAck.delete(token);
+      if (awaitingAck.size === 0 && retrying.size === 0) settled?.();
+    },
+  });
+  const ackTimer = setInterval(() => {
+    const late = Date.now() - LOG_ACK_TIMEOUT_MS;
+    for (const [token, pub] of awaitingAck) if (pub.sentAt < late) logFailed(token, new Error("no acknowledgement"));
+  }, 1000);
+  ackTimer.unref?.();
+  /** Resolves when every delivery handed to the log so far is stored or reported lost. */
+  const logSettled = () =>
+    awaitingAck.size === 0 && retrying.size === 0 ? Promise.resolve() : new Promise<void>((r) => {
+      const prev = settled;
+      settled = () => {
+        settled = null;
+        prev?.();
+        r();
+      };
+    });
+
   /** A failed event: redelivered after the next backoff, or moved to the dead letters before the stream drops it. */
   async function retryOrDeadLetter(m: JsMsg, durable: string, err: unknown): Promise<void> {
     const deliveries = m.info.deliveryCount;
@@ -155,7 +237,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   return {
     kind: "nats",
     publish(subject, data) {
-      nc.publish(out(subject), enc(data));
+      if (!onLog(subject)) return nc.publish(out(subject), enc(data));
+      sendToLog({ subject, payload: enc(data), attempt: 0, sentAt: 0 });
     },
     subscribe(subject, handler: MsgHandler, o) {
       const sub = nc.subscribe(out(subject), {
@@ -340,12 +423,16 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     isConnected: () => connected && !nc.isClosed(),
     async flush() {
       await nc.flush();
+      await logSettled();
     },
     async drain() {
       if (nc.isClosed()) return;
       // Stop taking messages, finish what is running (replies included), then close.
       await Promise.allSettled([...subs].filter((x) => !x.isClosed()).map((x) => x.drain()));
       await Promise.allSettled([...inflight]);
+      await logSettled();
+      clearInterval(ackTimer);
+      ackSub.unsubscribe();
       if (ns && opts.dropNamespaceOnDrain) {
         await jsm.streams.delete(stream.name).catch(() => {});
         await jsm.streams.delete(logStream.name).catch(() => {});
