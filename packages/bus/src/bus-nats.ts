@@ -6,7 +6,6 @@ import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvStore, LogEntry, 
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
-import { subjectMatches } from "./match.ts";
 
 export interface NatsBusOptions {
   url: string;
@@ -136,7 +135,9 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
 
   const logRetry = opts.logRetryMs ?? LOG_RETRY_MS;
-  const onLog = (subject: string) => deliveryLog.subjects.some((p) => subjectMatches(p, subject));
+  // The log's subjects are `prefix.>` patterns: a prefix test, not a token match per publish.
+  const logPrefixes = deliveryLog.subjects.map((p) => p.slice(0, -1));
+  const onLog = (subject: string) => logPrefixes.some((p) => subject.startsWith(p));
   /**
    * Deliveries into the log are published with a JetStream acknowledgement that the caller does not
    * wait for (many in flight; the hot path costs one publish): the stream's PubAck comes back on
@@ -147,14 +148,14 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
    * publish. Written by hand: the v3 client's js.publish (a request, a timer and a promise per
    * message) made this loop about ten times slower.
    */
-  type LogPub = { subject: string; payload: string; attempt: number; sentAt: number };
+  type LogPub = { subject: string; payload: string; attempt: number; sentTick: number };
   const ackPrefix = `${createInbox()}.`;
   const awaitingAck = new Map<number, LogPub>();
   let ackToken = 0;
   let settled: (() => void) | null = null;
   const sendToLog = (pub: LogPub) => {
     const token = ++ackToken;
-    pub.sentAt = Date.now();
+    pub.sentTick = tick;
     awaitingAck.set(token, pub);
     try {
       nc.publish(out(pub.subject), pub.payload, { reply: `${ackPrefix}${token}` });
@@ -194,9 +195,11 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       if (awaitingAck.size === 0 && retrying.size === 0) settled?.();
     },
   });
+  // Ages in ticks of this sweep, not a clock read per publish.
+  let tick = 0;
   const ackTimer = setInterval(() => {
-    const late = Date.now() - LOG_ACK_TIMEOUT_MS;
-    for (const [token, pub] of awaitingAck) if (pub.sentAt < late) logFailed(token, new Error("no acknowledgement"));
+    tick++;
+    for (const [token, pub] of awaitingAck) if (tick - pub.sentTick > LOG_ACK_TIMEOUT_MS / 1000) logFailed(token, new Error("no acknowledgement"));
   }, 1000);
   ackTimer.unref?.();
   /** Resolves when every delivery handed to the log so far is stored or reported lost. */
@@ -238,7 +241,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     kind: "nats",
     publish(subject, data) {
       if (!onLog(subject)) return nc.publish(out(subject), enc(data));
-      sendToLog({ subject, payload: enc(data), attempt: 0, sentAt: 0 });
+      sendToLog({ subject, payload: enc(data), attempt: 0, sentTick: 0 });
     },
     subscribe(subject, handler: MsgHandler, o) {
       const sub = nc.subscribe(out(subject), {
