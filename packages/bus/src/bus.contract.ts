@@ -109,6 +109,16 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       s2.unsubscribe();
     });
 
+    test("delivery log: a burst of 2,000 publishes is all stored, in order, once flush returns", async () => {
+      const t = await a.tailLog(() => {});
+      const start = t.startSeq;
+      t.unsubscribe();
+      for (let n = 0; n < 2000; n++) a.publish(`rt.deliver.${prefix}.room.burst`, { n });
+      await a.flush();
+      const stored = await b.readLog(`rt.deliver.${prefix}.room.burst`, start, Number.MAX_SAFE_INTEGER);
+      expect(stored?.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 2000 }, (_, n) => n));
+    });
+
     test("kv: shared between processes, deletable", async () => {
       const ka = await a.kv(`${prefix}_kv`, { ttlMs: 60_000 });
       const kb = await b.kv(`${prefix}_kv`, { ttlMs: 60_000 });
