@@ -170,7 +170,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     const pub = awaitingAck.get(token);
     if (!pub) return;
     awaitingAck.delete(token);
-    const wait = logRetry[pub.attempt];
+    const wait = nc.isClosed() ? undefined : logRetry[pub.attempt];
     if (wait === undefined) {
       busMetrics.logPublishFailures.inc();
       report(new Error(`delivery log did not store ${pub.subject} after ${pub.attempt + 1} attempts: ${err instanceof Error ? err.message : String(err)}`), pub.subject);
@@ -242,7 +242,11 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   return {
     kind: "nats",
     publish(subject, data) {
-      if (!onLog(subject)) return nc.publish(out(subject), enc(data));
+      if (!onLog(subject)) {
+        // Fire-and-forget is at most once: after drain it is dropped, as on the in-process bus, not thrown at the caller.
+        if (!nc.isClosed()) nc.publish(out(subject), enc(data));
+        return;
+      }
       sendToLog({ subject, payload: enc(data), attempt: 0, sentTick: 0 });
     },
     subscribe(subject, handler: MsgHandler, o) {

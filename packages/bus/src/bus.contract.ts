@@ -139,6 +139,12 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       expect(await pending).toBe("done");
     });
 
+    test("a publish after drain is dropped without throwing at the caller", async () => {
+      const c = await make(prefix, false);
+      await c.drain();
+      expect(() => c.publish(subj("late"), { n: 1 })).not.toThrow();
+    });
+
     test("durable events: deduplicated by msgId, shared by a durable name, redelivered on failure", async () => {
       const got: unknown[] = [];
       let failOnce = true;
