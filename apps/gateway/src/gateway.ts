@@ -10,7 +10,8 @@ import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
 import { createRecoveryAdapter } from "./recovery.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
-import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
+import { createVerifier } from "@rt/auth";
+import { authConfig, authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch, createLimiter } from "./socket/dispatch.ts";
 import { endSession, startSession } from "./socket/session.ts";
 import type { Gateway, GatewayServer } from "./socket/types.ts";
@@ -84,7 +85,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
 
   const socketCount = () => io.of("/").sockets.size;
   const metrics = createGatewayMetrics(deps.metrics);
-  const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount) };
+  const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount), verify: createVerifier(authConfig(config)) };
   const limiter = createLimiter(gw);
 
   io.use(async (socket, next) => {

@@ -73,6 +73,43 @@ describe("JWT_MAX_AGE", () => {
   });
 });
 
+describe("identity-provider keys (JWT_JWKS_URL, JWT_PUBLIC_KEYS)", async () => {
+  const { exportJWK, exportSPKI, generateKeyPair } = await import("jose");
+  const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const pem = await exportSPKI(publicKey);
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1" }] });
+  const privateJwk = JSON.stringify(await exportJWK(privateKey));
+  const { JWT_SECRET: _s, ...noSecret } = strong;
+
+  test("with a key set, production needs no JWT_SECRET and none is made up", () => {
+    expect(loadConfig({ ...noSecret, JWT_JWKS_URL: "https://idp.example.com/.well-known/jwks.json" }).JWT_SECRET).toBeUndefined();
+    expect(loadConfig({ ...noSecret, JWT_PUBLIC_KEYS: pem }).JWT_PUBLIC_KEYS).toHaveLength(1);
+    expect(loadConfig({ JWT_PUBLIC_KEYS: jwks }).JWT_SECRET).toBeUndefined();
+    // Without a key set, outside production, the dev secret still stands in.
+    expect(loadConfig({}).JWT_SECRET).toBe(DEV_JWT_SECRET);
+  });
+
+  test("the built-in dev secret is never accepted beside a key set, in any mode", () => {
+    expect(refusal({ JWT_SECRET: DEV_JWT_SECRET, JWT_PUBLIC_KEYS: jwks })).toContain("JWT_SECRET");
+    expect(refusal({ NODE_ENV: "test", JWT_SECRET: DEV_JWT_SECRET, JWT_JWKS_URL: "http://127.0.0.1:1/jwks" })).toContain("JWT_SECRET");
+  });
+
+  test("a bad key set, a private key or a plain-http JWKS in production stops the start, naming the variable", () => {
+    expect(refusal({ JWT_PUBLIC_KEYS: "not a key" })).toContain("JWT_PUBLIC_KEYS");
+    const msg = refusal({ JWT_PUBLIC_KEYS: privateJwk });
+    expect(msg).toContain("JWT_PUBLIC_KEYS");
+    expect(msg).not.toContain(JSON.parse(privateJwk).d);
+    expect(refusal({ ...noSecret, JWT_JWKS_URL: "http://idp.example.com/jwks" })).toContain("JWT_JWKS_URL");
+    expect(refusal({ JWT_JWKS_URL: "ftp://idp.example.com/jwks" })).toContain("JWT_JWKS_URL");
+  });
+
+  test("claim names default to today's, JWT_DEFAULT_TENANT is unset by default", () => {
+    const c = loadConfig({});
+    expect([c.JWT_TENANT_CLAIM, c.JWT_ROLES_CLAIM, c.JWT_NAME_CLAIM, c.JWT_DEFAULT_TENANT]).toEqual(["tenantId", "roles", "name", undefined]);
+    expect(loadConfig({ JWT_ROLES_CLAIM: "realm_access.roles" }).JWT_ROLES_CLAIM).toBe("realm_access.roles");
+  });
+});
+
 describe("a refused configuration at start-up", () => {
   const ROOT = new URL("../../../", import.meta.url).pathname;
   for (const main of ["apps/all-in-one/src/main.ts", "apps/gateway/src/main.ts", "apps/chat/src/main.ts"]) {

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { parsePublicKeys } from "@rt/auth";
+import { TenantId } from "@rt/contracts";
 
 /** A bad environment variable: start-up stops with its name. */
 export class ConfigError extends Error {
@@ -41,6 +43,29 @@ export const PlatformEnv = z
     JWT_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    /** An identity provider's JWKS endpoint: RS256 / ES256 / EdDSA tokens, keys cached and refreshed on an unknown kid. */
+    JWT_JWKS_URL: z.string().url().regex(/^https?:\/\//, "must be an http(s) URL").optional(),
+    /** Least time between two JWKS fetches an unknown kid triggers (a flood of made-up kids costs one fetch). */
+    JWT_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
+    /** Offline key set: PEM public keys, a JWK, a JSON array of JWKs or a JWKS. */
+    JWT_PUBLIC_KEYS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        try {
+          return parsePublicKeys(v);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+    /** Tenant of a token without a tenant claim; unset, such a token is refused. */
+    JWT_DEFAULT_TENANT: TenantId.optional(),
+    /** Claim paths (dotted for nested claims, e.g. realm_access.roles). */
+    JWT_TENANT_CLAIM: z.string().min(1).default("tenantId"),
+    JWT_ROLES_CLAIM: z.string().min(1).default("roles"),
+    JWT_NAME_CLAIM: z.string().min(1).default("name"),
     /** Longest token lifetime accepted, seconds: `exp - iat` (or `exp - now` without `iat`). */
     JWT_MAX_AGE: z.coerce.number().int().positive().default(24 * 60 * 60),
     /** The demo console at /demo (and, with the dev secret only, its token minting). */
@@ -68,8 +93,13 @@ export const PlatformEnv = z
     NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
   })
   .transform((e, ctx) => {
+    const keySet = !!(e.JWT_JWKS_URL || e.JWT_PUBLIC_KEYS);
+    // With an identity provider's keys the shipped secret must never sign a token that passes.
+    if (keySet && e.JWT_SECRET === DEV_JWT_SECRET) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is the built-in dev secret (never accepted with a key set)" });
     if (e.NODE_ENV === "production") {
-      if (!e.JWT_SECRET) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+      if (!e.JWT_SECRET && !keySet) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production (or JWT_JWKS_URL / JWT_PUBLIC_KEYS)" });
+      // Keys fetched over plain http could be swapped on the way: anyone could then sign tokens.
+      if (e.JWT_JWKS_URL?.startsWith("http:")) ctx.addIssue({ code: "custom", path: ["JWT_JWKS_URL"], message: "must be https in production" });
       for (const name of SECRET_VARS) {
         const why = e[name] === undefined ? null : weakSecret(e[name]);
         if (why) ctx.addIssue({ code: "custom", path: [name], message: why });
@@ -79,7 +109,8 @@ export const PlatformEnv = z
     }
     return {
       ...e,
-      JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      // The dev secret only stands in when nothing else verifies tokens.
+      JWT_SECRET: e.JWT_SECRET ?? (keySet ? undefined : DEV_JWT_SECRET),
       TEST_EVENTS: e.TEST_EVENTS === undefined ? e.NODE_ENV !== "production" : e.TEST_EVENTS === "true" || e.TEST_EVENTS === "1",
       PAYMENTS_ADMIN_ROLES: e.PAYMENTS_ADMIN_ROLES.length ? e.PAYMENTS_ADMIN_ROLES : ["admin"],
     };

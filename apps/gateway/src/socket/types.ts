@@ -1,6 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Bus } from "@rt/bus";
+import type { TokenVerifier } from "@rt/auth";
 import type { ClientEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
 import type { PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -32,6 +33,8 @@ export interface Gateway {
   config: PlatformConfig;
   metrics: GatewayMetrics;
   presence: LocalPresence;
+  /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */
+  verify: TokenVerifier;
 }
 
 export type Handler<E extends ClientEventName> = (
