@@ -110,6 +110,30 @@ describe("identity-provider keys (JWT_JWKS_URL, JWT_PUBLIC_KEYS)", async () => {
   });
 });
 
+describe("PUBLISH_API_KEYS", () => {
+  const k1 = "pk_A9fK2mQ7xLw4RtZ8vNc3BhY6jS1dGa0Pe";
+  const k2 = "pk_B4Hq9Lz2Xw7Kc3Vn8Bm1Rt6Yp5Js0Gd==";
+  test("key=tenant|tenant and key=* entries; the last = splits, so base64 keys with padding work", () => {
+    expect(loadConfig({ PUBLISH_API_KEYS: `${k1}=acme|acme-eu, ${k2}=*` }).PUBLISH_API_KEYS).toEqual([
+      { key: k1, tenants: ["acme", "acme-eu"] },
+      { key: k2, tenants: "*" },
+    ]);
+    expect(loadConfig({}).PUBLISH_API_KEYS).toEqual([]);
+  });
+  test("malformed entries, short or repeated keys stop the start without echoing a key", () => {
+    for (const bad of [`${k1}`, `${k1}=`, `=acme`, `short=acme`, `${k1}=a,${k1}=b`, `${k1}=*|acme`, `${k1}=a||b`]) {
+      const msg = refusal({ PUBLISH_API_KEYS: bad });
+      expect(msg).toContain("PUBLISH_API_KEYS");
+      expect(msg).not.toContain(k1);
+    }
+    expect(refusal({ PUBLISH_API_KEY: k1, PUBLISH_API_KEYS: `${k1}=acme` })).toContain("PUBLISH_API_KEYS");
+  });
+  test("in production every key must be strong", () => {
+    expect(refusal({ ...strong, PUBLISH_API_KEYS: `${k1}=acme,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=b` })).toContain("PUBLISH_API_KEYS: entry 2");
+    expect(refusal({ ...strong, PUBLISH_API_KEYS: `${k1}=acme` })).toBe("accepted");
+  });
+});
+
 describe("a refused configuration at start-up", () => {
   const ROOT = new URL("../../../", import.meta.url).pathname;
   for (const main of ["apps/all-in-one/src/main.ts", "apps/gateway/src/main.ts", "apps/chat/src/main.ts"]) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parsePublicKeys } from "@rt/auth";
 import { TenantId } from "@rt/contracts";
+import { parsePublishKeys } from "./api-key.ts";
 
 /** A bad environment variable: start-up stops with its name. */
 export class ConfigError extends Error {
@@ -78,6 +79,18 @@ export const PlatformEnv = z
     AUTH_ANONYMOUS: bool(false),
     TEST_EVENTS: z.enum(["true", "false", "1", "0"]).optional(),
     PUBLISH_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Publish keys scoped to tenants: `key1=tenantA|tenantB,key2=*`. */
+    PUBLISH_API_KEYS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        try {
+          return v ? parsePublishKeys(v) : [];
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
     PAYMENTS_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     PAYMENTS_ADMIN_ROLES: list,
     LEGACY_ALIASES: bool(true),
@@ -94,6 +107,8 @@ export const PlatformEnv = z
   })
   .transform((e, ctx) => {
     const keySet = !!(e.JWT_JWKS_URL || e.JWT_PUBLIC_KEYS);
+    // One key with two scopes would be the all-tenant one: ambiguous, so refused.
+    if (e.PUBLISH_API_KEYS.some((k) => k.key === e.PUBLISH_API_KEY)) ctx.addIssue({ code: "custom", path: ["PUBLISH_API_KEYS"], message: "repeats PUBLISH_API_KEY" });
     // With an identity provider's keys the shipped secret must never sign a token that passes.
     if (keySet && e.JWT_SECRET === DEV_JWT_SECRET) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is the built-in dev secret (never accepted with a key set)" });
     if (e.NODE_ENV === "production") {
@@ -103,6 +118,10 @@ export const PlatformEnv = z
       for (const name of SECRET_VARS) {
         const why = e[name] === undefined ? null : weakSecret(e[name]);
         if (why) ctx.addIssue({ code: "custom", path: [name], message: why });
+      }
+      for (const [i, { key }] of e.PUBLISH_API_KEYS.entries()) {
+        const why = weakSecret(key);
+        if (why) ctx.addIssue({ code: "custom", path: ["PUBLISH_API_KEYS"], message: `entry ${i + 1}: ${why}` });
       }
       // The console mints tokens for any tenant: never in production (a refusal, not a silent off).
       if (e.DEMO) ctx.addIssue({ code: "custom", path: ["DEMO"], message: "must not be on in production" });
