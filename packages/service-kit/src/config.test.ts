@@ -134,6 +134,17 @@ describe("PUBLISH_API_KEYS", () => {
   });
 });
 
+describe("TENANT_LIMITS", () => {
+  test("defaults plus per-tenant overrides; a bad shape stops the start naming the variable", () => {
+    const c = loadConfig({ TENANT_LIMITS: '{"acme":{"connections":5,"syncRooms":7}}' });
+    expect(c.TENANT_LIMITS).toEqual({ acme: { connections: 5, syncRooms: 7 } });
+    expect([c.TENANT_MAX_CONNECTIONS, c.TENANT_RATE_MESSAGES, c.TENANT_MAX_SYNC_ROOMS, c.TENANT_METRICS_TOP]).toEqual([10_000, 60_000, 1_000, 20]);
+    for (const bad of ["{", '{"acme":{"connections":0}}', '{"acme":{"conections":5}}', '{"acme":5}', "[1]"]) {
+      expect(refusal({ TENANT_LIMITS: bad })).toContain("TENANT_LIMITS");
+    }
+  });
+});
+
 describe("a refused configuration at start-up", () => {
   const ROOT = new URL("../../../", import.meta.url).pathname;
   for (const main of ["apps/all-in-one/src/main.ts", "apps/gateway/src/main.ts", "apps/chat/src/main.ts"]) {

@@ -44,6 +44,12 @@ export function weakSecret(value: string): string | null {
   return null;
 }
 
+const limitValue = z.number().int().positive();
+const TenantLimitOverrides = z.record(
+  TenantId,
+  z.object({ connections: limitValue.optional(), messagesPerMinute: limitValue.optional(), syncRooms: limitValue.optional() }).strict(),
+);
+
 /** Every variable of PROTOCOL "Configuration"; each app reads the ones it needs. */
 export const PlatformEnv = z
   .object({
@@ -113,6 +119,30 @@ export const PlatformEnv = z
     MAX_SOCKETS_PER_USER: z.coerce.number().int().positive().default(10),
     /** Data-sync types one socket may be subscribed to (each is a room in its session). */
     MAX_SYNC_TYPES_PER_SOCKET: z.coerce.number().int().positive().default(200),
+    /** Per-tenant limits on each gateway (a noisy tenant cannot starve the others); TENANT_LIMITS overrides per tenant. */
+    TENANT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
+    TENANT_RATE_MESSAGES: z.coerce.number().int().positive().default(60_000),
+    TENANT_MAX_SYNC_ROOMS: z.coerce.number().int().positive().default(1_000),
+    /** `{"acme":{"connections":50000,"messagesPerMinute":200000,"syncRooms":5000}}`, any field optional. */
+    TENANT_LIMITS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (!v) return {};
+        let json: unknown;
+        try {
+          json = JSON.parse(v);
+        } catch {
+          ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+          return z.NEVER;
+        }
+        const r = TenantLimitOverrides.safeParse(json);
+        if (r.success) return r.data;
+        ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(", ") });
+        return z.NEVER;
+      }),
+    /** Tenants named in the tenant-limit metrics besides those of TENANT_LIMITS (the first refused); the rest are `other`. */
+    TENANT_METRICS_TOP: z.coerce.number().int().min(0).max(1000).default(20),
     /** Proxies whose X-Forwarded-For names the client (IPs or CIDRs); empty: the peer is the client. */
     TRUSTED_PROXIES: list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
     /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */

@@ -6,6 +6,7 @@ import type { ClientEventName, ClientEventInput, Principal, ServerEventName, Ser
 import type { PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LocalPresence } from "../presence.ts";
+import type { TenantLimits } from "../tenant-limits.ts";
 
 /** Per-socket state; Socket.IO restores it on connection state recovery. */
 export interface SocketData {
@@ -33,6 +34,8 @@ export interface Gateway {
   config: PlatformConfig;
   metrics: GatewayMetrics;
   presence: LocalPresence;
+  /** Per-tenant limits of this gateway (sockets, events a minute, sync rooms). */
+  tenantLimits: TenantLimits;
   /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */
   verify: TokenVerifier;
 }
