@@ -51,7 +51,8 @@ export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 
 const Sub = z.union([z.string().min(1).max(128), z.number().int().nonnegative().transform(String)]);
 const Role = z.string().min(1).max(64);
-const Roles = z.union([z.array(Role).max(50), Role.transform((r) => [r])]);
+/** A list: a string where a list belongs is a type confusion, refused (battery case 2). */
+const Roles = z.array(Role).max(50);
 const Name = z.string().max(200);
 const Times = z.object({ exp: z.number(), iat: z.number().optional() });
 
@@ -131,8 +132,9 @@ export function createVerifier(cfg: AuthConfig): TokenVerifier {
     const times = Times.safeParse(payload);
     const rawTenant = claimAt(payload, names.tenant);
     const tenant = rawTenant === undefined ? TenantId.safeParse(cfg.defaultTenant) : TenantId.safeParse(rawTenant);
-    const rawRoles = claimAt(payload, names.roles) ?? payload.role;
-    const roles = rawRoles === undefined ? { success: true as const, data: [] } : Roles.safeParse(rawRoles);
+    const rawRoles = claimAt(payload, names.roles);
+    // The seed's single `role` claim counts when there is no roles list.
+    const roles = rawRoles !== undefined ? Roles.safeParse(rawRoles) : payload.role !== undefined ? Role.transform((r) => [r]).safeParse(payload.role) : { success: true as const, data: [] };
     const rawName = claimAt(payload, names.name);
     const name = rawName === undefined ? { success: true as const, data: undefined } : Name.safeParse(rawName);
     // No tenant claim and no JWT_DEFAULT_TENANT: refused, never a guessed tenant.

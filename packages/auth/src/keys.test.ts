@@ -132,7 +132,7 @@ describe("tenant claim and claim mapping", () => {
     expect(await verifyToken(await sign(ec, claims), mapped)).toMatchObject({ userId: "u1", tenantId: "acme", roles: ["admin", "pdg"], name: "ann" });
     // A mapped claim of the wrong shape is refused, not coerced.
     expect(await reason(verifyToken(await sign(ec, { ...claims, org: { id: ["a", "b"] } }), mapped))).toBe("invalid");
-    expect(await reason(verifyToken(await sign(ec, { ...claims, realm_access: { roles: "admin" } }), mapped))).toBe("accepted");
+    expect(await reason(verifyToken(await sign(ec, { ...claims, realm_access: { roles: "admin" } }), mapped))).toBe("invalid");
     expect(await reason(verifyToken(await sign(ec, { ...claims, realm_access: { roles: [1] } }), mapped))).toBe("invalid");
   });
 });
