@@ -10,6 +10,7 @@ import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
 import { createRecoveryAdapter } from "./recovery.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
+import { startAdmin } from "./admin/admin.ts";
 import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch } from "./socket/dispatch.ts";
 import { admitAddress, ConnectRefused, UserSockets } from "./socket/admission.ts";
@@ -147,7 +148,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
-  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
+  const admin = startAdmin(gw);
+  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter, admin: admin.app });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
   const server = Bun.serve({
     port: listen.port,
@@ -179,6 +181,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     async stop() {
       stopping = true;
       publishing.unsubscribe();
+      admin.stop();
       // Close transports, not sessions: clients see a transport close, reconnect (to another
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();

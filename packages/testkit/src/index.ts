@@ -3,3 +3,5 @@ export * from "./service-harness.ts";
 export * from "./platform.ts";
 export * from "./cluster.ts";
 export * from "./replies.ts";
+export * from "./sse.ts";
+export * from "./two-gateways.ts";
