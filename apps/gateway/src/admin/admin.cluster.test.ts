@@ -1,19 +1,28 @@
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from "bun:test";
-import { AdminApi } from "@rt/sdk";
+import { mkdirSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+import { AdminApi, realtime } from "@rt/sdk";
 import { startTwoGateways, TEST_ADMIN_KEY, waitFor, type TestPlatform } from "@rt/testkit";
 
 setDefaultTimeout(30_000);
 
 /**
- * The server API across two gateway processes: a call to gateway 1 (HTTP) or from the server SDK
- * (on the cluster's NATS) sees the sockets of both, and disconnects a user connected to the other.
+ * The server API and the /admin console across two gateway processes (one cluster for both, a
+ * cluster start being the slow part): a call to gateway 1 (HTTP, or the console in Debian's
+ * Chromium) or from the server SDK sees the sockets of both gateways and disconnects a user
+ * connected to the other one.
  */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOT = "test-results/admin.png";
+
 let p: TestPlatform;
 let stop: () => Promise<void>;
+let browser: Browser | undefined;
 beforeAll(async () => {
-  ({ p, stop } = await startTwoGateways({ ADMIN_API_KEY: TEST_ADMIN_KEY }));
+  ({ p, stop } = await startTwoGateways({ ADMIN_API_KEY: TEST_ADMIN_KEY, ADMIN_CONSOLE: "true" }));
 }, 120_000);
 afterAll(async () => {
+  await browser?.close();
   await stop?.();
 }, 60_000);
 
@@ -56,4 +65,49 @@ test("the server SDK on the cluster's NATS does the same", async () => {
   } finally {
     api.close();
   }
+});
+
+test("the /admin console in Chromium: both gateways healthy, sockets of both, disconnects a user on gateway 2, live tap", async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+  const near = await p.connect({ sub: "web-near", gateway: 0 });
+  const far = await p.connect({ sub: "web-far", gateway: 1 });
+  const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+
+  await page.goto(`${p.gatewayUrls[0]}/admin`);
+  await page.fill("#credential", TEST_ADMIN_KEY);
+  await page.click("#login");
+  await page.waitForSelector('#who[data-platform="true"]');
+  for (const g of ["gw-1", "gw-2"]) await page.waitForSelector(`#gateways tr[data-gateway="${g}"] >> text=healthy`);
+
+  await page.fill("#q-tenant", p.tenant);
+  await page.click("#search");
+  await page.waitForSelector('#connections tr[data-user="web-near"][data-gateway="gw-1"]');
+  await page.waitForSelector('#connections tr[data-user="web-far"][data-gateway="gw-2"]');
+
+  const told = waitFor(far, "error");
+  const gone = waitFor(far, "disconnect");
+  await page.fill("#reason", "console test");
+  await page.click('#connections tr[data-user="web-far"] .kick-user');
+  expect(await told).toMatchObject({ event: "admin", message: expect.stringContaining("console test") });
+  expect(await gone).toBe("io server disconnect");
+  await page.waitForSelector('#result[data-disconnected="1"]');
+  await page.waitForSelector('#connections tr[data-user="web-far"]', { state: "detached" });
+  expect(near.connected).toBe(true);
+
+  await page.fill("#tap-tenant", p.tenant);
+  await page.click("#tap-start");
+  await page.waitForSelector('#tap-state[data-state="ready"]');
+  await realtime(p.platform.bus, p.tenant).broadcastSystemNotification({ title: "console tap", message: "hello" });
+  await page.waitForSelector(".tap-envelope >> text=console tap");
+
+  mkdirSync("test-results", { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  await page.click("#tap-stop");
+  expect(errors).toEqual([]);
 });

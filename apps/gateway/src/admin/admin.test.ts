@@ -34,6 +34,8 @@ describe("credentials", () => {
       expect((await r.json()).error.code).toBe("FORBIDDEN");
     }
     expect(await (await admin("/whoami")).json()).toEqual({ actor: "admin-api-key", platform: true, tenantId: null });
+    // The console is off unless ADMIN_CONSOLE=true (the cluster test drives it when on).
+    expect((await p.fetch("/admin")).status).toBe(404);
   });
 });
 
