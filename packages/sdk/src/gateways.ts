@@ -24,7 +24,7 @@ export class GatewayDirectory {
   /** Resolves once a full heartbeat period has passed since the directory started listening. */
   async ready(): Promise<void> {
     const wait = this.startedAt + HEARTBEAT_MS + 250 - Date.now();
-    if (wait > 0) await Bun.sleep(wait);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
   /** Every gateway heard of within GATEWAY_TIMEOUT_MS (recently silent ones too, marked unhealthy). */
