@@ -123,6 +123,23 @@ describe("with the platform key", () => {
     await second.body?.cancel();
     await sse.close();
   });
+
+  test("a tap gets at most 50 envelopes a second; the rest are counted in `dropped`", async () => {
+    // The previous test's taps count until the gateway notices they closed (at the next keep-alive).
+    let res = await admin(`/tap?tenantId=${p.tenant}`);
+    for (let i = 0; res.status === 429 && i < 50; i++) {
+      await Bun.sleep(100);
+      res = await admin(`/tap?tenantId=${p.tenant}`);
+    }
+    const sse = sseEvents(res);
+    await sse.next("ready");
+    const rt = realtime(p.platform.bus, p.tenant);
+    await Promise.all(Array.from({ length: 150 }, (_, i) => rt.emitToUser("nobody", "flood", { i })));
+    const dropped = await sse.next("dropped");
+    expect(dropped.count).toBeGreaterThan(0);
+    expect(dropped.count).toBeLessThanOrEqual(100);
+    await sse.close();
+  });
 });
 
 describe("a tenant admin (a role of ADMIN_ROLES)", () => {
