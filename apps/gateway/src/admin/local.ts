@@ -4,8 +4,9 @@ import type { z } from "zod";
 import { describeRoom, rooms } from "../rooms.ts";
 import type { Gateway, GatewaySocket } from "../socket/types.ts";
 
+/** Inputs arrive parsed (serve.ts); answers are the contract's per-gateway parts. */
 type In<S extends z.ZodType> = z.output<S>;
-type Out<S extends z.ZodType> = z.output<S>;
+type Out<S extends z.ZodType> = z.input<S>;
 
 /** One gateway's answers about its own sockets: what every gateway contributes to the cluster-wide API. */
 const sockets = (gw: Gateway): GatewaySocket[] => [...gw.io.of("/").sockets.values()];
