@@ -14,6 +14,7 @@ import { replayAndJoin } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { createVerifier } from "@rt/auth";
+import { startAdmin } from "./admin/admin.ts";
 import { authConfig, authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch } from "./socket/dispatch.ts";
 import { admitAddress, ConnectRefused, HeldSockets } from "./socket/admission.ts";
@@ -203,7 +204,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const publishing = servePublish(gw);
   const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
   const readiness = { ready: async () => !stopping && bus.isConnected() };
-  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
+  const admin = startAdmin(gw);
+  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter, admin: admin.app });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
   const server = Bun.serve({
     port: listen.port,
@@ -235,6 +237,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     async stop() {
       stopping = true;
       publishing.unsubscribe();
+      admin.stop();
       // Close transports, not sessions: clients see a transport close, reconnect (to another
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();

@@ -35,7 +35,7 @@ const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "user
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
-export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry; limiter: Limiter }) {
+export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry; limiter: Limiter; admin: Hono }) {
   const app = new Hono();
   app.onError((err, c) => {
     const body = toErrorBody(err, gw.log, `${c.req.method} ${c.req.path}`);
@@ -105,6 +105,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   );
 
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
+  app.route("/", opts.admin); // /api/admin/* and the /admin console (admin/admin.ts)
 
   app.all("*", async (c) => {
     const service = serviceForPath(c.req.path);
