@@ -106,7 +106,13 @@ export function realtime(bus: Bus, tenantId: string): Realtime {
 }
 
 /** A publisher with its own NATS connection, for services outside the platform. Close with `bus.drain()`. */
-export async function connectRealtime(opts: { natsUrl: string; tenantId: string; name?: string }): Promise<{ rt: Realtime; bus: Bus }> {
-  const bus = await createNatsBus({ url: opts.natsUrl, name: opts.name ?? "rt-sdk", stream: evtStream });
+export async function connectRealtime(opts: {
+  natsUrl: string;
+  tenantId: string;
+  name?: string;
+  /** The platform's NATS_NAMESPACE, when it runs in one. */
+  namespace?: string;
+}): Promise<{ rt: Realtime; bus: Bus }> {
+  const bus = await createNatsBus({ url: opts.natsUrl, name: opts.name ?? "rt-sdk", stream: evtStream, namespace: opts.namespace });
   return { rt: new Realtime(bus, opts.tenantId), bus };
 }
