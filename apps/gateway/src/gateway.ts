@@ -143,7 +143,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   });
   await bus.flush();
   const url = `http://127.0.0.1:${server.port}`;
-  gw.log.info({ port: server.port, gatewayId: id }, "gateway listening");
+  gw.log.info({ port: server.port }, "gateway listening"); // gw.log already carries gatewayId
 
   return {
     id,
