@@ -1,8 +1,9 @@
-import { createLogger, handleSignals, loadConfig } from "@rt/service-kit";
+import { createLogger, exitIfPortBusy, handleSignals, loadConfig } from "@rt/service-kit";
 import { startPlatform } from "./platform.ts";
 
 const started = performance.now();
 const config = loadConfig();
+exitIfPortBusy(config.PORT);
 const log = createLogger({ name: "realtime", level: config.LOG_LEVEL });
 const platform = await startPlatform({ config, log });
 log.info(
