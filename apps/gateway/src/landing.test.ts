@@ -4,9 +4,10 @@ import { startPlatform, type TestPlatform } from "@rt/testkit";
 setDefaultTimeout(20_000);
 
 describe.each([
-  ["development", {}],
-  ["production", { NODE_ENV: "production", JWT_SECRET: "production-secret-0123456789abcdef" }],
-] as const)("%s", (env, vars) => {
+  ["development, DEMO=true", { DEMO: "true" }, true],
+  ["development, no DEMO", {}, false],
+  ["production", { NODE_ENV: "production", JWT_SECRET: "Pr0duction-secret-0123456789abcdefXYZ" }, false],
+] as const)("%s", (_label, vars, demo) => {
   let p: TestPlatform;
   beforeAll(async () => {
     p = await startPlatform({ env: vars });
@@ -36,7 +37,7 @@ describe.each([
     expect(body.links).toMatchObject({ docs: "/docs", asyncapi: "/asyncapi.json", openapi: "/openapi.json", client: "/client.js" });
     const demoServed = (await p.fetch("/demo")).status === 200;
     expect(body.links.demo === "/demo").toBe(demoServed);
-    expect(demoServed).toBe(env === "development");
+    expect(demoServed).toBe(demo);
     for (const href of Object.values(body.links)) expect((await p.fetch(href)).status).toBe(200);
     const page = await p.fetch("/", { headers: { accept: "text/html" } });
     expect(page.headers.get("content-type")).toContain("text/html");
