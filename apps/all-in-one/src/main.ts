@@ -1,5 +1,5 @@
 import { createLogger, exitIfPortBusy, handleSignals, loadConfigOrExit } from "@rt/service-kit";
-import { devEnv } from "./dev.ts";
+import { devBanner, devEnv } from "./dev.ts";
 import { startPlatform } from "./platform.ts";
 
 const started = performance.now();
@@ -11,4 +11,5 @@ log.info(
   { url: platform.url, bus: platform.bus.kind, db: platform.db.kind, ms: Math.round(performance.now() - started) },
   "platform ready",
 );
+console.log(devBanner(config, Number(new URL(platform.url).port)).join("\n"));
 handleSignals(() => platform.stop(), log);
