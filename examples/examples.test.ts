@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
+import { mintToken, verifyToken } from "@rt/auth";
 import { emitAck, startPlatform, waitFor, type TestPlatform } from "@rt/testkit";
 
 /**
@@ -65,3 +66,17 @@ test("examples/python/webhook.py signs a payments webhook the platform accepts; 
   expect(bad.code).toBe(1);
   expect(bad.stderr).toContain("Payment-Signature does not match");
 }, 30_000);
+
+test("one default tenant everywhere: tokens without one, the token script, the demo console, the README, the examples", async () => {
+  const root = join(DIR, "..");
+  const read = (f: string) => Bun.file(join(root, f)).text();
+  expect(await read("scripts/token.ts")).toContain('tenant: { type: "string", default: "default" }');
+  expect(await read("apps/gateway/src/demo/page.html")).toContain('<input id="tenant" value="default"');
+  for (const f of ["examples/publish.mjs", "examples/python/publish.py", "examples/python/webhook.py"]) expect(await read(f)).toMatch(/TENANT\D+default/);
+  const readme = await read("README.md");
+  expect(readme).toContain('"tenantId":"default"');
+  for (const other of ["--tenant acme", '"acme"', 'value="demo"']) expect(readme + (await read("packages/sdk/README.md"))).not.toContain(other);
+  // A token minted without a tenant is in that tenant.
+  const auth = { secret: p.config.JWT_SECRET };
+  expect(await verifyToken(await mintToken({ sub: "no-tenant" }, auth), auth)).toMatchObject({ tenantId: "default" });
+});
