@@ -11,4 +11,5 @@ export * from "./metrics.ts";
 export * from "./lifecycle.ts";
 export * from "./runtime.ts";
 export * from "./api-key.ts";
+export * from "./payload.ts";
 export * from "./port.ts";
