@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { mintToken, verifyToken } from "@rt/auth";
-import { emitAck, startPlatform, waitFor, type TestPlatform } from "@rt/testkit";
+import { emitAck, startPlatform, TEST_API_KEY, TEST_WEBHOOK_SECRET, waitFor, type TestPlatform } from "@rt/testkit";
 
 /**
  * The README's examples, run as a newcomer runs them (node / python3 as separate processes)
@@ -13,7 +13,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   p = await startPlatform();
-  env = { RT_URL: p.url, TENANT: p.tenant, PUBLISH_API_KEY: p.config.PUBLISH_API_KEY!, PAYMENTS_WEBHOOK_SECRET: p.config.PAYMENTS_WEBHOOK_SECRET! };
+  env = { RT_URL: p.url, TENANT: p.tenant, PUBLISH_API_KEY: TEST_API_KEY, PAYMENTS_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET };
 }, 30_000);
 afterAll(() => p.stop());
 
