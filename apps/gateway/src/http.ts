@@ -26,6 +26,7 @@ import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
 import { demoApp, demoEnabled } from "./demo/demo.ts";
 import { clientJsResponse } from "./client-bundle.ts";
 import { landingHtml, landingInfo } from "./landing.ts";
+import { openApiViewer } from "./docs-viewer.ts";
 import { authConfig } from "./socket/auth.ts";
 import { userKey, type Limiter } from "./limiter.ts";
 import type { Gateway } from "./socket/types.ts";
@@ -114,6 +115,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   app.get("/client.js", route({ summary: "The client SDK as one browser ES module (ETag, cacheable)", tags: ["docs"], responses: { 200: { mediaType: "text/javascript" } } }), (c) =>
     clientJsResponse(c.req.header("if-none-match")),
   );
+  app.route("/docs/openapi", openApiViewer());
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
 
   app.all("*", async (c) => {

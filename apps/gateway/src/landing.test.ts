@@ -43,4 +43,18 @@ describe.each([
     expect(page.headers.get("content-type")).toContain("text/html");
     expect(await page.text()).toContain('href="/asyncapi.json"');
   });
+
+  test("GET /docs/openapi shows /openapi.json in Swagger UI, its script and styles served by the gateway (no CDN)", async () => {
+    const page = await p.fetch("/docs/openapi");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('url: "/openapi.json"');
+    expect(html).not.toMatch(/https?:\/\//);
+    const js = await p.fetch("/docs/openapi/swagger-ui-bundle.js");
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toContain("javascript");
+    expect((await js.text()).length).toBeGreaterThan(500_000);
+    expect((await p.fetch("/docs/openapi/swagger-ui.css")).status).toBe(200);
+    expect((await p.fetch("/docs/openapi/package.json")).status).toBe(404);
+  });
 });

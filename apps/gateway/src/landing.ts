@@ -15,6 +15,7 @@ export async function landingInfo(o: { version: string; demo: boolean }): Promis
     version: o.version,
     links: {
       docs: "/docs",
+      openapiViewer: "/docs/openapi",
       asyncapi: "/asyncapi.json",
       openapi: "/openapi.json",
       client: "/client.js",
