@@ -142,7 +142,7 @@ describe("events", () => {
   });
 
   test("after the token expired, a request rejects at once with UNAUTHENTICATED until setToken", async () => {
-    const a = await client({ sub: "tok-exp-req", ttl: 1 });
+    const a = await client({ sub: "tok-exp-req", ttl: 2 });
     await new Promise<void>((resolve) => a.onStateChange((s) => s.state === "disconnected" && resolve()));
     const started = performance.now();
     expect(await rejection(a.request("ping"))).toMatchObject({ code: "UNAUTHENTICATED" });
@@ -190,7 +190,7 @@ describe("setToken", () => {
   });
 
   test("without a refresh the socket closes at expiry and stays closed; setToken connects it again", async () => {
-    const a = await client({ sub: "tok-late", ttl: 1 });
+    const a = await client({ sub: "tok-late", ttl: 2 }); // ttl 1 can be spent before the handshake (exp is whole seconds)
     const closed = new Promise<StateChange>((resolve) => a.onStateChange((s) => s.state === "disconnected" && resolve(s)));
     const s = await closed;
     expect(s.error).toMatchObject({ code: "UNAUTHENTICATED", message: "token expired" });
