@@ -57,7 +57,7 @@ const PACKAGES: PublicPackage[] = [
     dir: "sdk",
     name: "@rt/sdk",
     description: "Server-side publishing to the realtime platform over NATS",
-    dependencies: ["zod", "@nats-io/transport-node", "@nats-io/jetstream", "@nats-io/kv"],
+    dependencies: ["zod", "@nats-io/transport-node", "@nats-io/jetstream", "@nats-io/kv", "prom-client"],
     internal: ["@rt/contracts"],
     bundled: { "@rt/bus": "bus" },
   },
