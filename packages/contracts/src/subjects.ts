@@ -18,11 +18,6 @@ export function subjectToken(id: string): string {
   return "~" + Buffer.from(id, "utf8").toString("base64url");
 }
 
-/** Inverse of subjectToken, for logs and tools. */
-export function fromSubjectToken(token: string): string {
-  return token.startsWith("~") ? Buffer.from(token.slice(1), "base64url").toString("utf8") : token;
-}
-
 /** Every subject on the bus is built here; nobody writes one by hand. */
 export const subjects = {
   /** Delivery to sockets; every gateway listens on `deliverAll`. Tenant-wide targets use id `_`. */
