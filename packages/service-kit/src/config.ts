@@ -5,46 +5,70 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+/** A variable's meaning for the README table; `shown` (markdown) is its default when the schema cannot say it. */
+const about = <S extends z.ZodType>(schema: S, description: string, shown?: string): S =>
+  schema.meta(shown === undefined ? { description } : { description, shownDefault: shown });
+
 const bool = (dflt: boolean) =>
   z
     .enum(["true", "false", "1", "0"])
     .optional()
-    .transform((v) => (v === undefined ? dflt : v === "true" || v === "1"));
+    .transform((v) => (v === undefined ? dflt : v === "true" || v === "1"))
+    .meta({ shownDefault: `\`${dflt}\`` });
 const list = z
   .string()
   .optional()
   .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
 const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
+const secret = z.string().min(16, "must be at least 16 characters").optional();
+const perMinute = (dflt: number) => z.coerce.number().int().positive().default(dflt);
 
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
-/** Every variable of PROTOCOL "Configuration"; each app reads the ones it needs. */
+/**
+ * Every environment variable an app reads, in one schema (the README's Configuration table is
+ * generated from it by `bun run docs`); each app reads the ones it needs.
+ */
 export const PlatformEnv = z
   .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: port(3000),
-    JWT_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
-    JWT_ISSUER: z.string().min(1).optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    ALLOWED_ORIGINS: list,
-    NATS_URL: z.string().url().optional(),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
-    AUTH_ANONYMOUS: bool(false),
-    TEST_EVENTS: z.enum(["true", "false", "1", "0"]).optional(),
-    PUBLISH_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
-    PAYMENTS_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
-    PAYMENTS_ADMIN_ROLES: list,
-    LEGACY_ALIASES: bool(true),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    PGLITE_DIR: z.string().min(1).default(".data/pglite"),
-    RATE_LIMIT_MESSAGE: z.coerce.number().int().positive().default(10),
-    RATE_LIMIT_TYPING: z.coerce.number().int().positive().default(30),
-    RATE_LIMIT_DEFAULT: z.coerce.number().int().positive().default(120),
-    /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
-    OPS_PORT: port(0),
-    GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
-    /** Prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests). */
-    NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+    NODE_ENV: about(
+      z.enum(["development", "production", "test"]).default("development"),
+      "`production` requires `JWT_SECRET` and turns off `/demo` and the `test:*` events",
+    ),
+    PORT: about(port(3000), "gateway HTTP + Socket.IO port"),
+    JWT_SECRET: about(secret, "HS256 secret (16+ characters); required when `NODE_ENV=production`", "dev secret"),
+    JWT_ISSUER: about(z.string().min(1).optional(), "`iss` every token must carry, checked when set"),
+    JWT_AUDIENCE: about(z.string().min(1).optional(), "`aud` every token must carry, checked when set"),
+    ALLOWED_ORIGINS: about(
+      list,
+      "browser origins allowed at the handshake (comma list); empty: same origin only; non-browser clients (no Origin) always",
+    ),
+    NATS_URL: about(z.string().url().optional(), "real NATS; without it the in-process bus (one process only)"),
+    DATABASE_URL: about(
+      z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+      "real Postgres; without it PGlite",
+    ),
+    AUTH_ANONYMOUS: about(bool(false), "accept sockets without a token (only `ping` / `authenticate`)"),
+    TEST_EVENTS: about(z.enum(["true", "false", "1", "0"]).optional(), "enables the `test:*` events", "true unless production"),
+    PUBLISH_API_KEY: about(secret, "enables `POST /api/publish` and the API-key notification and approval routes (16+ characters)"),
+    PAYMENTS_WEBHOOK_SECRET: about(secret, "HMAC secret of `POST /api/payments/webhook` (16+ characters)"),
+    PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
+    LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
+    LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level"),
+    PGLITE_DIR: about(z.string().min(1).default(".data/pglite"), "embedded database folder; `memory` keeps nothing"),
+    RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` per user per minute, per gateway"),
+    RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute, per gateway"),
+    RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event per user per minute, per gateway"),
+    OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics`; 0 picks a free port"),
+    GATEWAY_ID: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), "name of a gateway in the cluster", "random"),
+    NATS_NAMESPACE: about(
+      z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+      "prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests, `bun run cluster`)",
+    ),
+    GATEWAY_TOPIC_FANOUT: about(
+      bool(true),
+      "room broadcasts go out once per room as a Bun WebSocket topic publish; `false` writes each socket separately (bun-engine's own path)",
+    ),
   })
   .transform((e, ctx) => {
     if (e.NODE_ENV === "production" && !e.JWT_SECRET) {
