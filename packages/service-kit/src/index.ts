@@ -11,4 +11,3 @@ export * from "./metrics.ts";
 export * from "./lifecycle.ts";
 export * from "./runtime.ts";
 export * from "./api-key.ts";
-export * from "./config-doc.ts";
