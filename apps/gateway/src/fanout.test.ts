@@ -51,6 +51,9 @@ describe("topic fan-out", () => {
       expect(serverTopics(upg)).toContain(topic(name));
       // a socket's own id room is not a topic
       expect(serverTopics(ws)).not.toContain(topic(ws.id!));
+    } else {
+      // GATEWAY_TOPIC_FANOUT=false: no topics, every broadcast takes the adapter's path.
+      expect(serverTopics(ws)).not.toContain(topic(name));
     }
     expect(serverTopics(poll)).toBeUndefined();
 
