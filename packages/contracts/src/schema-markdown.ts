@@ -98,7 +98,7 @@ export function schemaMarkdown(s: JsonSchema): string {
 }
 
 function shortLine(s: JsonSchema): string {
-  if (isEmpty(s)) return "any JSON value";
+  if (isEmpty(s)) return typeof s.description === "string" ? s.description : "any JSON value";
   const inner = fieldsOf(s);
   if (inner) return `an array of objects:\n\n${table(inner.schema)}`;
   const notes = notesOf(s);
