@@ -45,10 +45,14 @@ interface ClientDef {
   bucket?: string;
   service?: string;
   action?: string;
+  route?: { service?: string; action?: string };
   anonymous?: boolean;
   testOnly?: boolean;
 }
-const defOf = (name: string) => (clientEvents as unknown as Record<string, ClientDef>)[name]!;
+const defOf = (name: string): ClientDef => {
+  const d = (clientEvents as unknown as Record<string, ClientDef>)[name]!;
+  return { ...d, service: d.service ?? d.route?.service, action: d.action ?? d.route?.action };
+};
 const rateOf = (d: ClientDef) => d.rate ?? d.bucket ?? "default";
 
 /** Payload schema of each event message in the AsyncAPI document, by event name. */
