@@ -5,7 +5,7 @@ import { jobsModule } from "../../jobs/src/module.ts";
 import { notificationsModule } from "./module.ts";
 import { delivered, eventually, expectSafeMessage, settle } from "./test-support.ts";
 
-const KEY = "test-publish-key-0123456789";
+const KEY = "test-publish-key-0123456789-abcdef";
 let h: ServiceHarness;
 beforeAll(async () => {
   h = await startServices([jobsModule, notificationsModule], { env: { PUBLISH_API_KEY: KEY } });

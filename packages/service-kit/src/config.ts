@@ -25,6 +25,21 @@ const perMinute = (dflt: number) => z.coerce.number().int().positive().default(d
 
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
+/** Every variable that holds a secret; in production each must pass `weakSecret`. */
+export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN"] as const;
+
+/**
+ * Why a secret is too weak for production, or null. Shipped placeholders (`change-me…`, the dev
+ * secret) and short or repetitive values are guessable; 32 bytes is HS256's key size.
+ */
+export function weakSecret(value: string): string | null {
+  if (value === DEV_JWT_SECRET) return "is the built-in dev secret";
+  if (value.toLowerCase().includes("change-me")) return "is a placeholder (contains change-me)";
+  if (Buffer.byteLength(value, "utf8") < 32) return "must be at least 32 bytes in production";
+  if (new Set(value).size < 10) return "must have at least 10 distinct characters in production";
+  return null;
+}
+
 /**
  * Every environment variable an app reads, in one schema (the README's Configuration table is
  * generated from it by `bun run docs`); each app reads the ones it needs.
@@ -33,15 +48,28 @@ export const PlatformEnv = z
   .object({
     NODE_ENV: about(
       z.enum(["development", "production", "test"]).default("development"),
-      "`production` requires `JWT_SECRET` and turns off `/demo` and the `test:*` events",
+      "`production`: every secret must be strong (below), `JWT_SECRET` is required, `DEMO` is refused, `test:*` events are off by default and the gateway's `/metrics` moves to `OPS_PORT`",
     ),
     PORT: about(port(3000), "gateway HTTP + Socket.IO port"),
     JWT_SECRET: about(secret, "HS256 secret (16+ characters); required when `NODE_ENV=production`", "dev secret"),
     JWT_ISSUER: about(z.string().min(1).optional(), "`iss` every token must carry, checked when set"),
     JWT_AUDIENCE: about(z.string().min(1).optional(), "`aud` every token must carry, checked when set"),
+    JWT_MAX_AGE: about(
+      z.coerce.number().int().positive().default(24 * 60 * 60),
+      "longest token lifetime accepted, in seconds: `exp - iat` (`exp - now` without `iat`; an `iat` in the future counts as now); every token must carry `exp`",
+    ),
+    DEMO: about(
+      bool(false),
+      "the `/demo` console; its token minting only with the dev secret; refused in production",
+      "`false` (`bun run dev`: `true` with the dev secret)",
+    ),
+    METRICS_TOKEN: about(
+      secret,
+      "bearer credential for the gateway's `/metrics` on the public port (then required in every mode); without it production serves `/metrics` on `OPS_PORT` only",
+    ),
     ALLOWED_ORIGINS: about(
       list,
-      "browser origins allowed at the handshake (comma list); empty: same origin only; non-browser clients (no Origin) always",
+      "other browser origins allowed at the handshake (comma list, `*` any); the gateway's own origin (Origin's host and port = the request's `Host`) is always allowed; non-browser clients (no Origin) always. `X-Forwarded-Host` is ignored: a proxy must pass the client's `Host`",
     ),
     NATS_URL: about(z.string().url().optional(), "real NATS; without it the in-process bus (one process only)"),
     DATABASE_URL: about(
@@ -59,7 +87,7 @@ export const PlatformEnv = z
     RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` per user per minute, per gateway"),
     RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute, per gateway"),
     RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event per user per minute, per gateway"),
-    OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics`; 0 picks a free port"),
+    OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
     GATEWAY_ID: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), "name of a gateway in the cluster", "random"),
     NATS_NAMESPACE: about(
       z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
@@ -71,8 +99,14 @@ export const PlatformEnv = z
     ),
   })
   .transform((e, ctx) => {
-    if (e.NODE_ENV === "production" && !e.JWT_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+    if (e.NODE_ENV === "production") {
+      if (!e.JWT_SECRET) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+      for (const name of SECRET_VARS) {
+        const why = e[name] === undefined ? null : weakSecret(e[name]);
+        if (why) ctx.addIssue({ code: "custom", path: [name], message: why });
+      }
+      // The console mints tokens for any tenant: never in production (a refusal, not a silent off).
+      if (e.DEMO) ctx.addIssue({ code: "custom", path: ["DEMO"], message: "must not be on in production" });
     }
     return {
       ...e,
@@ -91,4 +125,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (r.success) return r.data;
   const msg = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
   throw new ConfigError(`invalid configuration: ${msg}`);
+}
+
+/** loadConfig for a process's entry point: a bad variable prints one line and exits 1, no stack trace. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): PlatformConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 }
