@@ -51,7 +51,9 @@ interface ClientDef {
 }
 const defOf = (name: string): ClientDef => {
   const d = (clientEvents as unknown as Record<string, ClientDef>)[name]!;
-  return { ...d, service: d.service ?? d.route?.service, action: d.action ?? d.route?.action };
+  const service = d.service ?? d.route?.service;
+  // A forwarded event without an action of its own is answered by the action of its own name.
+  return { ...d, service, action: d.action ?? d.route?.action ?? (service ? name : undefined) };
 };
 const rateOf = (d: ClientDef) => d.rate ?? d.bucket ?? "default";
 
