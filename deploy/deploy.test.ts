@@ -133,6 +133,12 @@ describe("docker-compose.yml", () => {
     expect(upstream).toEqual(gateways);
     expect(nginx).toMatch(/proxy_set_header\s+Upgrade/);
   });
+
+  test("per-address limits see the client behind nginx: nginx overwrites X-Forwarded-For, every gateway trusts the compose network", () => {
+    const nginx = read("deploy/nginx.conf");
+    expect(nginx).toMatch(/proxy_set_header\s+X-Forwarded-For\s+\$remote_addr;/);
+    for (const g of composeApps.filter((s) => s.app === "gateway")) expect(composeEnv(g.svc).TRUSTED_PROXIES).toMatch(/\d+\.\d+\.\d+\.\d+\/\d+/);
+  });
 });
 
 describe("Dockerfile", () => {

@@ -26,6 +26,9 @@ export async function forward(gw: Pick<Gateway, "bus" | "metrics">, service: Ser
   const raw = await requestService(gw, service, subjects.svc(service, action), { ctx, data });
   const reply = SvcReply.safeParse(raw);
   if (!reply.success) throw new AppError("INTERNAL", "bad service reply");
-  if (!reply.data.ok) throw new AppError(reply.data.error.code, reply.data.error.message);
+  if (!reply.data.ok) {
+    const { code, message, retryAfterMs } = reply.data.error;
+    throw new AppError(code, message, { retryAfterMs });
+  }
   return reply.data.data;
 }

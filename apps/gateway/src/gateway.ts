@@ -11,7 +11,12 @@ import { createRecoveryAdapter } from "./recovery.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
-import { attachDispatch, createLimiter } from "./socket/dispatch.ts";
+import { attachDispatch } from "./socket/dispatch.ts";
+import { admitAddress, ConnectRefused, UserSockets } from "./socket/admission.ts";
+import { Limiter, limiterSpecs, userKey } from "./limiter.ts";
+import { MemoryLimiterStore } from "./limiter-memory.ts";
+import { clientAddress, trustedProxies } from "./client-address.ts";
+import { capPollingBuffer, type EngineConn } from "./send-cap.ts";
 import { endSession, startSession } from "./socket/session.ts";
 import type { Gateway, GatewayServer } from "./socket/types.ts";
 
@@ -41,12 +46,13 @@ export const RECOVERY_MS = 2 * 60 * 1000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;
 /**
- * Per-WebSocket send buffer cap: a client that stops reading is disconnected once this much waits
- * in the gateway (Bun's default is 16 MB per socket, kept, with frames past it silently dropped).
- * The client sees a transport close, reconnects and recovers what it missed. Found by the abuse
- * battery: 100 stuck clients under a broadcast stream grew the gateway by 2 GB and stayed connected.
+ * Per-client send buffer cap, WebSocket and polling alike: a client that stops reading is
+ * disconnected once this much waits in the gateway (Bun's default is 16 MB per WebSocket, with
+ * frames past it silently dropped; polling had no cap). The client sees a transport close,
+ * reconnects and recovers what it missed. Found by the abuse battery: 100 stuck clients under a
+ * broadcast stream grew the gateway by 2 GB and stayed connected.
  */
-export const WS_SEND_BUFFER_BYTES = 2 * MAX_FRAME_BYTES;
+export const SEND_BUFFER_BYTES = 2 * MAX_FRAME_BYTES;
 
 /** The Socket.IO edge: engine, auth, dispatch, delivery and public HTTP on one port. */
 export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
@@ -76,27 +82,42 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     },
     cors: config.ALLOWED_ORIGINS.length ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
   });
-  // The engine knows no client address: take it from Bun before socket.io builds the handshake.
+  // The engine knows no client address: take it from Bun before socket.io builds the handshake
+  // (from X-Forwarded-For only when the peer is one of TRUSTED_PROXIES).
+  const trusted = trustedProxies(config.TRUSTED_PROXIES);
   engine.on("connection", (conn, req, server) => {
-    (conn as unknown as { remoteAddress?: string }).remoteAddress = server.requestIP(req)?.address;
+    const address = clientAddress(server.requestIP(req)?.address, req.headers.get("x-forwarded-for"), trusted);
+    (conn as unknown as { remoteAddress?: string }).remoteAddress = address;
+    capPollingBuffer(conn as unknown as EngineConn, SEND_BUFFER_BYTES, (bytes) =>
+      gw.log.info({ address, bytes, maxBytes: SEND_BUFFER_BYTES }, "polling client not reading, disconnecting"),
+    );
   });
   io.bind(engine as never);
 
   const socketCount = () => io.of("/").sockets.size;
   const metrics = createGatewayMetrics(deps.metrics);
   const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount) };
-  const limiter = createLimiter(gw);
+  const limiterStore = new MemoryLimiterStore();
+  const limiter = new Limiter(limiterStore, limiterSpecs(config), (cls) => metrics.rateLimited.inc({ class: cls }));
+  const userSockets = new UserSockets(config.MAX_SOCKETS_PER_USER);
 
   io.use(async (socket, next) => {
     try {
+      // Load limits first: a flood is refused before any token is verified.
+      await admitAddress(limiter, socket.handshake.address);
       const v = await authenticateHandshake(gw, socket);
       if (v) {
         const { exp, ...principal } = v;
+        userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
         socket.data.principal = principal;
         socket.data.exp = exp;
       } else socket.data.principal = null;
       next();
     } catch (err) {
+      if (err instanceof ConnectRefused) {
+        gw.log.info({ address: socket.handshake.address, reason: err.message }, "handshake refused");
+        return next(err);
+      }
       const reason = err instanceof Unauthorized ? err.data.reason : "error";
       metrics.authFailures.inc({ reason });
       gw.log.info({ reason, address: socket.handshake.address }, "handshake refused");
@@ -126,14 +147,14 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
-  const app = createHttpApp(gw, { readiness, metrics: deps.metrics });
+  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
   const server = Bun.serve({
     port: listen.port,
     hostname: listen.hostname ?? "0.0.0.0",
     idleTimeout,
     maxRequestBodySize,
-    websocket: { ...websocket, backpressureLimit: WS_SEND_BUFFER_BYTES, closeOnBackpressureLimit: true },
+    websocket: { ...websocket, backpressureLimit: SEND_BUFFER_BYTES, closeOnBackpressureLimit: true },
     fetch(req, srv) {
       const url = new URL(req.url);
       // Both Socket.IO paths reach the same engine; the URL is passed on untouched (upgrade needs it).
@@ -164,6 +185,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       await RecoveryAdapter.settle();
       delivery?.unsubscribe();
       gw.presence.stop();
+      limiterStore.stop();
       await server.stop(true);
       ops?.stop(true);
     },

@@ -11,6 +11,7 @@ export const rooms = {
   tenant: (tenantId: string) => `t:${t(tenantId)}`,
   chat: (tenantId: string, roomId: string | number) => `c:${t(tenantId)}:${t(String(roomId))}`,
   sync: (tenantId: string, entityType: string) => `s:${t(tenantId)}:${t(entityType)}`,
+  isSync: (room: string) => room.startsWith("s:"),
   paymentsAll: (tenantId: string) => `p:${t(tenantId)}:*`,
   paymentsOwn: (tenantId: string, userId: string) => `p:${t(tenantId)}:u:${t(userId)}`,
 };

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /** A bad environment variable: start-up stops with its name. */
@@ -19,6 +20,13 @@ const list = z
   .string()
   .optional()
   .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+/** An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`). */
+const isIpOrCidr = (v: string) => {
+  const [ip, bits, extra] = v.split("/");
+  const family = isIP(ip ?? "");
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
 const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
 const secret = z.string().min(16, "must be at least 16 characters").optional();
 const perMinute = (dflt: number) => z.coerce.number().int().positive().default(dflt);
@@ -84,9 +92,25 @@ export const PlatformEnv = z
     LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
     LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level of the JSON logs on stdout"),
     PGLITE_DIR: about(z.string().min(1).default(".data/pglite"), "embedded database folder; `memory` keeps nothing"),
-    RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` per user per minute, per gateway"),
+    RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` (and `POST /api/chat/rooms/:id/messages`) per user per minute, per gateway"),
     RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute, per gateway"),
-    RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event per user per minute, per gateway"),
+    RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event (and every other REST write) per user per minute, per gateway"),
+    RATE_LIMIT_HANDSHAKE: about(
+      perMinute(120),
+      "handshakes per client address per minute, per gateway; past it `connect_error` with message `too many connection attempts from this address`, `data.code` `RATE_LIMITED` and `data.retryAfterMs` (`apps/gateway/src/handshake.test.ts`)",
+    ),
+    MAX_SOCKETS_PER_USER: about(
+      z.coerce.number().int().positive().default(10),
+      "sockets of one user on one gateway; the next handshake gets `connect_error` `too many connections for this user (max N)`, `data.code` `RATE_LIMITED`",
+    ),
+    MAX_SYNC_TYPES_PER_SOCKET: about(
+      z.coerce.number().int().positive().default(200),
+      "data-sync types one socket may hold; a `join-data-sync` past it answers `VALIDATION` (waiting does not help, `leave-data-sync` does), which bounds the rooms and the session snapshot of a socket",
+    ),
+    TRUSTED_PROXIES: about(
+      list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
+      "comma list of proxy IPs / CIDRs whose `X-Forwarded-For` names the client (right-most address none of them vouches for); from any other peer the header is ignored. Compose sets it for its nginx; behind a Kubernetes ingress set it to the ingress's addresses",
+    ),
     OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
     GATEWAY_ID: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), "name of a gateway in the cluster", "random"),
     NATS_NAMESPACE: about(

@@ -5,8 +5,16 @@ import type { HandlerTable } from "../types.ts";
 
 /** Seed 001: sync rooms, the personal room, activity and ping are edge concerns (no service state). */
 export const syncHandlers: HandlerTable = {
-  "join-data-sync"(_gw, socket, { entityTypes }, ctx) {
-    socket.join(entityTypes.map((e) => rooms.sync(ctx.tenantId, e)));
+  "join-data-sync"(gw, socket, { entityTypes }, ctx) {
+    // Every room is kept in the socket's session snapshot: a cap keeps both bounded. Refused as
+    // VALIDATION, not RATE_LIMITED: waiting does not help, leaving types does.
+    const wanted = entityTypes.map((e) => rooms.sync(ctx.tenantId, e));
+    const max = gw.config.MAX_SYNC_TYPES_PER_SOCKET;
+    let held = 0;
+    for (const r of socket.rooms) if (rooms.isSync(r)) held++;
+    const added = new Set(wanted.filter((r) => !socket.rooms.has(r))).size;
+    if (held + added > max) throw new AppError("VALIDATION", `too many data-sync types on this socket (max ${max}); leave some first`);
+    socket.join(wanted);
     return { entityTypes };
   },
   "leave-data-sync"(_gw, socket, { entityTypes }, ctx) {
