@@ -2,12 +2,15 @@ import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
 import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
+import type { VerifiedToken } from "@rt/auth";
+import type { Principal } from "@rt/contracts";
 import { nowIso, startOpsServer, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
 import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
-import { createRecoveryAdapter } from "./recovery.ts";
+import { createRecoveryAdapter, refuseRecovery, serveAlive, type RecoveryAdapter as Recovery } from "./recovery.ts";
+import { replayAndJoin } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
@@ -17,8 +20,8 @@ import { Limiter, limiterSpecs, userKey } from "./limiter.ts";
 import { MemoryLimiterStore } from "./limiter-memory.ts";
 import { clientAddress, trustedProxies } from "./client-address.ts";
 import { capPollingBuffer, type EngineConn } from "./send-cap.ts";
-import { endSession, startSession } from "./socket/session.ts";
-import type { Gateway, GatewayServer } from "./socket/types.ts";
+import { endSession, grantedRooms, startSession } from "./socket/session.ts";
+import type { Gateway, GatewayServer, GatewaySocket } from "./socket/types.ts";
 
 export interface GatewayDeps {
   bus: Bus;
@@ -54,6 +57,8 @@ const MAX_FRAME_BYTES = 1024 * 1024;
  */
 export const SEND_BUFFER_BYTES = 2 * MAX_FRAME_BYTES;
 
+const principalOf = ({ exp: _exp, ...principal }: VerifiedToken): Principal => principal;
+
 /** The Socket.IO edge: engine, auth, dispatch, delivery and public HTTP on one port. */
 export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
   const { bus, log, config } = deps;
@@ -61,13 +66,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   // The delivery tail starts below, before the server listens; recovery asks it for its position.
   let delivery: Delivery | null = null;
   let stopping = false;
-  const RecoveryAdapter = createRecoveryAdapter({
-    bus,
-    log,
-    recoveryMs: RECOVERY_MS,
-    position: () => delivery?.position() ?? 0,
-    packetsOf: (env, seq) => packetsOf(config, env, seq),
-  });
+  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: RECOVERY_MS });
   const io: GatewayServer = new Server({
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
     adapter: RecoveryAdapter as never,
@@ -100,18 +99,19 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const limiterStore = new MemoryLimiterStore();
   const limiter = new Limiter(limiterStore, limiterSpecs(config), (cls) => metrics.rateLimited.inc({ class: cls }));
   const userSockets = new UserSockets(config.MAX_SOCKETS_PER_USER);
+  const recovery = io.of("/").adapter as unknown as Recovery;
 
   io.use(async (socket, next) => {
     try {
       // Load limits first: a flood is refused before any token is verified.
       await admitAddress(limiter, socket.handshake.address);
       const v = await authenticateHandshake(gw, socket);
-      if (v) {
-        const { exp, ...principal } = v;
-        userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
-        socket.data.principal = principal;
-        socket.data.exp = exp;
-      } else socket.data.principal = null;
+      const principal = v ? principalOf(v) : null;
+      // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
+      refuseRecovery(recovery, socket, principal, gw.log);
+      if (principal) userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
+      socket.data.principal = principal;
+      socket.data.exp = v?.exp;
       next();
     } catch (err) {
       if (err instanceof ConnectRefused) {
@@ -130,7 +130,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     metrics.sockets.set(socketCount());
     if (socket.recovered) metrics.recovered.inc();
     const p = socket.data.principal;
-    if (p) startSession(gw, socket, p, socket.data.exp);
+    if (p && socket.recovered) resume(socket);
+    else if (p) startSession(gw, socket, p, socket.data.exp);
     gw.log.info(
       { socketId: socket.id, userId: p?.userId ?? null, tenantId: p?.tenantId, roles: p?.roles, recovered: socket.recovered, transport: socket.conn.transport.name },
       "socket connected",
@@ -144,8 +145,46 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     });
   });
 
+  /**
+   * The connection step of a restored socket (its owner checked by the middleware): the session's
+   * chat room and rooms as the new token grants them, then the replay from the client's offset,
+   * joining the rooms when it reaches the live position. A replay that cannot complete drops the
+   * session and closes the transport: the client comes back to a fresh session (and rejoins).
+   */
+  function resume(socket: GatewaySocket) {
+    const p = socket.data.principal!;
+    const claim = recovery.claims.get(socket.id);
+    if (!claim || !delivery) return startSession(gw, socket, p, socket.data.exp);
+    const stored = claim.session;
+    socket.data.chatRoom = stored.data.chatRoom;
+    socket.data.since = stored.data.since ?? socket.data.since;
+    const rooms = grantedRooms(stored.rooms, p, config.PAYMENTS_ADMIN_ROLES);
+    claim.pending = rooms;
+    startSession(gw, socket, p, socket.data.exp, false);
+    const join = () => {
+      // What the session still has: rooms left during the replay are gone from `pending`.
+      const now = claim.pending ?? rooms;
+      recovery.claims.delete(socket.id);
+      socket.join(now);
+    };
+    const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => rooms.includes(r))), join };
+    const drop = (why: string) => {
+      if (!socket.connected) return;
+      gw.log.warn({ socketId: socket.id, userId: p.userId, why }, "replay failed, session dropped");
+      recovery.claims.delete(socket.id);
+      RecoveryAdapter.forget((socket as unknown as { pid?: string }).pid);
+      // Not persisted again on this close (no principal): the client's next handshake is fresh.
+      socket.data.principal = null;
+      socket.conn.close();
+    };
+    replayAndJoin({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, socket, plan)
+      .then((ok) => ok || drop("log no longer holds the offset, or the replay could not catch up"))
+      .catch((err) => drop(String(err)));
+  }
+
   delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
+  const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
   const readiness = { ready: async () => !stopping && bus.isConnected() };
   const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
@@ -188,6 +227,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       limiterStore.stop();
       await server.stop(true);
       ops?.stop(true);
+      // Last: while its clients move on, this gateway still tells the others their sockets are gone.
+      alive.unsubscribe();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { AppError } from "@rt/contracts";
 import { deliver, nowIso } from "@rt/service-kit";
-import { rooms } from "../../rooms.ts";
+import { paymentsRoom, rooms } from "../../rooms.ts";
 import type { HandlerTable } from "../types.ts";
 
 /** Seed 001: sync rooms, the personal room, activity and ping are edge concerns (no service state). */
@@ -32,9 +32,9 @@ export const syncHandlers: HandlerTable = {
     return data;
   },
   "subscribe:payments"(gw, socket, _i, ctx) {
-    const all = ctx.roles.some((r) => gw.config.PAYMENTS_ADMIN_ROLES.includes(r));
-    socket.join(all ? rooms.paymentsAll(ctx.tenantId) : rooms.paymentsOwn(ctx.tenantId, ctx.userId));
-    return { scope: all ? "tenant" : "own" };
+    const room = paymentsRoom(ctx, gw.config.PAYMENTS_ADMIN_ROLES);
+    socket.join(room);
+    return { scope: room === rooms.paymentsAll(ctx.tenantId) ? "tenant" : "own" };
   },
   "unsubscribe:payments"(_gw, socket, _i, ctx) {
     socket.leave(rooms.paymentsAll(ctx.tenantId));
