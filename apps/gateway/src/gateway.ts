@@ -158,7 +158,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     const stored = claim.session;
     socket.data.chatRoom = stored.data.chatRoom;
     socket.data.since = stored.data.since ?? socket.data.since;
-    const rooms = grantedRooms(stored.rooms, p, config.PAYMENTS_ADMIN_ROLES);
+    const rooms = grantedRooms(stored.rooms, p, config);
     claim.pending = rooms;
     startSession(gw, socket, p, socket.data.exp, false);
     const join = () => {

@@ -80,7 +80,7 @@ test("connect, auth failures and disconnects are logged at info; no token, key, 
   expect((await p.fetch("/api/notifications", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, userId: "ann", title: "t" } })).status).toBe(201);
 
   // A signed webhook, and one with a bad signature.
-  const body = JSON.stringify({ id: `evt-${crypto.randomUUID()}`, type: "invoice.paid", tenantId: p.tenant, data: { invoiceId: "inv-1", status: "paid", amount: 5 } });
+  const body = JSON.stringify({ id: `evt-${crypto.randomUUID()}`, type: "invoice.paid", tenantId: p.tenant, data: { invoiceId: `${p.tenant}-inv-1`, status: "paid", amount: 5 } });
   const signature = signWebhook(TEST_WEBHOOK_SECRET, body);
   const badSignature = signWebhook("not-the-webhook-secret-000000", body);
   secrets.push(signature, signature.split("v1=")[1]!, badSignature, badSignature.split("v1=")[1]!);

@@ -107,6 +107,25 @@ export const PlatformEnv = z
       z.coerce.number().int().positive().default(200),
       "data-sync types one socket may hold; a `join-data-sync` past it answers `VALIDATION` (waiting does not help, `leave-data-sync` does), which bounds the rooms and the session snapshot of a socket",
     ),
+    SYNC_TYPE_ROLES: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          const map: Record<string, string[]> = {};
+          for (const entry of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+            const [type, roles, extra] = entry.split("=");
+            const list = (roles ?? "").split("|").map((r) => r.trim()).filter(Boolean);
+            if (!type?.trim() || !list.length || extra !== undefined) {
+              ctx.addIssue({ code: "custom", message: "must be type=role|role entries separated by commas" });
+              return z.NEVER;
+            }
+            map[type.trim()] = list;
+          }
+          return map;
+        }),
+      "data-sync types only some roles may join (`payroll=hr|admin,invoice=finance`): a socket without a listed role gets `FORBIDDEN` on `join-data-sync`, and a token with fewer roles leaves those rooms; types not listed are tenant-wide (`apps/gateway/src/sync-roles.test.ts`)",
+    ),
     TRUSTED_PROXIES: about(
       list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
       "comma list of proxy IPs / CIDRs whose `X-Forwarded-For` names the client (right-most address none of them vouches for); from any other peer the header is ignored. Compose sets it for its nginx; behind a Kubernetes ingress set it to the ingress's addresses",
