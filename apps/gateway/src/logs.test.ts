@@ -55,7 +55,7 @@ test("an HTTP request's id reaches the service; a caller's X-Request-Id is kept"
 
 test("connect, auth failures and disconnects are logged at info; no token, key, secret or signature is ever logged", async () => {
   raw.length = 0;
-  const secrets: string[] = [TEST_API_KEY, TEST_WEBHOOK_SECRET, p.config.JWT_SECRET];
+  const secrets: string[] = [TEST_API_KEY, TEST_WEBHOOK_SECRET, p.config.JWT_SECRET!];
   const good = await p.token({ sub: "ann", roles: ["admin", "pdg"], name: "Ann" });
   const forged = await mintToken({ sub: "ann", tenantId: p.tenant }, { secret: "someone-elses-secret-0123456789" });
   secrets.push(good, forged);

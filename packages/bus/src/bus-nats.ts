@@ -25,6 +25,23 @@ export interface NatsBusOptions {
   events?: EventRetry;
   /** Waits between attempts to store a delivery in the log before it is reported lost (tests shorten it). */
   logRetryMs?: readonly number[];
+  /**
+   * false for a publisher confined by NATS permissions (no JetStream API rights): no streams are
+   * checked or created at connect; publish, request and subscribe work, durable events do not.
+   */
+  jetstream?: boolean;
+  /** Reply subjects under this prefix instead of `_INBOX` (permissions give each user its own inbox). */
+  inboxPrefix?: string;
+}
+
+/** `nats://user:pass@host:4222`: nats.js takes credentials as options, not inside the server URL. */
+export function natsServerOptions(url: string): { servers: string; user?: string; pass?: string } {
+  const u = new URL(url);
+  if (!u.username) return { servers: url };
+  const creds = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
+  u.username = "";
+  u.password = "";
+  return { servers: u.toString().replace(/\/$/, ""), ...creds };
 }
 
 /** Each attempt also waits up to LOG_ACK_TIMEOUT_MS for its acknowledgement: about 45 s in all. */
@@ -46,6 +63,9 @@ function toBusError(err: unknown, subject: string): unknown {
   if (err instanceof errors.NoRespondersError) return new BusError("NO_RESPONDERS", subject);
   if (err instanceof errors.RequestError && err.isNoResponders()) return new BusError("NO_RESPONDERS", subject);
   if (err instanceof errors.TimeoutError) return new BusError("TIMEOUT", subject);
+  // The server's permissions refused the subject (a publisher outside its tenants).
+  if (err instanceof errors.PermissionViolationError || (err instanceof errors.RequestError && /Permissions Violation/i.test(err.message)))
+    return new BusError("FORBIDDEN", subject);
   if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError)
     return new BusError("CLOSED", subject);
   return err;
@@ -76,13 +96,15 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const retry = opts.events ?? DEFAULT_EVENT_RETRY;
   const dlqStream = { name: ns ? `${deadLetterStream.name}_${ns}` : deadLetterStream.name, subjects: deadLetterStream.subjects.map(out) };
   const nc: NatsConnection = await connect({
-    servers: opts.url,
+    ...natsServerOptions(opts.url),
+    inboxPrefix: opts.inboxPrefix,
     name: opts.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   });
 
-  const jsm = await jetstreamManager(nc);
+  const withStreams = opts.jetstream !== false;
+  const jsm = await jetstreamManager(nc, { checkAPI: withStreams });
   const logStream = { name: ns ? `${deliveryLog.name}_${ns}` : deliveryLog.name, subjects: deliveryLog.subjects.map(out) };
   const ensureAll = () =>
     Promise.all([
@@ -102,7 +124,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         max_bytes: 1024 * 1024 * 1024,
       }),
     ]);
-  await ensureAll();
+  if (withStreams) await ensureAll();
   let connected = true;
   void (async () => {
     for await (const s of nc.status()) {
@@ -110,7 +132,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       else if (s.type === "reconnect") {
         connected = true;
         // A NATS server that lost its state gets the streams back.
-        ensureAll().catch((e) => opts.onError?.(e, "ensure streams"));
+        if (withStreams) ensureAll().catch((e) => opts.onError?.(e, "ensure streams"));
       }
     }
   })().catch(() => {});
@@ -149,7 +171,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
    * message) made this loop five to ten times slower.
    */
   type LogPub = { subject: string; payload: string; attempt: number; sentTick: number };
-  const ackPrefix = `${createInbox()}.`;
+  const ackPrefix = `${createInbox(opts.inboxPrefix)}.`;
   const awaitingAck = new Map<number, LogPub>();
   const retrying = new Map<LogPub, ReturnType<typeof setTimeout>>();
   let ackToken = 0;

@@ -17,3 +17,4 @@ export * from "./events/sync.ts";
 export * from "./events/payments.ts";
 export * from "./events/auth.ts";
 export * from "./acks.ts";
+export * from "./admin.ts";

@@ -18,6 +18,11 @@ export function subjectToken(id: string): string {
   return "~" + Buffer.from(id, "utf8").toString("base64url");
 }
 
+/** Inverse of subjectToken, for logs and tools. */
+export function fromSubjectToken(token: string): string {
+  return token.startsWith("~") ? Buffer.from(token.slice(1), "base64url").toString("utf8") : token;
+}
+
 /** Every subject on the bus is built here; nobody writes one by hand. */
 export const subjects = {
   /** Delivery to sockets; every gateway listens on `deliverAll`. Tenant-wide targets use id `_`. */
@@ -54,6 +59,8 @@ export const subjects = {
   gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
   /** Request/reply to one gateway: is this socket of yours still connected (before its session is restored elsewhere)? */
   gatewayAlive: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.alive`,
+  /** Request/reply to one gateway's admin API (list, disconnect…) about its own sockets; see admin.ts. */
+  gwAdmin: (gatewayId: string, op: string) => `rt.gwadmin.${subjectToken(gatewayId)}.${subjectToken(op)}`,
 } as const;
 
 /**

@@ -1,5 +1,8 @@
 import { isIP } from "node:net";
 import { z } from "zod";
+import { parsePublicKeys } from "@rt/auth";
+import { TenantId } from "@rt/contracts";
+import { parsePublishKeys } from "./api-key.ts";
 
 /** A bad environment variable: start-up stops with its name. */
 export class ConfigError extends Error {
@@ -34,7 +37,7 @@ const perMinute = (dflt: number) => z.coerce.number().int().positive().default(d
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
 /** Every variable that holds a secret; in production each must pass `weakSecret`. */
-export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN"] as const;
+export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN", "ADMIN_API_KEY"] as const;
 
 /**
  * Why a secret is too weak for production, or null. Shipped placeholders (`change-me…`, the dev
@@ -48,6 +51,12 @@ export function weakSecret(value: string): string | null {
   return null;
 }
 
+const limitValue = z.number().int().positive();
+const TenantLimitOverrides = z.record(
+  TenantId,
+  z.object({ connections: limitValue.optional(), messagesPerMinute: limitValue.optional(), syncRooms: limitValue.optional() }).strict(),
+);
+
 /**
  * Every environment variable an app reads, in one schema (the README's Configuration table is
  * generated from it by `bun run docs`); each app reads the ones it needs.
@@ -59,9 +68,49 @@ export const PlatformEnv = z
       "`production`: every secret must be strong (below), `JWT_SECRET` is required, `DEMO` is refused, `test:*` events are off by default and the gateway's `/metrics` moves to `OPS_PORT`",
     ),
     PORT: about(port(3000), "gateway HTTP + Socket.IO port"),
-    JWT_SECRET: about(secret, "HS256 secret (16+ characters); required when `NODE_ENV=production`", "dev secret"),
+    JWT_SECRET: about(secret, "HS256 secret (16+ characters); required when `NODE_ENV=production` unless `JWT_JWKS_URL` / `JWT_PUBLIC_KEYS` is set; the built-in dev secret is refused beside a key set (`packages/service-kit/src/config.test.ts`)", "dev secret (none with a key set)"),
     JWT_ISSUER: about(z.string().min(1).optional(), "`iss` every token must carry, checked when set"),
     JWT_AUDIENCE: about(z.string().min(1).optional(), "`aud` every token must carry, checked when set"),
+    JWT_JWKS_URL: about(
+      z.string().url().regex(/^https?:\/\//, "must be an http(s) URL").optional(),
+      "an identity provider's JWKS endpoint (https in production): RS256, ES256 and EdDSA tokens, key chosen by `kid`; keys cached and re-fetched on an unknown `kid` at most once per cooldown, so a rotation needs no restart (`packages/auth/src/jwks.test.ts`, `apps/gateway/src/idp.test.ts`)",
+    ),
+    JWT_JWKS_COOLDOWN_MS: about(
+      z.coerce.number().int().min(0).default(30_000),
+      "least time between two JWKS fetches an unknown `kid` triggers, in milliseconds",
+    ),
+    JWT_PUBLIC_KEYS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (v === undefined) return undefined;
+          try {
+            return parsePublicKeys(v);
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: (err as Error).message });
+            return z.NEVER;
+          }
+        }),
+      "offline key set: PEM public keys (matched by algorithm), one JWK, a JSON array of JWKs or a JWKS; only RSA, EC P-256 and Ed25519 public keys (a private or symmetric key stops the start) (`packages/auth/src/keys.test.ts`)",
+    ),
+    JWT_DEFAULT_TENANT: about(
+      TenantId.optional(),
+      "tenant of a token without a tenant claim; unset, such a token is refused",
+      "\u2014 (`bun run dev`: `default` with the dev secret)",
+    ),
+    JWT_TENANT_CLAIM: about(
+      z.string().min(1).default("tenantId"),
+      "where the tenant claim sits: a claim name or a dotted path",
+    ),
+    JWT_ROLES_CLAIM: about(
+      z.string().min(1).default("roles"),
+      "where the roles claim sits (`realm_access.roles`); roles must be a list (a string there is refused; the seed's single `role` claim is read when the roles claim is absent)",
+    ),
+    JWT_NAME_CLAIM: about(
+      z.string().min(1).default("name"),
+      "where the name claim sits; the name falls back to `sub`",
+    ),
     JWT_MAX_AGE: about(
       z.coerce.number().int().positive().default(24 * 60 * 60),
       "longest token lifetime accepted, in seconds: `exp - iat` (`exp - now` without `iat`; an `iat` in the future counts as now); every token must carry `exp`",
@@ -79,6 +128,19 @@ export const PlatformEnv = z
       list,
       "other browser origins allowed at the handshake (comma list, `*` any); the gateway's own origin (Origin's host and port = the request's `Host`) is always allowed; non-browser clients (no Origin) always. `X-Forwarded-Host` is ignored: a proxy must pass the client's `Host`",
     ),
+    ADMIN_API_KEY: about(
+      z.string().min(16, "must be at least 16 characters").optional(),
+      "platform-wide credential of `/api/admin/*` and `/admin` (`Authorization: Bearer`)",
+    ),
+    ADMIN_ROLES: about(
+      list,
+      "token roles that make their holder an admin of their own tenant (comma list)",
+      "\u2014 (nobody)",
+    ),
+    ADMIN_CONSOLE: about(
+      bool(false),
+      "serve the operator console at `/admin`",
+    ),
     NATS_URL: about(z.string().url().optional(), "real NATS; without it the in-process bus (one process only)"),
     DATABASE_URL: about(
       z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
@@ -87,6 +149,20 @@ export const PlatformEnv = z
     AUTH_ANONYMOUS: about(bool(false), "accept sockets without a token (only `ping` / `authenticate`)"),
     TEST_EVENTS: about(z.enum(["true", "false", "1", "0"]).optional(), "enables the `test:*` events", "true unless production"),
     PUBLISH_API_KEY: about(secret, "enables `POST /api/publish` and the API-key notification and approval routes (16+ characters)"),
+    PUBLISH_API_KEYS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          try {
+            return v ? parsePublishKeys(v) : [];
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: (err as Error).message });
+            return z.NEVER;
+          }
+        }),
+      "publish keys scoped to tenants: `key1=tenantA|tenantB,key2=*` (the last `=` splits, so base64 padding is fine); a key writing to another tenant gets FORBIDDEN and a `publish refused` log line naming the key by `keyId` (first 12 hex characters of its SHA-256), never the key (`apps/gateway/src/publish-scope.test.ts`)",
+    ),
     PAYMENTS_WEBHOOK_SECRET: about(secret, "HMAC secret of `POST /api/payments/webhook` (16+ characters)"),
     PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
     LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
@@ -126,6 +202,42 @@ export const PlatformEnv = z
         }),
       "data-sync types only some roles may join (`payroll=hr|admin,invoice=finance`): a socket without a listed role gets `FORBIDDEN` on `join-data-sync`, and a token with fewer roles leaves those rooms; types not listed are tenant-wide (`apps/gateway/src/sync-roles.test.ts`)",
     ),
+    TENANT_MAX_CONNECTIONS: about(
+      z.coerce.number().int().positive().default(10_000),
+      "sockets of one tenant on one gateway; the next handshake gets `connect_error` `too many connections for this tenant (max N)`, `data.code` `RATE_LIMITED` (`apps/gateway/src/tenant-limits.test.ts`)",
+    ),
+    TENANT_RATE_MESSAGES: about(
+      z.coerce.number().int().positive().default(60_000),
+      "client events of one tenant per minute on one gateway, all its users together; past it `RATE_LIMITED` `too many events for this tenant, slow down` with `retryAfterMs`; other tenants are not touched",
+    ),
+    TENANT_MAX_SYNC_ROOMS: about(
+      z.coerce.number().int().positive().default(1_000),
+      "distinct data-sync rooms (entity types) one tenant holds open on one gateway; a `join-data-sync` opening one more answers `RATE_LIMITED` (joining an open room still works; a room closes with its last socket)",
+    ),
+    TENANT_LIMITS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (!v) return {};
+          let json: unknown;
+          try {
+            json = JSON.parse(v);
+          } catch {
+            ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+            return z.NEVER;
+          }
+          const r = TenantLimitOverrides.safeParse(json);
+          if (r.success) return r.data;
+          ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(", ") });
+          return z.NEVER;
+        }),
+      "JSON overrides per tenant: `{\"acme\":{\"connections\":50000,\"messagesPerMinute\":200000,\"syncRooms\":5000}}`, each field optional",
+    ),
+    TENANT_METRICS_TOP: about(
+      z.coerce.number().int().min(0).max(1000).default(20),
+      "`rt_gateway_tenant_limited_total{tenant,limit}` names the tenants of `TENANT_LIMITS` and the first N tenants refused; every other tenant is counted as `other`, so the label set stays bounded",
+    ),
     TRUSTED_PROXIES: about(
       list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
       "comma list of proxy IPs / CIDRs whose `X-Forwarded-For` names the client (right-most address none of them vouches for); from any other peer the header is ignored. Compose sets it for its nginx; behind a Kubernetes ingress set it to the ingress's addresses",
@@ -142,18 +254,30 @@ export const PlatformEnv = z
     ),
   })
   .transform((e, ctx) => {
+    const keySet = !!(e.JWT_JWKS_URL || e.JWT_PUBLIC_KEYS);
+    // One key with two scopes would be the all-tenant one: ambiguous, so refused.
+    if (e.PUBLISH_API_KEYS.some((k) => k.key === e.PUBLISH_API_KEY)) ctx.addIssue({ code: "custom", path: ["PUBLISH_API_KEYS"], message: "repeats PUBLISH_API_KEY" });
+    // With an identity provider's keys the shipped secret must never sign a token that passes.
+    if (keySet && e.JWT_SECRET === DEV_JWT_SECRET) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is the built-in dev secret (never accepted with a key set)" });
     if (e.NODE_ENV === "production") {
-      if (!e.JWT_SECRET) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+      if (!e.JWT_SECRET && !keySet) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production (or JWT_JWKS_URL / JWT_PUBLIC_KEYS)" });
+      // Keys fetched over plain http could be swapped on the way: anyone could then sign tokens.
+      if (e.JWT_JWKS_URL?.startsWith("http:")) ctx.addIssue({ code: "custom", path: ["JWT_JWKS_URL"], message: "must be https in production" });
       for (const name of SECRET_VARS) {
         const why = e[name] === undefined ? null : weakSecret(e[name]);
         if (why) ctx.addIssue({ code: "custom", path: [name], message: why });
+      }
+      for (const [i, { key }] of e.PUBLISH_API_KEYS.entries()) {
+        const why = weakSecret(key);
+        if (why) ctx.addIssue({ code: "custom", path: ["PUBLISH_API_KEYS"], message: `entry ${i + 1}: ${why}` });
       }
       // The console mints tokens for any tenant: never in production (a refusal, not a silent off).
       if (e.DEMO) ctx.addIssue({ code: "custom", path: ["DEMO"], message: "must not be on in production" });
     }
     return {
       ...e,
-      JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      // The dev secret only stands in when nothing else verifies tokens.
+      JWT_SECRET: e.JWT_SECRET ?? (keySet ? undefined : DEV_JWT_SECRET),
       TEST_EVENTS: e.TEST_EVENTS === undefined ? e.NODE_ENV !== "production" : e.TEST_EVENTS === "true" || e.TEST_EVENTS === "1",
       PAYMENTS_ADMIN_ROLES: e.PAYMENTS_ADMIN_ROLES.length ? e.PAYMENTS_ADMIN_ROLES : ["admin"],
     };

@@ -16,6 +16,7 @@ export const syncHandlers: HandlerTable = {
     for (const r of socket.rooms) if (rooms.isSync(r)) held++;
     const added = new Set(wanted.filter((r) => !socket.rooms.has(r))).size;
     if (held + added > max) throw new AppError("VALIDATION", `too many data-sync types on this socket (max ${max}); leave some first`);
+    gw.tenantLimits.checkSyncRooms(ctx.tenantId, wanted, (r) => gw.io.of("/").adapter.rooms.has(r));
     socket.join(wanted);
     return { entityTypes };
   },
