@@ -226,7 +226,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const ops = config.NODE_ENV === "production" ? startOpsServer({ port: config.OPS_PORT, name: "gateway", readiness, metrics: deps.metrics }) : undefined;
   await bus.flush();
   const url = `http://127.0.0.1:${server.port}`;
-  gw.log.info({ port: server.port, opsPort: ops?.port ?? null, gatewayId: id }, "gateway listening");
+  gw.log.info({ port: server.port, opsPort: ops?.port ?? null }, "gateway listening"); // gw.log already carries gatewayId
 
   return {
     id,

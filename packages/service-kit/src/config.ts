@@ -141,14 +141,14 @@ export const PlatformEnv = z
       bool(false),
       "serve the operator console at `/admin`",
     ),
-    NATS_URL: about(z.string().url().optional(), "real NATS; without it the in-process bus (one process only)"),
+    NATS_URL: about(z.string().url().optional(), "real NATS; without it the in-process bus (one process only); `nats://user:pass@host:4222` connects as that NATS user"),
     DATABASE_URL: about(
       z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
       "real Postgres; without it PGlite",
     ),
     AUTH_ANONYMOUS: about(bool(false), "accept sockets without a token (only `ping` / `authenticate`)"),
     TEST_EVENTS: about(z.enum(["true", "false", "1", "0"]).optional(), "enables the `test:*` events", "true unless production"),
-    PUBLISH_API_KEY: about(secret, "enables `POST /api/publish` and the API-key notification and approval routes (16+ characters)"),
+    PUBLISH_API_KEY: about(secret, "enables `POST /api/publish` and the API-key notification and approval routes; publishes to every tenant (16+ characters)", "— (`bun run dev` with the dev secret: `dev-publish-key-change-me`)"),
     PUBLISH_API_KEYS: about(
       z
         .string()
@@ -163,7 +163,7 @@ export const PlatformEnv = z
         }),
       "publish keys scoped to tenants: `key1=tenantA|tenantB,key2=*` (the last `=` splits, so base64 padding is fine); a key writing to another tenant gets FORBIDDEN and a `publish refused` log line naming the key by `keyId` (first 12 hex characters of its SHA-256), never the key (`apps/gateway/src/publish-scope.test.ts`)",
     ),
-    PAYMENTS_WEBHOOK_SECRET: about(secret, "HMAC secret of `POST /api/payments/webhook` (16+ characters)"),
+    PAYMENTS_WEBHOOK_SECRET: about(secret, "HMAC secret of `POST /api/payments/webhook` (16+ characters)", "— (`bun run dev` with the dev secret: `dev-webhook-secret-change-me`)"),
     PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
     LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
     LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level of the JSON logs on stdout"),
