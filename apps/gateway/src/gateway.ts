@@ -47,7 +47,7 @@ export interface RunningGateway {
 /** Disconnect reasons socket.io keeps a session for (its own list); any other ends the session. */
 const RECOVERABLE = new Set(["transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close"]);
 
-/** Recovery window of PROTOCOL "Connection state recovery". */
+/** Recovery window (docs/PROTOCOL.md#connection-state-recovery). */
 export const RECOVERY_MS = 2 * 60 * 1000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;

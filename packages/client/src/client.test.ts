@@ -56,7 +56,7 @@ describe("request", () => {
     expect(list.users.map((u) => u.userId)).toContain("req-a");
   });
 
-  test("rejects with a RealtimeError carrying the PROTOCOL code", async () => {
+  test("rejects with a RealtimeError carrying the contract's error code", async () => {
     const a = await client({ sub: "rej-a" });
     const outsider = await client({ sub: "rej-c" });
     const r = await room(await p.token({ sub: "rej-a" }), []);

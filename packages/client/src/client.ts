@@ -145,7 +145,7 @@ export class RealtimeClient {
 
   /**
    * Emit with an ack: resolves with the ack `data`, rejects with a RealtimeError carrying the
-   * PROTOCOL code, or UNAVAILABLE when no ack came in time (emits made while offline are sent on
+   * error code (docs/PROTOCOL.md#error-codes), or UNAVAILABLE when no ack came in time (emits made while offline are sent on
    * reconnect, within the same timeout).
    */
   request<E extends ClientEventName>(event: E, ...args: RequestArgs<E>): Promise<AckData<E>> {

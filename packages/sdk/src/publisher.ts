@@ -20,7 +20,7 @@ type ChangeAction = "CREATE" | "UPDATE" | "DELETE";
 const TIMEOUT_MS = 5000;
 
 /**
- * Server-side publishing (PROTOCOL "Server-side publishing") for one tenant, over the bus: the
+ * Server-side publishing (docs/PROTOCOL.md#server-side-publishing) for one tenant, over the bus: the
  * same path whether the platform runs in one process (in-process bus) or on NATS.
  */
 export class Realtime {
