@@ -232,7 +232,7 @@ export const PlatformEnv = z
           ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(", ") });
           return z.NEVER;
         }),
-      "JSON overrides per tenant: `{\"acme\":{\"connections\":50000,\"messagesPerMinute\":200000,\"syncRooms\":5000}}`, each field optional",
+      "JSON overrides per tenant: `{\"big-co\":{\"connections\":50000,\"messagesPerMinute\":200000,\"syncRooms\":5000}}`, each field optional",
     ),
     TENANT_METRICS_TOP: about(
       z.coerce.number().int().min(0).max(1000).default(20),
