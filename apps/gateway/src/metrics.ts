@@ -14,6 +14,7 @@ export function createGatewayMetrics(registry: Registry) {
     acks: new Counter({ name: "rt_gateway_acks_total", help: "Event outcomes by code", labelNames: ["code"], registers: [registry] }),
     rateLimited: new Counter({ name: "rt_gateway_rate_limited_total", help: "Client events, REST writes and handshakes refused by rate limits", labelNames: ["class"], registers: [registry] }),
     recovered: new Counter({ name: "rt_gateway_recovered_sessions_total", help: "Connections restored by state recovery", registers: [registry] }),
+    replays: new Gauge({ name: "rt_gateway_recovery_replays", help: "Recovery replays holding a slot (RECOVERY_MAX_CONCURRENT)", registers: [registry] }),
     authFailures: new Counter({ name: "rt_gateway_auth_failures_total", help: "Refused handshakes and authenticate calls", labelNames: ["reason"], registers: [registry] }),
     busLatency: new Histogram({
       name: "rt_gateway_service_request_seconds",

@@ -3,6 +3,7 @@ import { Adapter, type Room, type Session, type SocketId } from "socket.io-adapt
 import { AliveReply, AliveRequest, subjects, type Principal } from "@rt/contracts";
 import { isBusError, type Bus, type KvStore, type Subscription } from "@rt/bus";
 import type { Logger } from "@rt/service-kit";
+import type { Replay } from "./replay.ts";
 import type { GatewaySocket, SocketData } from "./socket/types.ts";
 
 /** KV bucket of socket sessions (rooms and data), readable by every gateway. */
@@ -26,6 +27,10 @@ export interface Claim {
   after: number;
   /** Rooms the socket will join when the replay hands over (kept in snapshots meanwhile). */
   pending?: string[];
+  /** The replay read ahead in the handshake, run in the connection step. */
+  replay?: Replay;
+  /** Gives back the replay slot this claim holds (idempotent). */
+  release?: () => void;
 }
 
 export interface RecoveryDeps {
@@ -112,7 +117,14 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
 
     override delAll(id: SocketId): void {
       super.delAll(id);
+      this.unclaim(id);
+    }
+
+    /** The restore of this socket is over (handed over, refused or gone): drop its claim, free its replay slot. */
+    unclaim(id: SocketId): void {
+      const claim = this.claims.get(id);
       this.claims.delete(id);
+      claim?.release?.();
     }
 
     /** Room changes are saved in batches: a join of three rooms is one write. */
@@ -210,8 +222,17 @@ export function refuseRecovery(adapter: RecoveryAdapter, socket: GatewaySocket, 
           ? "user mismatch"
           : null;
   if (!reason) return null;
+  startFresh(adapter, socket, reason, principal, log);
+  return reason;
+}
+
+/**
+ * Turn a restored socket, before its connect packet, into a fresh one (new id and pid, `recovered`
+ * false, none of the session's rooms or data), and log why.
+ */
+export function startFresh(adapter: RecoveryAdapter, socket: GatewaySocket, reason: string, principal: Principal | null, log: Logger) {
   log.info({ reason, socketId: socket.id, userId: principal?.userId ?? null, tenantId: principal?.tenantId, address: socket.handshake.address }, "recovery refused");
-  adapter.claims.delete(socket.id);
+  adapter.unclaim(socket.id);
   // Before the connect packet: the socket takes a new identity, so the stale one stays the owner's.
   // socket.io keys sockets waiting for their middlewares by id (`_preConnectSockets`, private).
   const waiting = (socket.nsp as unknown as { _preConnectSockets: Map<string, GatewaySocket> })._preConnectSockets;
@@ -219,7 +240,6 @@ export function refuseRecovery(adapter: RecoveryAdapter, socket: GatewaySocket, 
   Object.assign(socket, { id: freshId(), pid: freshId(), recovered: false });
   socket.data = { principal: null, since: new Date().toISOString() };
   waiting.set(socket.id, socket);
-  return reason;
 }
 
 /** Answer `rt.gw.<id>.alive` for this gateway's sockets. */

@@ -44,7 +44,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
 
   function append(subject: string, payload: string) {
     const now = Date.now();
-    log.push({ seq: ++logSeq, subject, data: JSON.parse(payload), at: now });
+    log.push({ seq: ++logSeq, subject, data: JSON.parse(payload), bytes: payload.length, at: now });
     let drop = 0;
     while (drop < log.length && (log[drop]!.at < now - logCfg.maxAgeMs || log.length - drop > MAX_LOG_ENTRIES)) drop++;
     if (drop) {
@@ -53,7 +53,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
     }
     const seq = logSeq;
     for (const t of tails) {
-      const copy = { seq, subject, data: JSON.parse(payload) };
+      const copy = { seq, subject, data: JSON.parse(payload), bytes: payload.length };
       queueMicrotask(() => t(copy));
     }
   }
@@ -198,7 +198,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
         if (afterSeq + 1 < firstKept) return null;
         return log
           .filter((e) => e.seq > afterSeq && e.seq <= untilSeq && subjectMatches(filter, e.subject))
-          .map((e) => ({ seq: e.seq, subject: e.subject, data: clone(e.data) }));
+          .map((e) => ({ seq: e.seq, subject: e.subject, data: clone(e.data), bytes: e.bytes }));
       },
       async kv(name, o) {
         let m = kvs.get(name);

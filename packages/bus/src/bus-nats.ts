@@ -246,7 +246,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           for await (const m of messages) {
             let e: LogEntry;
             try {
-              e = { seq: m.seq, subject: back(m.subject), data: m.json() };
+              e = { seq: m.seq, subject: back(m.subject), data: m.json(), bytes: m.data.length };
             } catch (err) {
               report(err, m.subject);
               continue;
@@ -281,7 +281,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         let done = false;
         for await (const m of batch) {
           n++;
-          if (m.seq <= last) outEntries.push({ seq: m.seq, subject: back(m.subject), data: m.json() });
+          if (m.seq <= last) outEntries.push({ seq: m.seq, subject: back(m.subject), data: m.json(), bytes: m.data.length });
           if (m.seq >= last || m.info.pending === 0) {
             done = true;
             break;

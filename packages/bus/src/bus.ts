@@ -24,6 +24,8 @@ export interface LogEntry {
   seq: number;
   subject: string;
   data: unknown;
+  /** Size of the stored message (its JSON), for bounds on what a reader holds. */
+  bytes: number;
 }
 
 /** A small key/value store whose entries expire after the store's ttl. */

@@ -75,6 +75,16 @@ export const PlatformEnv = z
     MAX_SOCKETS_PER_USER: z.coerce.number().int().positive().default(10),
     /** Data-sync types one socket may be subscribed to (each is a room in its session). */
     MAX_SYNC_TYPES_PER_SOCKET: z.coerce.number().int().positive().default(200),
+    /** Connection state recovery window: a client back within it gets what it missed. */
+    RECOVERY_MS: z.coerce.number().int().positive().default(2 * 60 * 1000),
+    /** Most events one recovery replays; a longer gap is a fresh session (the client re-joins and re-fetches). */
+    RECOVERY_MAX_EVENTS: z.coerce.number().int().positive().default(20_000),
+    /** Most bytes (delivery envelopes as logged) one recovery replays. */
+    RECOVERY_MAX_BYTES: z.coerce.number().int().positive().default(8 * 1024 * 1024),
+    /** Replays one gateway runs at once; others wait for a turn (up to 5 s, then a fresh session). */
+    RECOVERY_MAX_CONCURRENT: z.coerce.number().int().positive().default(16),
+    /** How long a session outlives the recovery window before it is swept (clock skew, restores in flight). */
+    SESSION_MARGIN_MS: z.coerce.number().int().positive().default(30_000),
     /** Proxies whose X-Forwarded-For names the client (IPs or CIDRs); empty: the peer is the client. */
     TRUSTED_PROXIES: list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
     /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
