@@ -10,7 +10,7 @@ import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
 import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
-import { createRecoveryAdapter, refuseRecovery, serveAlive, startFresh, type RecoveryAdapter as Recovery } from "./recovery.ts";
+import { createRecoveryAdapter, refuseRecovery, serveAlive, startFresh, startSessionSweeper, type RecoveryAdapter as Recovery } from "./recovery.ts";
 import { Replay } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
@@ -67,7 +67,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   // The delivery tail starts below, before the server listens; recovery asks it for its position.
   let delivery: Delivery | null = null;
   let stopping = false;
-  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: config.RECOVERY_MS });
+  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: config.RECOVERY_MS, marginMs: config.SESSION_MARGIN_MS });
   // A herd of reconnects (a gateway died) replays a few at a time: memory is at most this many bounded replays.
   const replaySlots = withTimeout(new Semaphore(config.RECOVERY_MAX_CONCURRENT), REPLAY_QUEUE_MS);
   const io: GatewayServer = new Server({
@@ -228,6 +228,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
   const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
+  // Half the shorter of window and margin: a gone socket's session lives at most window + 1.5 × margin.
+  const sweeper = startSessionSweeper(recovery, Math.min(30_000, Math.max(100, Math.min(config.RECOVERY_MS, config.SESSION_MARGIN_MS) / 2)), gw.log);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
   const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
@@ -260,6 +262,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     io,
     async stop() {
       stopping = true;
+      sweeper.stop();
       publishing.unsubscribe();
       // Close transports, not sessions: clients see a transport close, reconnect (to another
       // gateway when there is one) and recover what they miss meanwhile.

@@ -2,7 +2,7 @@ import { connect, errors, type NatsConnection, type Msg } from "@nats-io/transpo
 import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
 import { deliveryLog } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Bus, BusErrorSink, ConsumeOptions, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, ConsumeOptions, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
 import { INTERNAL_REPLY } from "./bus.ts";
 import { BusError } from "./errors.ts";
 
@@ -306,6 +306,21 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         },
         async delete(key) {
           await kv.delete(key);
+        },
+        async entries() {
+          // history 1: the last value of every key, read by one ordered consumer (not a get per key).
+          const out: KvEntry[] = [];
+          for await (const e of await kv.history()) if (e.operation === "PUT" && e.length > 0) out.push({ key: e.key, value: e.json(), revision: e.revision });
+          return out;
+        },
+        async deleteIf(key, revision) {
+          try {
+            await kv.delete(key, { previousSeq: revision });
+            return true;
+          } catch {
+            // wrong last sequence: written since (or already deleted)
+            return false;
+          }
         },
       };
       return store;
