@@ -14,9 +14,11 @@ import { createRecoveryAdapter, refuseRecovery, serveAlive, startFresh, startSes
 import { Replay } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
-import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
+import { createVerifier } from "@rt/auth";
+import { authConfig, authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch } from "./socket/dispatch.ts";
-import { admitAddress, ConnectRefused, UserSockets } from "./socket/admission.ts";
+import { admitAddress, ConnectRefused, HeldSockets } from "./socket/admission.ts";
+import { TenantLimits } from "./tenant-limits.ts";
 import { Limiter, limiterSpecs, userKey } from "./limiter.ts";
 import { MemoryLimiterStore } from "./limiter-memory.ts";
 import { clientAddress, trustedProxies } from "./client-address.ts";
@@ -98,10 +100,22 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
 
   const socketCount = () => io.of("/").sockets.size;
   const metrics = createGatewayMetrics(deps.metrics);
-  const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount) };
   const limiterStore = new MemoryLimiterStore();
   const limiter = new Limiter(limiterStore, limiterSpecs(config), (cls) => metrics.rateLimited.inc({ class: cls }));
-  const userSockets = new UserSockets(config.MAX_SOCKETS_PER_USER);
+  const userSockets = new HeldSockets(() => config.MAX_SOCKETS_PER_USER, "user");
+  const tenantLimits = new TenantLimits(config, limiter, metrics.tenantLimited);
+  tenantLimits.trackRooms(io.of("/").adapter);
+  const gw: Gateway = {
+    id,
+    io,
+    bus,
+    log: log.child({ gatewayId: id }),
+    config,
+    metrics,
+    presence: new LocalPresence(bus, id, socketCount),
+    verify: createVerifier(authConfig(config)),
+    tenantLimits,
+  };
   const recovery = io.of("/").adapter as unknown as Recovery;
 
   io.use(async (socket, next) => {
@@ -112,7 +126,10 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       const principal = v ? principalOf(v) : null;
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
       if (!refuseRecovery(recovery, socket, principal, gw.log) && socket.recovered) await prepareReplay(socket, principal!);
-      if (principal) userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
+      if (principal) {
+        userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
+        tenantLimits.sockets.admit(principal.tenantId, socket);
+      }
       socket.data.principal = principal;
       socket.data.exp = v?.exp;
       next();
@@ -181,7 +198,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     if (socket.conn.readyState !== "open") return recovery.unclaim(socket.id);
     socket.conn.once("close", claim.release);
     const stored = claim.session;
-    claim.pending = grantedRooms(stored.rooms, p, config.PAYMENTS_ADMIN_ROLES);
+    claim.pending = grantedRooms(stored.rooms, p, config);
     const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => claim.pending!.includes(r))) };
     claim.replay = new Replay({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, { maxEvents: config.RECOVERY_MAX_EVENTS, maxBytes: config.RECOVERY_MAX_BYTES });
     const refused = await claim.replay.readAhead();

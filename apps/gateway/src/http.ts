@@ -17,14 +17,13 @@ import {
   VersionInfo,
   type SvcContext,
 } from "@rt/contracts";
-import { bearer, TokenError, verifyToken } from "@rt/auth";
+import { bearer, TokenError } from "@rt/auth";
 import { jsonDepthLimit, opsResponse, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { forward, requestService } from "./forward.ts";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
 import { demoApp } from "./demo/demo.ts";
-import { authConfig } from "./socket/auth.ts";
 import { userKey, type Limiter } from "./limiter.ts";
 import type { Gateway } from "./socket/types.ts";
 
@@ -117,7 +116,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     const token = bearer(c.req.header("authorization"));
     if (token) {
       try {
-        const { exp: _exp, ...p } = await verifyToken(token, authConfig(gw));
+        const { exp: _exp, ...p } = await gw.verify(token);
         ctx = { ...p, gatewayId: gw.id, traceId };
       } catch (err) {
         const reason = err instanceof TokenError ? err.message : "token invalid";

@@ -4,6 +4,7 @@ import { clientEvents } from "./client-events.ts";
 import { serverEvents } from "./server-events.ts";
 import { Ack, ErrorCode } from "./errors.ts";
 import {
+  DeadLetter,
   DeliveryEnvelope,
   DomainEvent,
   Heartbeat,
@@ -198,6 +199,10 @@ export function buildAsyncApi(): AsyncApiDocument {
     channel(id, { address: subjects.evt(domain, fact), servers: nats, description: "JetStream stream RT_EVT: at-least-once, deduplicated by id" }, [key]);
     natsOp(id, "send", `Domain event ${domain}.${fact}`, key);
   }
+
+  const deadKey = message("nats.DeadLetter", { name: "DeadLetter", schema: DeadLetter });
+  channel("dead-letter", { address: subjects.deadLetterAll, servers: nats, description: "`rt.dlq.<durable>.<event subject>`, JetStream stream RT_DLQ (30 days): a domain event its consumer failed on until its retention nearly ran out" }, [deadKey]);
+  natsOp("dead-letter", "send", "A consumer gave up on a domain event before JetStream would delete it", deadKey);
 
   const hbKey = message("nats.Heartbeat", { name: "Heartbeat", schema: Heartbeat });
   channel("presence.heartbeat", { address: address((p) => subjects.heartbeat(p("gatewayId"))), servers: nats, parameters: { gatewayId: params.gatewayId } }, [hbKey]);

@@ -3,3 +3,4 @@ export * from "./service-harness.ts";
 export * from "./platform.ts";
 export * from "./cluster.ts";
 export * from "./replies.ts";
+export * from "./jwks-server.ts";

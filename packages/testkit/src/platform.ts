@@ -184,8 +184,11 @@ function clientSide(o: { mode: TestMode; config: PlatformConfig; platform: Platf
   const url = gatewayUrls[0]!;
   const tenant = uniqueTenant();
   const sockets = new Set<ClientSocket>();
-  const auth = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  const token = (t: Partial<MintOptions> & { sub: string }) => mintToken({ tenantId: tenant, ...t }, auth);
+  const token = (t: Partial<MintOptions> & { sub: string }) => {
+    // A platform verifying only an identity provider's keys: the test signs its own tokens.
+    if (!config.JWT_SECRET) throw new Error("this platform has no JWT_SECRET: sign tokens with the identity provider's key (idpToken)");
+    return mintToken({ tenantId: tenant, ...t }, { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  };
   let turn = 0;
 
   return {

@@ -27,6 +27,7 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: Limiter, event: 
   if (size.bytes > MAX_EVENT_BYTES) throw new AppError("VALIDATION", "payload too large (max 64 KiB)");
   const who = ctx ? userKey(ctx.tenantId, ctx.userId) : `anon\u0000${socket.id}`;
   await limiter.spend(def.rate, who, `too many ${event} events, slow down`);
+  if (ctx) await gw.tenantLimits.spendEvent(ctx.tenantId);
   const input = def.input.parse(args[0]);
   const handler = handlers[event] as Handler<ClientEventName>;
   return handler(gw, socket, input as never, ctx ?? anonymousCtx(gw, socket, traceId));
