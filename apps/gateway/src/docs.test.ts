@@ -5,7 +5,7 @@ import { startPlatform, type TestPlatform } from "@rt/testkit";
 let p: TestPlatform;
 beforeAll(async () => {
   p = await startPlatform();
-});
+}, 30_000);
 afterAll(async () => {
   await p?.stop();
 });
@@ -18,9 +18,21 @@ const ROUTES = [
   "get /api/version",
   "get /api/socket",
   "post /api/publish",
+  "get /api/admin/whoami",
+  "get /api/admin/gateways",
+  "get /api/admin/connections",
+  "post /api/admin/disconnect",
+  "post /api/admin/leave",
+  "get /api/admin/counts",
+  "get /api/admin/rooms",
+  "get /api/admin/presence",
+  "get /api/admin/stats",
+  "get /api/admin/tap",
   "get /openapi.json",
   "get /asyncapi.json",
   "get /docs",
+  "get /",
+  "get /client.js",
   "post /api/chat/rooms",
   "get /api/chat/rooms",
   "get /api/chat/rooms/{roomId}",

@@ -15,6 +15,7 @@ import { Replay } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { createVerifier } from "@rt/auth";
+import { startAdmin } from "./admin/admin.ts";
 import { authConfig, authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch } from "./socket/dispatch.ts";
 import { admitAddress, ConnectRefused, HeldSockets } from "./socket/admission.ts";
@@ -248,7 +249,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   // Half the shorter of window and margin: a gone socket's session lives at most window + 1.5 × margin.
   const sweeper = startSessionSweeper(recovery, Math.min(30_000, Math.max(100, Math.min(config.RECOVERY_MS, config.SESSION_MARGIN_MS) / 2)), gw.log);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
-  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
+  const admin = startAdmin(gw);
+  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter, admin: admin.app });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
   const server = Bun.serve({
     port: listen.port,
@@ -269,7 +271,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const ops = config.NODE_ENV === "production" ? startOpsServer({ port: config.OPS_PORT, name: "gateway", readiness, metrics: deps.metrics }) : undefined;
   await bus.flush();
   const url = `http://127.0.0.1:${server.port}`;
-  gw.log.info({ port: server.port, opsPort: ops?.port ?? null, gatewayId: id }, "gateway listening");
+  gw.log.info({ port: server.port, opsPort: ops?.port ?? null }, "gateway listening"); // gw.log already carries gatewayId
 
   return {
     id,
@@ -281,6 +283,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       stopping = true;
       sweeper.stop();
       publishing.unsubscribe();
+      admin.stop();
       // Close transports, not sessions: clients see a transport close, reconnect (to another
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();

@@ -23,7 +23,10 @@ import type { Registry } from "prom-client";
 import { forward, requestService } from "./forward.ts";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
-import { demoApp } from "./demo/demo.ts";
+import { demoApp, demoEnabled } from "./demo/demo.ts";
+import { clientJsResponse } from "./client-bundle.ts";
+import { landingHtml, landingInfo } from "./landing.ts";
+import { openApiViewer } from "./docs-viewer.ts";
 import { userKey, type Limiter } from "./limiter.ts";
 import type { Gateway } from "./socket/types.ts";
 
@@ -35,7 +38,7 @@ const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "user
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
-export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry; limiter: Limiter }) {
+export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry; limiter: Limiter; admin: Hono }) {
   const app = new Hono();
   app.onError((err, c) => {
     const body = toErrorBody(err, gw.log, `${c.req.method} ${c.req.path}`);
@@ -104,7 +107,16 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     c.html(docsPage(await mergedOpenApi(gw, app, VERSION))),
   );
 
+  app.get("/", route({ summary: "Landing: links to the docs, API documents, client and demo", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }), async (c) => {
+    const info = await landingInfo({ version: VERSION, demo: demoEnabled(gw.config) });
+    return c.req.header("accept")?.includes("text/html") ? c.html(landingHtml(info)) : c.json(info);
+  });
+  app.get("/client.js", route({ summary: "The client SDK as one browser ES module (ETag, cacheable)", tags: ["docs"], responses: { 200: { mediaType: "text/javascript" } } }), (c) =>
+    clientJsResponse(c.req.header("if-none-match")),
+  );
+  app.route("/docs/openapi", openApiViewer());
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
+  app.route("/", opts.admin); // /api/admin/* and the /admin console (admin/admin.ts)
 
   app.all("*", async (c) => {
     const service = serviceForPath(c.req.path);

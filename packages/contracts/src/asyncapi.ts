@@ -19,6 +19,7 @@ import {
   SvcReply,
   SvcRequest,
 } from "./envelope.ts";
+import { AdminOp, AdminRequest } from "./admin.ts";
 import { JobAssignedEvent } from "./events/jobs.ts";
 import { SERVICE_OPENAPI_PATH } from "./http.ts";
 import { ServiceName, TargetKind, subjects } from "./subjects.ts";
@@ -227,6 +228,14 @@ export function buildAsyncApi(): AsyncApiDocument {
     aliveReplyKey,
   ]);
   natsOp("gateway.alive", "receive", "A gateway restoring a session asks the session's gateway whether its socket is still connected", aliveReqKey, aliveReplyKey);
+
+  const adminReqKey = message("nats.AdminRequest", { name: "AdminRequest", schema: AdminRequest });
+  const adminOp = { description: "admin operation; the input and the reply's data are the Admin*Input / Admin*Part schemas", enum: [...AdminOp.options] };
+  channel("gateway.admin", { address: address((p) => subjects.gwAdmin(p("gatewayId"), p("op"))), servers: nats, parameters: { gatewayId: params.gatewayId, op: adminOp } }, [
+    adminReqKey,
+    svcReplyKey,
+  ]);
+  natsOp("gateway.admin", "receive", "The cluster-wide server API: one gateway answers for its own sockets (the caller asks every gateway and merges)", adminReqKey, svcReplyKey);
 
   return {
     asyncapi: "3.0.0",

@@ -59,6 +59,8 @@ export const subjects = {
   gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
   /** Request/reply to one gateway: is this socket of yours still connected (before its session is restored elsewhere)? */
   gatewayAlive: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.alive`,
+  /** Request/reply to one gateway's admin API (list, disconnect…) about its own sockets; see admin.ts. */
+  gwAdmin: (gatewayId: string, op: string) => `rt.gwadmin.${subjectToken(gatewayId)}.${subjectToken(op)}`,
 } as const;
 
 /**

@@ -30,7 +30,7 @@ const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
 /** Every variable that holds a secret; in production each must pass `weakSecret`. */
-export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN"] as const;
+export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN", "ADMIN_API_KEY"] as const;
 
 /**
  * Why a secret is too weak for production, or null. Shipped placeholders (`change-me…`, the dev
@@ -88,6 +88,12 @@ export const PlatformEnv = z
     /** Bearer credential for the gateway's public /metrics; without it production serves /metrics on OPS_PORT only. */
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     ALLOWED_ORIGINS: list,
+    /** Platform-wide admin credential (`Authorization: Bearer <key>`) of /api/admin and /admin. */
+    ADMIN_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Token roles that make their holder an admin of their own tenant; empty (nobody) by default. */
+    ADMIN_ROLES: list,
+    /** The operator console at /admin. */
+    ADMIN_CONSOLE: bool(false),
     NATS_URL: z.string().url().optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
     AUTH_ANONYMOUS: bool(false),

@@ -4,3 +4,5 @@ export * from "./platform.ts";
 export * from "./cluster.ts";
 export * from "./replies.ts";
 export * from "./jwks-server.ts";
+export * from "./sse.ts";
+export * from "./two-gateways.ts";
