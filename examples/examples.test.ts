@@ -57,10 +57,12 @@ test("examples/python/webhook.py signs a payments webhook the platform accepts; 
   const admin = await p.connect({ sub: "pay-admin", roles: ["admin"] });
   expect((await emitAck(admin, "subscribe:payments")).ok).toBe(true);
   const update = waitFor(admin, "payment_update");
-  const ok = await run(["python3", "examples/python/webhook.py", "inv_py_1", "paid", "1000", "u7"]);
+  // Invoice ids are global (the first event fixes the tenant): one per run on a shared Postgres.
+  const invoice = `inv_py_${crypto.randomUUID().slice(0, 8)}`;
+  const ok = await run(["python3", "examples/python/webhook.py", invoice, "paid", "1000", "u7"]);
   expect(ok.stderr).toBe("");
   expect(ok.stdout).toContain("'received': True");
-  expect((await update) as { data: unknown }).toMatchObject({ data: { invoiceId: "inv_py_1", status: "paid", amount: 1000 } });
+  expect((await update) as { data: unknown }).toMatchObject({ data: { invoiceId: invoice, status: "paid", amount: 1000 } });
 
   const bad = await run(["python3", "examples/python/webhook.py", "inv_py_2", "paid", "5", "u7"], { PAYMENTS_WEBHOOK_SECRET: "not-the-secret-0123456789" });
   expect(bad.code).toBe(1);
