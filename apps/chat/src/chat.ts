@@ -12,6 +12,7 @@ import {
   type Room,
   type RoomCreateBody,
   type SvcContext,
+  toRoom,
 } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import { isUniqueViolation, type Db } from "@rt/db";
@@ -44,7 +45,7 @@ function toMessage(m: MessageRow): Message {
   };
 }
 
-const toRoom = (r: RoomRow, memberIds: string[]): Room => ({
+const asRoom = (r: RoomRow, memberIds: string[]): Room => ({
   id: r.id,
   name: r.name,
   createdBy: r.createdBy,
@@ -54,8 +55,6 @@ const toRoom = (r: RoomRow, memberIds: string[]): Room => ({
 
 /** Room ids are `serial` (int4): a larger id cannot exist, and Postgres would refuse to compare it. */
 const MAX_ROOM_ID = 2_147_483_647;
-
-const roomTarget = (roomId: number) => ({ kind: "room" as const, id: String(roomId) });
 
 export type Chat = ReturnType<typeof createChat>;
 
@@ -93,13 +92,13 @@ export function createChat({ bus, db }: ChatDeps) {
   }
 
   async function roomView(tenantId: string, room: RoomRow): Promise<Room> {
-    return toRoom(room, (await memberIdsOf(tenantId, [room.id])).get(room.id) ?? []);
+    return asRoom(room, (await memberIdsOf(tenantId, [room.id])).get(room.id) ?? []);
   }
 
   /** Broadcast a stored message under its stable envelope id: however often, each socket gets it once. */
   function announce(caller: Caller, row: MessageRow): Message {
     const message = toMessage(row);
-    deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
+    deliver(bus, { tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
     return message;
   }
 
@@ -153,7 +152,7 @@ export function createChat({ bus, db }: ChatDeps) {
           .values({ tenantId: caller.tenantId, name: body.name, createdBy: caller.userId })
           .returning();
         await tx.insert(members).values(ids.map((userId) => ({ tenantId: caller.tenantId, roomId: room!.id, userId })));
-        return toRoom(room!, ids);
+        return asRoom(room!, ids);
       });
     },
 
@@ -165,7 +164,7 @@ export function createChat({ bus, db }: ChatDeps) {
         .where(and(eq(members.tenantId, caller.tenantId), eq(members.userId, caller.userId), eq(rooms.tenantId, caller.tenantId)))
         .orderBy(desc(rooms.id));
       const ids = await memberIdsOf(caller.tenantId, rows.map((r) => r.room.id));
-      return rows.map((r) => toRoom(r.room, ids.get(r.room.id) ?? []));
+      return rows.map((r) => asRoom(r.room, ids.get(r.room.id) ?? []));
     },
 
     async getRoom(caller: Caller, roomId: number): Promise<Room> {
@@ -236,7 +235,7 @@ export function createChat({ bus, db }: ChatDeps) {
       if (!row) return refuseChange(caller, messageId);
       const updatedAt = row.updatedAt.toISOString();
       const edited: MessageEdited = { messageId: row.id, roomId: row.roomId, content: row.content, updatedAt, timestamp: updatedAt };
-      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:edited", data: edited });
+      deliver(bus, { tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:edited", data: edited });
       return edited;
     },
 
@@ -256,7 +255,7 @@ export function createChat({ bus, db }: ChatDeps) {
         .returning({ id: messages.id, roomId: messages.roomId, deletedAt: messages.deletedAt });
       if (!row) return refuseChange(caller, messageId);
       const deleted: MessageDeleted = { messageId: row.id, roomId: row.roomId, timestamp: row.deletedAt!.toISOString() };
-      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:deleted", data: deleted });
+      deliver(bus, { tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:deleted", data: deleted });
       return deleted;
     },
 

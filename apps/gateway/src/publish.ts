@@ -1,6 +1,6 @@
 import { AppError, DataChangeInput, PublishEnvelope, describeZodError, subjects, type DeliveryEnvelope, type SvcReply } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
-import { checkApiKey, deliver, nowIso, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { checkApiKey, deliverRaw, nowIso, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
 
 type Deps = { bus: Bus; config: PlatformConfig; log: Logger };
 
@@ -27,7 +27,7 @@ export async function acceptPublish({ bus }: Deps, raw: unknown): Promise<Delive
     // PROTOCOL: every server event carries a timestamp unless it has createdAt.
     data = { ...data, timestamp: nowIso() };
   }
-  return deliver(bus, { ...env, data });
+  return deliverRaw(bus, { ...env, data });
 }
 
 /** `POST /api/publish`: the HTTP path, behind X-Api-Key. */

@@ -2,6 +2,8 @@ export * from "./config.ts";
 export * from "./log.ts";
 export * from "./errors.ts";
 export * from "./actions.ts";
+export * from "./call.ts";
+export * from "./service.ts";
 export * from "./deliver.ts";
 export * from "./trace.ts";
 export * from "./http.ts";

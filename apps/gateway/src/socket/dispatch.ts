@@ -1,9 +1,8 @@
-import { AppError, clientEvents, isClientEvent, type Ack, type ClientEventName } from "@rt/contracts";
-import { toErrorBody, withTrace } from "@rt/service-kit";
+import { AppError, clientEvents, isClientEvent, routeOf, type Ack, type EdgeEventName } from "@rt/contracts";
+import { callService, toErrorBody, withTrace } from "@rt/service-kit";
 import { RateLimiter } from "../rate-limit.ts";
 import { svcContext } from "./context.ts";
 import { chatHandlers } from "./handlers/chat.ts";
-import { serviceHandlers } from "./handlers/services.ts";
 import { syncHandlers } from "./handlers/sync.ts";
 import { publicHandlers } from "./handlers/auth.ts";
 import type { Gateway, GatewaySocket, Handler, HandlerTable } from "./types.ts";
@@ -11,7 +10,8 @@ import type { Gateway, GatewaySocket, Handler, HandlerTable } from "./types.ts";
 /** PROTOCOL payload cap per event. */
 export const MAX_EVENT_BYTES = 64 * 1024;
 
-const handlers: HandlerTable = { ...publicHandlers, ...chatHandlers, ...serviceHandlers, ...syncHandlers };
+/** The events the gateway answers itself; every other one goes to the service its contract entry names. */
+const handlers: HandlerTable = { ...publicHandlers, ...chatHandlers, ...syncHandlers };
 
 /**
  * Nesting deeper than this is refused (VALIDATION). Contract payloads are a few levels deep; a
@@ -71,8 +71,11 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter, eve
     gw.metrics.rateLimited.inc({ class: def.rate });
     throw new AppError("RATE_LIMITED", `too many ${event} events, slow down`);
   }
+  // Forwarded: the service parses the payload (once, there); the gateway checked only what protects it.
+  const route = routeOf(event);
+  if (route && ctx) return callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer });
   const input = def.input.parse(args[0]);
-  const handler = handlers[event] as Handler<ClientEventName>;
+  const handler = handlers[event as EdgeEventName] as Handler<EdgeEventName>;
   return handler(gw, socket, input as never, ctx ?? anonymousCtx(gw, socket, traceId));
 }
 

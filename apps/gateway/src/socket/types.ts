@@ -1,7 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Bus } from "@rt/bus";
-import type { ClientEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
+import type { EdgeEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
 import type { PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LocalPresence } from "../presence.ts";
@@ -34,11 +34,12 @@ export interface Gateway {
   presence: LocalPresence;
 }
 
-export type Handler<E extends ClientEventName> = (
+export type Handler<E extends EdgeEventName> = (
   gw: Gateway,
   socket: GatewaySocket,
   input: ClientEventInput<E>,
   ctx: SvcContext,
 ) => Promise<unknown> | unknown;
 
-export type HandlerTable = { [E in ClientEventName]?: Handler<E> };
+/** Handlers of the events the gateway answers itself; the others are forwarded (contract `service`). */
+export type HandlerTable = { [E in EdgeEventName]?: Handler<E> };
