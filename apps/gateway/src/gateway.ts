@@ -2,7 +2,7 @@ import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
 import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
-import { nowIso, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { InFlightLimit, nowIso, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
@@ -82,7 +82,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
 
   const socketCount = () => io.of("/").sockets.size;
   const metrics = createGatewayMetrics(deps.metrics);
-  const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount) };
+  const inflight = new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway");
+  const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount), inflight };
   const limiter = createLimiter(gw);
 
   io.use(async (socket, next) => {

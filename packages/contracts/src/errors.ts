@@ -13,7 +13,12 @@ export const ErrorCode = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
-export const ErrorBody = z.object({ code: ErrorCode, message: z.string() });
+export const ErrorBody = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** With UNAVAILABLE (overload) and RATE_LIMITED: when trying again makes sense, in ms. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const AckOk = z.object({ ok: z.literal(true), data: z.unknown().optional() });
@@ -43,11 +48,12 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message };
+    return this.retryAfterMs === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs };
   }
 }
 

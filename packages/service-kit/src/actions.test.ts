@@ -4,6 +4,7 @@ import { createMemoryBus, type Bus } from "@rt/bus";
 import { AppError, subjects, type SvcContext } from "@rt/contracts";
 import { serveActions, type ActionHandlers } from "./actions.ts";
 import { callService } from "./call.ts";
+import { InFlightLimit, OVERLOAD_RETRY_AFTER_MS } from "./inflight.ts";
 import { createLogger } from "./log.ts";
 
 const log = createLogger({ name: "test", level: "silent" });
@@ -66,4 +67,19 @@ test("callService: no responder is UNAVAILABLE; an internal action's reply is ch
   bus.respond(subjects.svc("chat", "is-member"), () => ({ ok: true, data: { member: "yes" } }), { queue: "chat" });
   const bad = await refusal(callService(bus, "chat", "is-member", ctx, { roomId: 1, userId: "u2" }));
   expect([bad.code, bad.message]).toEqual(["UNAVAILABLE", "chat service gave no usable answer"]);
+});
+
+test("InFlightLimit: past its bound work is refused at once with UNAVAILABLE and retryAfterMs; room frees as work ends", async () => {
+  const limit = new InFlightLimit(2, "the test");
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const held = [limit.run(() => gate), limit.run(() => gate)];
+  const started = performance.now();
+  const refused = await refusal(limit.run(async () => 1));
+  expect(performance.now() - started).toBeLessThan(50);
+  expect(refused.toBody()).toEqual({ code: "UNAVAILABLE", message: "the test is overloaded, retry shortly", retryAfterMs: OVERLOAD_RETRY_AFTER_MS });
+  release();
+  await Promise.all(held);
+  expect(await limit.run(async () => "ok")).toBe("ok");
+  expect(limit.current).toBe(0);
 });

@@ -14,6 +14,7 @@ import {
 import type { Bus, Subscription } from "@rt/bus";
 import { toErrorBody } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import type { InFlightLimit } from "./inflight.ts";
 import { actionSeconds } from "./metrics.ts";
 import { withTrace } from "./trace.ts";
 
@@ -30,9 +31,17 @@ export type ActionHandlers<S extends ServiceName> = { [A in ActionName<S>]: Acti
  * Serve a service's actions on `rt.svc.<service>.<action>` in the service's queue group, so
  * replicas share the work. The payload is parsed here, once, with the contract's schema (the
  * gateway forwards it unparsed); a bad one answers VALIDATION. Every reply is `{ ok, data }` or
- * `{ ok: false, error }`. Each action is timed and logged (debug) under the caller's traceId.
+ * `{ ok: false, error }`. Each action is timed and logged (debug) under the caller's traceId. With
+ * `limit`, actions past its bound (all actions of the service together) are refused at once.
  */
-export function serveActions<S extends ServiceName>(bus: Bus, service: S, handlers: ActionHandlers<S>, log: Logger, metrics: Registry): Subscription {
+export function serveActions<S extends ServiceName>(
+  bus: Bus,
+  service: S,
+  handlers: ActionHandlers<S>,
+  log: Logger,
+  metrics: Registry,
+  limit?: InFlightLimit,
+): Subscription {
   const seconds = actionSeconds(metrics);
   const subs = Object.entries(handlers as Record<string, (ctx: SvcContext, input: unknown) => unknown>).map(([action, handler]) => {
     const schemas = actionSchemas(service, action);
@@ -59,7 +68,8 @@ export function serveActions<S extends ServiceName>(bus: Bus, service: S, handle
         if (!input.success) reply = { ok: false, error: { code: "VALIDATION", message: describeZodError(input.error) } };
         else {
           try {
-            const out = await withTrace(ctx.traceId, () => handler(ctx, input.data));
+            const run = () => withTrace(ctx.traceId, async () => handler(ctx, input.data));
+            const out = await (limit ? limit.run(run) : run());
             reply = out === undefined ? { ok: true } : { ok: true, data: out };
           } catch (err) {
             reply = { ok: false, error: toErrorBody(err, log.child(fields), `${service}.${action}`) };

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { ServiceName } from "@rt/contracts";
 import type { Subscription } from "@rt/bus";
 import { serveActions, type ActionHandlers } from "./actions.ts";
+import { InFlightLimit } from "./inflight.ts";
 import { serveHttpRelay, type ServiceEnv } from "./http.ts";
 import type { RunningService, ServiceDeps, ServiceModule } from "./runtime.ts";
 
@@ -35,7 +36,8 @@ export function defineService<S extends ServiceName>(def: ServiceDefinition<S>):
     ...(def.migrations ? { migrations: def.migrations } : {}),
     async create(deps: ServiceDeps): Promise<RunningService> {
       const parts = await def.create(deps);
-      const subs = [serveActions(deps.bus, def.name, parts.actions, deps.log, deps.metrics), ...(parts.subscriptions ?? [])];
+      const limit = new InFlightLimit(deps.config.SERVICE_MAX_INFLIGHT, `the ${def.name} service`);
+      const subs = [serveActions(deps.bus, def.name, parts.actions, deps.log, deps.metrics, limit), ...(parts.subscriptions ?? [])];
       if (parts.http) subs.push(serveHttpRelay(deps.bus, def.name, parts.http, deps.log, deps.metrics));
       return {
         async stop() {

@@ -1,5 +1,5 @@
 import { AppError, clientEvents, isClientEvent, routeOf, type Ack, type EdgeEventName } from "@rt/contracts";
-import { callService, toErrorBody, withTrace } from "@rt/service-kit";
+import { callService, newTraceId, toErrorBody, withTrace } from "@rt/service-kit";
 import { RateLimiter } from "../rate-limit.ts";
 import { svcContext } from "./context.ts";
 import { chatHandlers } from "./handlers/chat.ts";
@@ -73,7 +73,7 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter, eve
   }
   // Forwarded: the service parses the payload (once, there); the gateway checked only what protects it.
   const route = routeOf(event);
-  if (route && ctx) return callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer });
+  if (route && ctx) return gw.inflight.run(() => callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer }));
   const input = def.input.parse(args[0]);
   const handler = handlers[event as EdgeEventName] as Handler<EdgeEventName>;
   return handler(gw, socket, input as never, ctx ?? anonymousCtx(gw, socket, traceId));
@@ -99,8 +99,8 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Rate
   socket.onAny((event: unknown, ...args: unknown[]) => {
     const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack) => void) : undefined;
     const name = isClientEvent(event) ? event : "unknown";
-    gw.metrics.eventsIn.inc({ event: name });
-    const traceId = crypto.randomUUID();
+    gw.metrics.eventIn(name);
+    const traceId = newTraceId();
     // Fields, not a child logger per event: most events log nothing at info level.
     const fields = { traceId, event: name, socketId: socket.id };
     const started = performance.now();
@@ -110,13 +110,13 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Rate
     };
     withTrace(traceId, () => run(gw, socket, limiter, event, args, traceId)).then(
       (data) => {
-        gw.metrics.acks.inc({ code: "OK" });
+        gw.metrics.ack("OK");
         handled("OK");
         ack?.(data === undefined ? { ok: true } : { ok: true, data });
       },
       (err) => {
         const error = toErrorBody(err, gw.log.child(fields), `event ${safeName(event)}`);
-        gw.metrics.acks.inc({ code: error.code });
+        gw.metrics.ack(error.code);
         handled(error.code);
         if (ack) ack({ ok: false, error });
         else socket.emit("error", { event: safeName(event), ...error, timestamp: new Date().toISOString() });

@@ -2,7 +2,7 @@ import type { Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Bus } from "@rt/bus";
 import type { EdgeEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
-import type { PlatformConfig } from "@rt/service-kit";
+import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LocalPresence } from "../presence.ts";
 
@@ -32,6 +32,8 @@ export interface Gateway {
   config: PlatformConfig;
   metrics: GatewayMetrics;
   presence: LocalPresence;
+  /** Forwarded events waiting for their service (GATEWAY_MAX_INFLIGHT). */
+  inflight: InFlightLimit;
 }
 
 export type Handler<E extends EdgeEventName> = (
