@@ -1,8 +1,9 @@
-import { createLogger, handleSignals, loadConfig } from "@rt/service-kit";
+import { createLogger, handleSignals, loadConfigOrExit } from "@rt/service-kit";
+import { devEnv } from "./dev.ts";
 import { startPlatform } from "./platform.ts";
 
 const started = performance.now();
-const config = loadConfig();
+const config = loadConfigOrExit(devEnv(process.env));
 const log = createLogger({ name: "realtime", level: config.LOG_LEVEL });
 const platform = await startPlatform({ config, log });
 log.info(

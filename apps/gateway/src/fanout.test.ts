@@ -113,7 +113,7 @@ describe("topic fan-out", () => {
     const none = expectNone(other, "system-notification", 400);
     const res = await p.fetch("/api/publish", {
       method: "POST",
-      headers: { "x-api-key": "test-publish-key-0123456789" },
+      headers: { "x-api-key": "test-publish-key-0123456789-abcdef" },
       json: { tenantId: p.tenant, target: { kind: "tenant" }, event: "system-notification", data: { title: "t", message: "m", level: "info" } },
     });
     expect(res.status).toBe(202);

@@ -2,7 +2,7 @@ import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
 import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
-import { InFlightLimit, nowIso, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { InFlightLimit, nowIso, startOpsServer, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
@@ -26,6 +26,8 @@ export interface RunningGateway {
   id: string;
   url: string;
   port: number;
+  /** The ops server (/health, /ready, /metrics) on OPS_PORT; production only. */
+  opsUrl?: string;
   io: GatewayServer;
   /** Stop accepting, disconnect clients (they reconnect elsewhere), stop heartbeats. */
   stop(): Promise<void>;
@@ -142,14 +144,17 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       return app.fetch(req, srv);
     },
   });
+  // Production keeps /metrics off the public port (unless METRICS_TOKEN): scrape this one, as the services'.
+  const ops = config.NODE_ENV === "production" ? startOpsServer({ port: config.OPS_PORT, name: "gateway", readiness, metrics: deps.metrics }) : undefined;
   await bus.flush();
   const url = `http://127.0.0.1:${server.port}`;
-  gw.log.info({ port: server.port, gatewayId: id }, "gateway listening");
+  gw.log.info({ port: server.port, opsPort: ops?.port ?? null, gatewayId: id }, "gateway listening");
 
   return {
     id,
     url,
     port: server.port!,
+    opsUrl: ops && `http://127.0.0.1:${ops.port}`,
     io,
     async stop() {
       stopping = true;
@@ -161,6 +166,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       delivery?.unsubscribe();
       gw.presence.stop();
       await server.stop(true);
+      ops?.stop(true);
     },
   };
 }

@@ -15,7 +15,7 @@ import {
   type SvcContext,
 } from "@rt/contracts";
 import { bearer, TokenError, verifyToken } from "@rt/auth";
-import { callService, opsResponse, requestService, route, toErrorBody, type Readiness } from "@rt/service-kit";
+import { callService, opsResponse, requestService, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
@@ -39,13 +39,23 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   });
   app.use("*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ error: { code: "VALIDATION", message: "body too large" } }, 413) }));
 
-  const opsDocs = {
-    "/health": route({ summary: "Liveness", tags: ["ops"], responses: { 200: HealthStatus } }),
-    "/ready": route({ summary: "Readiness: the bus answers and the gateway is not stopping", tags: ["ops"], responses: { 200: ReadyStatus, 503: ReadyStatus } }),
-    "/metrics": route({ summary: "Prometheus metrics", tags: ["ops"], responses: { 200: { mediaType: "text/plain; version=0.0.4" } } }),
-  };
-  for (const [path, doc] of Object.entries(opsDocs)) {
-    app.get(path, doc, async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!);
+  const ops = (path: string) => async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!;
+  app.get("/health", route({ summary: "Liveness", tags: ["ops"], responses: { 200: HealthStatus } }), ops("/health"));
+  app.get("/ready", route({ summary: "Readiness: the bus answers and the gateway is not stopping", tags: ["ops"], responses: { 200: ReadyStatus, 503: ReadyStatus } }), ops("/ready"));
+  // Public /metrics: behind METRICS_TOKEN when set; else open in development, absent in production (OPS_PORT serves it).
+  const metricsToken = gw.config.METRICS_TOKEN;
+  if (metricsToken || gw.config.NODE_ENV !== "production") {
+    const metricsDoc = route({
+      summary: "Prometheus metrics",
+      description: metricsToken ? "Needs `Authorization: Bearer <METRICS_TOKEN>`." : undefined,
+      tags: ["ops"],
+      errors: metricsToken ? ["UNAUTHENTICATED"] : undefined,
+      responses: { 200: { mediaType: "text/plain; version=0.0.4" } },
+    });
+    app.get("/metrics", metricsDoc, async (c) => {
+      if (metricsToken && !secretEquals(bearer(c.req.header("authorization")) ?? "", metricsToken)) throw new AppError("UNAUTHENTICATED", "metrics need the METRICS_TOKEN bearer");
+      return ops("/metrics")();
+    });
   }
   app.get("/api/version", route({ summary: "Platform version", tags: ["status"], responses: { 200: VersionInfo } }), (c) => c.json({ version: VERSION, name: "Realtime Platform" }));
 

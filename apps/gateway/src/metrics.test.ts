@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
 import { emitAck, startPlatform, TEST_API_KEY, waitFor, type TestPlatform } from "@rt/testkit";
 
@@ -6,7 +6,7 @@ let p: TestPlatform;
 beforeAll(async () => {
   // In process even in cluster mode: the gateway's /metrics then holds the services' metrics too.
   p = await startPlatform({ inProcess: true, env: { RATE_LIMIT_TYPING: "2" } });
-});
+}, 30_000);
 afterAll(async () => {
   await p?.stop();
 });
@@ -104,4 +104,43 @@ test("recovered sessions are counted", async () => {
   s.close();
   const after = await scrape();
   expect(value(after, "rt_gateway_recovered_sessions_total") - value(before, "rt_gateway_recovered_sessions_total")).toBe(1);
+});
+
+describe("where /metrics answers", () => {
+  const PROD = { NODE_ENV: "production", JWT_SECRET: "Zq8vL2mXr4TnW9pK0sYb7HcJ3dFg6AeU-prod" };
+  const METRICS_TOKEN = "mt_4Hq9Lz2Xw7Kc3Vn8Bm1Rt6Yp5Js0Gd";
+
+  test("production: GET /metrics on the public port is 404; the gateway's ops port answers /metrics, /health, /ready", async () => {
+    const q = await startPlatform({ inProcess: true, env: PROD });
+    try {
+      expect((await q.fetch("/metrics")).status).toBe(404);
+      expect((await q.fetch("/health")).status).toBe(200);
+      const ops = q.platform.gateway.opsUrl;
+      expect(ops).toBeString();
+      const m = await fetch(`${ops}/metrics`);
+      expect(m.status).toBe(200);
+      expect(await m.text()).toContain("rt_gateway_connected_sockets");
+      expect((await fetch(`${ops}/health`)).status).toBe(200);
+      expect((await fetch(`${ops}/ready`)).status).toBe(200);
+    } finally {
+      await q.stop();
+    }
+  }, 30_000);
+
+  test("METRICS_TOKEN: the public /metrics needs that bearer (401 without it or with another)", async () => {
+    const q = await startPlatform({ inProcess: true, env: { ...PROD, METRICS_TOKEN } });
+    try {
+      expect((await q.fetch("/metrics")).status).toBe(401);
+      expect((await q.fetch("/metrics", { token: `${METRICS_TOKEN}x` })).status).toBe(401);
+      const ok = await q.fetch("/metrics", { token: METRICS_TOKEN });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain("rt_gateway_connected_sockets");
+    } finally {
+      await q.stop();
+    }
+  }, 30_000);
+
+  test("development without METRICS_TOKEN: /metrics stays on the public port", async () => {
+    expect((await p.fetch("/metrics")).status).toBe(200);
+  });
 });

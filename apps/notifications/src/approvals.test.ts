@@ -5,7 +5,7 @@ import { jobsService } from "../../jobs/src/service.ts";
 import { notificationsService } from "./service.ts";
 import { delivered, eventually, expectSafeMessage, settle } from "./test-support.ts";
 
-const KEY = "test-publish-key-0123456789";
+const KEY = "test-publish-key-0123456789-abcdef";
 let h: ServiceHarness;
 beforeAll(async () => {
   h = await startServices([jobsService, notificationsService], { env: { PUBLISH_API_KEY: KEY } });

@@ -6,11 +6,15 @@ export interface AuthConfig {
   secret: string;
   issuer?: string;
   audience?: string;
+  /** Longest lifetime accepted, seconds (JWT_MAX_AGE, default 24 h). */
+  maxAge?: number;
 }
 
+export const DEFAULT_MAX_AGE_S = 24 * 60 * 60;
+
 export interface VerifiedToken extends Principal {
-  /** Expiry in epoch seconds, when the token has one. */
-  exp?: number;
+  /** Expiry in epoch seconds (every accepted token has one). */
+  exp: number;
 }
 
 /** Why a token was refused; the wire only ever sees `unauthorized` and a code. */
@@ -29,7 +33,8 @@ const Claims = z.object({
   roles: z.array(z.string().min(1).max(64)).max(50).optional(),
   role: z.string().min(1).max(64).optional(),
   name: z.string().max(200).optional(),
-  exp: z.number().optional(),
+  exp: z.number(),
+  iat: z.number().optional(),
 });
 
 const keyCache = new Map<string, Uint8Array>();
@@ -48,6 +53,8 @@ export async function verifyToken(token: string, cfg: AuthConfig): Promise<Verif
       algorithms: ["HS256"],
       issuer: cfg.issuer,
       audience: cfg.audience,
+      // A token without exp would never expire.
+      requiredClaims: ["exp"],
     }));
   } catch (err) {
     throw new TokenError(err instanceof joseErrors.JWTExpired ? "expired" : "invalid");
@@ -55,6 +62,10 @@ export async function verifyToken(token: string, cfg: AuthConfig): Promise<Verif
   const claims = Claims.safeParse(payload);
   if (!claims.success) throw new TokenError("invalid");
   const c = claims.data;
+  // Lifetime from issue (or from now without iat; a future iat counts as now), so a leaked
+  // long-lived token is refused however it is dated.
+  const now = Math.floor(Date.now() / 1000);
+  if (c.exp - Math.min(c.iat ?? now, now) > (cfg.maxAge ?? DEFAULT_MAX_AGE_S)) throw new TokenError("invalid");
   return {
     userId: c.sub,
     tenantId: c.tenantId ?? "default",

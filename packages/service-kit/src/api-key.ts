@@ -8,7 +8,12 @@ import { AppError } from "@rt/contracts";
 export function checkApiKey(given: string | undefined | null, expected: string | undefined): void {
   if (!expected) throw new AppError("UNAUTHENTICATED", "publishing API is not enabled");
   if (!given) throw new AppError("UNAUTHENTICATED", "X-Api-Key is required");
+  if (!secretEquals(given, expected)) throw new AppError("UNAUTHENTICATED", "X-Api-Key is wrong");
+}
+
+/** Constant-time comparison of a presented credential with the configured one. */
+export function secretEquals(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AppError("UNAUTHENTICATED", "X-Api-Key is wrong");
+  return a.length === b.length && timingSafeEqual(a, b);
 }

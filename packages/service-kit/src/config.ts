@@ -18,6 +18,21 @@ const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default
 
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
+/** Every variable that holds a secret; in production each must pass `weakSecret`. */
+export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN"] as const;
+
+/**
+ * Why a secret is too weak for production, or null. Shipped placeholders (`change-me…`, the dev
+ * secret) and short or repetitive values are guessable; 32 bytes is HS256's key size.
+ */
+export function weakSecret(value: string): string | null {
+  if (value === DEV_JWT_SECRET) return "is the built-in dev secret";
+  if (value.toLowerCase().includes("change-me")) return "is a placeholder (contains change-me)";
+  if (Buffer.byteLength(value, "utf8") < 32) return "must be at least 32 bytes in production";
+  if (new Set(value).size < 10) return "must have at least 10 distinct characters in production";
+  return null;
+}
+
 /** Every variable of PROTOCOL "Configuration"; each app reads the ones it needs. */
 export const PlatformEnv = z
   .object({
@@ -26,6 +41,12 @@ export const PlatformEnv = z
     JWT_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     JWT_ISSUER: z.string().min(1).optional(),
     JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Longest token lifetime accepted, seconds: `exp - iat` (or `exp - now` without `iat`). */
+    JWT_MAX_AGE: z.coerce.number().int().positive().default(24 * 60 * 60),
+    /** The demo console at /demo (and, with the dev secret only, its token minting). */
+    DEMO: bool(false),
+    /** Bearer credential for the gateway's public /metrics; without it production serves /metrics on OPS_PORT only. */
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     ALLOWED_ORIGINS: list,
     NATS_URL: z.string().url().optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
@@ -51,8 +72,14 @@ export const PlatformEnv = z
     NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
   })
   .transform((e, ctx) => {
-    if (e.NODE_ENV === "production" && !e.JWT_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+    if (e.NODE_ENV === "production") {
+      if (!e.JWT_SECRET) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+      for (const name of SECRET_VARS) {
+        const why = e[name] === undefined ? null : weakSecret(e[name]);
+        if (why) ctx.addIssue({ code: "custom", path: [name], message: why });
+      }
+      // The console mints tokens for any tenant: never in production (a refusal, not a silent off).
+      if (e.DEMO) ctx.addIssue({ code: "custom", path: ["DEMO"], message: "must not be on in production" });
     }
     return {
       ...e,
@@ -71,4 +98,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (r.success) return r.data;
   const msg = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
   throw new ConfigError(`invalid configuration: ${msg}`);
+}
+
+/** loadConfig for a process's entry point: a bad variable prints one line and exits 1, no stack trace. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): PlatformConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
 }

@@ -2,7 +2,7 @@ import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
 import { connectDatabase, type Database } from "@rt/db";
 import { evtStream, type ServiceName } from "@rt/contracts";
 import type { Registry } from "prom-client";
-import { loadConfig, type PlatformConfig } from "./config.ts";
+import { loadConfigOrExit, type PlatformConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, startOpsServer } from "./ops.ts";
 import { instrumentDatabase } from "./metrics.ts";
@@ -62,7 +62,7 @@ export async function startModules(
 
 /** Start one service with its own bus connection, database and ops port: the body of its main.ts. */
 export async function runService(mod: ServiceModule): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfigOrExit();
   const log = createLogger({ name: mod.name, level: config.LOG_LEVEL });
   if (!config.NATS_URL) throw new Error(`NATS_URL is required to run ${mod.name} alone (use \`bun run dev\` for one process)`);
   const bus = await connectBus(config, `${mod.name}-${process.pid}`, log);

@@ -15,8 +15,8 @@ export const testMode = (): TestMode => {
 /** Whether a mode runs on the machine's NATS + Postgres. */
 export const usesRealServices = (mode: TestMode) => mode !== "embedded";
 
-export const TEST_API_KEY = "test-publish-key-0123456789";
-export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789";
+export const TEST_API_KEY = "test-publish-key-0123456789-abcdef";
+export const TEST_WEBHOOK_SECRET = "test-webhook-secret-0123456789-abcdef";
 
 export const TEST_NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";

@@ -2,10 +2,14 @@
  * Case 2, token matrix: every forged, confused, stale or spoofed credential is refused on every
  * path that takes one (WebSocket and polling handshakes with the token in auth, header or query,
  * REST bearer, the `authenticate` event), and a live socket is disconnected within 1 s of `exp`.
+ * Tokens without `exp`, or living longer than JWT_MAX_AGE (24 h), are refused on every path too.
+ * Credential endpoints: `/demo/token` never mints with a real secret (production, the default
+ * platform, DEMO=true with a non-dev secret); `/metrics` is not on the public port in production.
  * Knobs: BATTERY_EXPIRY_SOCKETS (sockets whose token expires mid-session, default 12).
  */
 import { generateKeyPair, exportSPKI, SignJWT, UnsecuredJWT } from "jose";
 import { io as ioClient } from "socket.io-client";
+import { DEV_JWT_SECRET } from "@rt/service-kit";
 import { figure, note, percentile, runCase, size } from "../lib/common.ts";
 import { JWT_SECRET, spawnPlatform } from "../lib/platform.ts";
 
@@ -48,6 +52,17 @@ await runCase("2-tokens", 150, async (c) => {
       expired: await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() - 5).sign(key),
       "expired 1 s ago": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() - 1).sign(key),
       "exp as a string": await hmacWithHeader({ alg: "HS256" }, { ...claims, sub: "eve", exp: String(now() + 600) }, key),
+      "no exp": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setIssuedAt().sign(key),
+      "no exp, no iat": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").sign(key),
+      "lives 30 days (over JWT_MAX_AGE)": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setIssuedAt().setExpirationTime(now() + 30 * 86_400).sign(key),
+      "no iat, exp in 30 days": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() + 30 * 86_400).sign(key),
+      "issued 2 days ago, 1 h left": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setIssuedAt(now() - 2 * 86_400).setExpirationTime(now() + 3600).sign(key),
+      "iat 10 years ahead, exp 1 min after it": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setIssuedAt(now() + 10 * 365 * 86_400)
+        .setExpirationTime(now() + 10 * 365 * 86_400 + 60)
+        .sign(key),
       "not yet valid (nbf +1h)": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setNotBefore("1h").setExpirationTime(now() + 7200).sign(key),
       "missing sub": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime(now() + 600).sign(key),
       "empty sub": await hmacWithHeader({ alg: "HS256" }, { ...claims, sub: "", exp: now() + 600 }, key),
@@ -156,6 +171,12 @@ await runCase("2-tokens", 150, async (c) => {
     // The dev token endpoint does not exist in production.
     const demo = await fetch(`${p.url}/demo/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sub: "x" }) });
     c.check(demo.status === 404, `POST /demo/token is 404 in production (got ${demo.status})`);
+    // Prometheus: not on the public port in production, on the ops port instead.
+    const pubMetrics = (await fetch(`${p.url}/metrics`)).status;
+    const opsMetrics = await fetch(`${p.opsUrl}/metrics`).then(async (r) => ({ status: r.status, text: await r.text() }), (err) => ({ status: 0, text: String(err) }));
+    c.check(pubMetrics === 404, `GET /metrics on the public port is 404 in production (got ${pubMetrics})`);
+    c.check(opsMetrics.status === 200 && opsMetrics.text.includes("rt_gateway_connected_sockets"), `GET /metrics on OPS_PORT answers (got ${opsMetrics.status})`);
+    await demoMinting(c);
 
     const total = tried + restTried + authTried;
     const totalRefused = refused + restRefused + authRefused;
@@ -224,6 +245,30 @@ await runCase("2-tokens", 150, async (c) => {
     note("platform stopped");
   }
 });
+
+/**
+ * `bun run dev` (the platform's main, not production) with three settings: only the built-in dev
+ * secret mints demo tokens; a real secret never does, even with DEMO=true.
+ */
+async function demoMinting(c: { check(ok: boolean, what: string): void }) {
+  const settings: Array<{ name: string; env: Record<string, string>; mints: boolean }> = [
+    { name: "dev secret, DEMO unset (bun run dev turns it on)", env: { JWT_SECRET: DEV_JWT_SECRET }, mints: true },
+    { name: "real secret, DEMO unset", env: {}, mints: false },
+    { name: "real secret, DEMO=true", env: { DEMO: "true" }, mints: false },
+  ];
+  const minted: string[] = [];
+  for (const s of settings) {
+    const q = await spawnPlatform({ NODE_ENV: "development", ...s.env });
+    try {
+      const r = await fetch(`${q.url}/demo/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sub: "mallory", tenantId: "victim", roles: ["admin"] }) });
+      c.check((r.status === 200) === s.mints, `${s.name}: POST /demo/token ${s.mints ? "mints" : "is 404"} (got ${r.status})`);
+      if (r.status === 200) minted.push(s.name);
+    } finally {
+      await q.stop();
+    }
+  }
+  figure(`tokens demo_minting=${minted.length}/${settings.length} (only: ${minted.join(", ") || "none"})`);
+}
 
 /** A JWS with any protected header, HMAC-SHA256 over it with `key` (jose refuses to build these). */
 async function hmacWithHeader(header: Record<string, unknown>, payload: Record<string, unknown>, key: Uint8Array): Promise<string> {

@@ -22,7 +22,7 @@ await runCase("6-slow-consumers", 200, async (c) => {
   try {
     const tenant = "slow-t";
     const sockets = async () => {
-      const text = await (await fetch(`${p.url}/metrics`)).text();
+      const text = await (await fetch(`${p.opsUrl}/metrics`)).text();
       return Number(/^rt_gateway_connected_sockets(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? NaN);
     };
     for (let i = 0; i < NORMAL; i++) {

@@ -2,11 +2,14 @@
  * Case 7, Origin and transport: a browser handshake from a non-allowed Origin is refused on both
  * transports and both paths, polling and WebSocket authenticate the same way (token in auth,
  * header or query), and a cross-origin polling POST or GET on a live session (CSRF-style) is
- * refused and changes nothing.
+ * refused and changes nothing. The gateway's own origin is never cross-site: with an allowlist of
+ * other sites, a client sending `Origin: http://<gateway host:port>` (the /demo page, python-socketio)
+ * still connects.
  */
 import { io as ioClient } from "socket.io-client";
 import { figure, note, runCase, sleep } from "../lib/common.ts";
 import { spawnPlatform, type PlatformProcess } from "../lib/platform.ts";
+import { RawSocket } from "../lib/raw-socket.ts";
 
 const ALLOWED = "http://app.example";
 const EVIL = ["http://evil.example", "null", "http://app.example.evil.com", "http://app.example:8080", "https://app.example", "http://evil.example/http://app.example"];
@@ -62,6 +65,19 @@ await runCase("7-origin", 150, async (c) => {
       }
     }
     c.check(originLeaks.length === 0, `non-allowed origins got through: ${originLeaks.join("; ")}`);
+
+    // The gateway's own origin with an allowlist of another site: same-origin is never refused.
+    const self = `http://127.0.0.1:${p.port}`;
+    let selfOpened = 0;
+    for (const path of ["/socket.io/", "/api/socket/"]) {
+      const poll = await pollHandshake(p.url, self, path);
+      c.check(poll.opened, `polling handshake from the gateway's own origin opens with ALLOWED_ORIGINS=${ALLOWED} (${path}: ${poll.status})`);
+      const raw = await RawSocket.open(p.wsUrl, { path, headers: { origin: self }, auth: { token } }).catch((err) => ({ connected: false, error: String(err), socket: undefined }));
+      c.check(raw.connected, `WebSocket + CONNECT from the gateway's own origin connects (${path}: ${JSON.stringify(raw.error ?? null)})`);
+      raw.socket?.close();
+      selfOpened += (poll.opened ? 1 : 0) + (raw.connected ? 1 : 0);
+    }
+    figure(`origin own_origin_with_allowlist opened=${selfOpened}/4`);
     figure(`origin handshakes_refused=${originRefused}/${originTried} (polling+websocket, /socket.io and /api/socket, ${EVIL.length} origins)`);
 
     // The same credentials on every transport: the outcome must not depend on the transport.

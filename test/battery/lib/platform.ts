@@ -14,7 +14,7 @@ import { freePort, sleep } from "./common.ts";
 
 export const ROOT = resolve(import.meta.dir, "../../..");
 export const JWT_SECRET = "battery-jwt-secret-0123456789abcdef";
-export const API_KEY = "battery-publish-key-0123456789";
+export const API_KEY = "battery-publish-key-0123456789-abcdef";
 export const WEBHOOK_SECRET = "battery-webhook-secret-0123456789";
 const SETPRIV = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL"] : [];
 const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "BUN_INSTALL", "TZ"];
@@ -30,6 +30,8 @@ export interface PlatformProcess {
   url: string;
   wsUrl: string;
   port: number;
+  /** The gateway's ops server (/metrics, /health, /ready); it runs in production only. */
+  opsUrl: string;
   pid: number;
   /** Resident memory of the platform process, KiB (from /proc/<pid>/status). */
   rssKb(): number;
@@ -51,12 +53,14 @@ const KEEP_LINES = 5000;
 /** Start the all-in-one platform as its own process on a free port and wait for /ready. */
 export async function spawnPlatform(env: Record<string, string> = {}): Promise<PlatformProcess> {
   const port = await freePort();
+  const opsPort = await freePort();
   const base: Record<string, string> = {};
   for (const k of INHERITED) if (process.env[k]) base[k] = process.env[k]!;
   const full: Record<string, string> = {
     ...base,
     NODE_ENV: "development",
     PORT: String(port),
+    OPS_PORT: String(opsPort),
     LOG_LEVEL: "warn",
     PGLITE_DIR: "memory",
     JWT_SECRET,
@@ -126,6 +130,7 @@ export async function spawnPlatform(env: Record<string, string> = {}): Promise<P
     url,
     wsUrl: `ws://127.0.0.1:${port}`,
     port,
+    opsUrl: `http://127.0.0.1:${full.OPS_PORT}`,
     pid,
     rssKb() {
       try {

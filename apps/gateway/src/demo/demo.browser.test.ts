@@ -17,7 +17,7 @@ let p: TestPlatform;
 let browser: Browser;
 
 beforeAll(async () => {
-  p = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" } });
+  p = await startPlatform({ env: { DEMO: "true", ALLOWED_ORIGINS: "http://app.example", RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],

@@ -6,10 +6,20 @@ import { authConfig } from "../socket/auth.ts";
 // Real servers (and a browser): the suite's 20 s per test, also under a plain `bun test`.
 setDefaultTimeout(20_000);
 
-describe("demo console (not production)", () => {
+const REAL_SECRET = "Zq8vL2mXr4TnW9pK0sYb7HcJ3dFg6AeU-real";
+
+/** The start-up line about the demo console, from an in-process platform's log. */
+async function demoLogLine(env: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+  const raw: string[] = [];
+  const p = await startPlatform({ inProcess: true, env: { LOG_LEVEL: "info", ...env }, logDestination: { write: (s: string) => void raw.push(s) } });
+  await p.stop();
+  return raw.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => typeof l.msg === "string" && l.msg.startsWith("demo console"));
+}
+
+describe("demo console with DEMO=true and the dev secret", () => {
   let p: TestPlatform;
   beforeAll(async () => {
-    p = await startPlatform();
+    p = await startPlatform({ env: { DEMO: "true" } });
   }, 30_000);
   afterAll(() => p.stop());
 
@@ -43,14 +53,45 @@ describe("demo console (not production)", () => {
   });
 });
 
-test("NODE_ENV=production: /demo, /demo/client.js and /demo/token are 404", async () => {
-  const p = await startPlatform({ env: { NODE_ENV: "production", JWT_SECRET: "production-secret-0123456789abcdef" } });
-  try {
-    expect((await p.fetch("/demo")).status).toBe(404);
-    expect((await p.fetch("/demo/client.js")).status).toBe(404);
-    expect((await p.fetch("/demo/token", { method: "POST", json: { sub: "x" } })).status).toBe(404);
-    expect((await p.fetch("/health")).status).toBe(200);
-  } finally {
-    await p.stop();
-  }
+describe("the demo console is opt-in, and never mints with a real secret", () => {
+  const probe = async (p: TestPlatform) => ({
+    page: (await p.fetch("/demo")).status,
+    bundle: (await p.fetch("/demo/client.js")).status,
+    token: (await p.fetch("/demo/token", { method: "POST", json: { sub: "x", tenantId: "any", roles: ["admin"] } })).status,
+  });
+
+  test("default platform (no DEMO): /demo, /demo/client.js and /demo/token are 404", async () => {
+    const p = await startPlatform({ inProcess: true });
+    try {
+      expect(await probe(p)).toEqual({ page: 404, bundle: 404, token: 404 });
+      expect((await p.fetch("/health")).status).toBe(200);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test("DEMO=true with a real JWT_SECRET (not production): the page is served, /demo/token is 404", async () => {
+    const p = await startPlatform({ inProcess: true, env: { DEMO: "true", JWT_SECRET: REAL_SECRET } });
+    try {
+      expect(await probe(p)).toEqual({ page: 200, bundle: 200, token: 404 });
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test("NODE_ENV=production: /demo, /demo/client.js and /demo/token are 404", async () => {
+    const p = await startPlatform({ env: { NODE_ENV: "production", JWT_SECRET: REAL_SECRET } });
+    try {
+      expect(await probe(p)).toEqual({ page: 404, bundle: 404, token: 404 });
+      expect((await p.fetch("/health")).status).toBe(200);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test("start-up logs whether the console and its token minting are on", async () => {
+    expect(await demoLogLine({})).toMatchObject({ msg: "demo console off", demo: false, tokenMinting: false });
+    expect(await demoLogLine({ DEMO: "true" })).toMatchObject({ msg: "demo console on", demo: true, tokenMinting: true });
+    expect(await demoLogLine({ DEMO: "true", JWT_SECRET: REAL_SECRET })).toMatchObject({ demo: true, tokenMinting: false });
+  });
 });

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { mintToken } from "@rt/auth";
 import { AppError, describeZodError } from "@rt/contracts";
+import { DEV_JWT_SECRET } from "@rt/service-kit";
 import { authConfig } from "../socket/auth.ts";
 import type { Gateway } from "../socket/types.ts";
 
@@ -31,12 +32,18 @@ export function clientBundle(): Promise<string> {
 }
 
 /**
- * The demo console at `/demo` (page, SDK bundle, dev token minting). Nothing is served when
- * NODE_ENV=production: the paths fall through to the gateway's 404.
+ * The demo console at `/demo` (page, SDK bundle, dev token minting), opt-in with DEMO=true (config
+ * refuses it in production). `POST /demo/token` signs tokens for any tenant and role, so it exists
+ * only while JWT_SECRET is the built-in dev secret: with a real secret the page is served (paste a
+ * token) but nothing is minted. Paths not served fall through to the gateway's 404.
  */
 export function demoApp(gw: Gateway): Hono {
   const app = new Hono();
-  if (gw.config.NODE_ENV === "production") return app;
+  const demo = gw.config.DEMO && gw.config.NODE_ENV !== "production";
+  const tokenMinting = demo && gw.config.JWT_SECRET === DEV_JWT_SECRET;
+  gw.log.info({ demo, tokenMinting }, demo ? "demo console on" : "demo console off");
+  if (demo && !tokenMinting) gw.log.warn("demo token minting off: JWT_SECRET is not the built-in dev secret (paste a token into /demo)");
+  if (!demo) return app;
 
   clientBundle().catch((err) => gw.log.warn({ err: String(err) }, "demo client bundle failed"));
 
@@ -49,7 +56,8 @@ export function demoApp(gw: Gateway): Hono {
     return new Response(await clientBundle(), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" } });
   });
 
-  /** Dev only: a token for any user of any tenant, signed with the gateway's JWT settings. */
+  if (!tokenMinting) return app;
+  /** Dev secret only: a token for any user of any tenant, worthless on a platform with a real secret. */
   app.post("/token", async (c) => {
     const raw = await c.req.json().catch(() => {
       throw new AppError("VALIDATION", "body must be JSON");

@@ -1,4 +1,4 @@
-import { extractToken, TokenError, verifyToken, type VerifiedToken } from "@rt/auth";
+import { extractToken, TokenError, verifyToken, type AuthConfig, type VerifiedToken } from "@rt/auth";
 import type { Gateway, GatewaySocket } from "./types.ts";
 
 /** Refusal as the client sees it: `connect_error` with message "unauthorized" and a code. */
@@ -10,7 +10,13 @@ export class Unauthorized extends Error {
   }
 }
 
-export const authConfig = (gw: Gateway) => ({ secret: gw.config.JWT_SECRET, issuer: gw.config.JWT_ISSUER, audience: gw.config.JWT_AUDIENCE });
+/** The one verification setting of every token path: handshake, recovery, `authenticate`, REST bearer. */
+export const authConfig = (gw: Pick<Gateway, "config">): AuthConfig => ({
+  secret: gw.config.JWT_SECRET,
+  issuer: gw.config.JWT_ISSUER,
+  audience: gw.config.JWT_AUDIENCE,
+  maxAge: gw.config.JWT_MAX_AGE,
+});
 
 /** Every source that carries a token; two different tokens in one handshake are refused. */
 function tokensOf(socket: GatewaySocket): string[] {
