@@ -80,9 +80,7 @@ export function createChat({ bus, db }: ChatDeps) {
     )
     .limit(1)
     .prepare("chat_message_by_client_id");
-  const writer = createMessageWriter(db, (rows) => {
-    for (const row of rows) announce(row);
-  });
+  const writer = createMessageWriter(db, (row) => announce(row));
 
   /** The room's row and whether `userId` is in it; undefined when the tenant has no such room. */
   async function roomWithMembership(tenantId: string, roomId: number, userId: string) {

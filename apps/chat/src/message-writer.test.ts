@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { currentTrace, withTrace } from "@rt/service-kit";
 import { chatService } from "./service.ts";
 import { createMessageWriter, type MessageRow, type NewMessage } from "./message-writer.ts";
 
@@ -32,7 +33,16 @@ async function room() {
 /** A writer whose published batches are recorded. */
 function recordingWriter() {
   const batches: MessageRow[][] = [];
-  return { batches, writer: createMessageWriter(h.db.db, (rows) => batches.push(rows)) };
+  // Rows published in one synchronous run belong to one statement.
+  let current: MessageRow[] | null = null;
+  const writer = createMessageWriter(h.db.db, (row) => {
+    if (!current) {
+      batches.push((current = []));
+      queueMicrotask(() => (current = null));
+    }
+    current.push(row);
+  });
+  return { batches, writer };
 }
 
 test("concurrent sends share statements; each is answered with its own row, published in id order", async () => {
@@ -72,4 +82,12 @@ test("one bad row fails alone: the rest of its batch is stored", async () => {
   expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
   const stored = results.flatMap((r) => (r.status === "fulfilled" ? [r.value!.content] : []));
   expect(stored).toEqual(["before", "before 2", "after"]);
+});
+
+test("each stored row is published under its own sender's trace id, even inside a shared statement", async () => {
+  const { msg } = await room();
+  const seen: [string, string | undefined][] = [];
+  const writer = createMessageWriter(h.db.db, (row) => seen.push([row.content, currentTrace()]));
+  await Promise.all(Array.from({ length: 10 }, (_, i) => withTrace(`trace-${i}`, () => writer.write(msg({ content: `m${i}` })))));
+  expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => [`m${i}`, `trace-${i}`]));
 });

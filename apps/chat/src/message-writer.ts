@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { MessageCreateBody, SvcContext } from "@rt/contracts";
 import type { Db } from "@rt/db";
+import { currentTrace, withTrace } from "@rt/service-kit";
 import { members, messages } from "./schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -38,10 +39,10 @@ export const newMessage = (caller: Pick<SvcContext, "tenantId" | "userId" | "nam
  * partial unique index on the client message id) DO NOTHING RETURNING: one round trip and one
  * commit for many messages, each sender's membership re-checked by the JOIN in the same statement.
  * Each caller gets its row only after the commit, and `onStored` sees a batch's rows in id order
- * (so a room's broadcasts leave in the order they were stored). A failing batch (one bad value) is
+ * (so a room's broadcasts leave in the order they were stored), each under its own sender's trace id. A failing batch (one bad value) is
  * retried row by row so only the bad row fails. No synchronous_commit games: each batch is durable.
  */
-export function createMessageWriter(db: Db, onStored: (rows: MessageRow[]) => void) {
+export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void) {
   // Prepared once: Postgres parses and plans these statements once per connection, not per send.
   const batchInsert = db
     .insert(messages)
@@ -67,7 +68,7 @@ export function createMessageWriter(db: Db, onStored: (rows: MessageRow[]) => vo
     .returning()
     .prepare("chat_messages_insert_one");
 
-  type Pending = { msg: NewMessage; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
+  type Pending = { msg: NewMessage; trace: string | undefined; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let writing = false;
 
@@ -103,18 +104,23 @@ export function createMessageWriter(db: Db, onStored: (rows: MessageRow[]) => vo
       for (const p of batch) await writeBatch([p]);
       return;
     }
-    settle(batch, rows, match(batch, rows));
+    settle(batch, match(batch, rows));
   }
 
-  /** Publish (in id order), then answer each caller: after the commit, never before. */
-  function settle(batch: Pending[], rows: MessageRow[], results: WriteResult[]) {
-    try {
-      if (rows.length > 0) onStored(rows);
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
-    }
-    batch.forEach((p, i) => p.resolve(results[i]!));
+  /**
+   * Publish, then answer each caller: after the commit, never before. Input order is id order
+   * (ids are drawn in input order), so walking the batch publishes in id order.
+   */
+  function settle(batch: Pending[], results: WriteResult[]) {
+    batch.forEach((p, i) => {
+      const row = results[i]!;
+      try {
+        if (row) withTrace(p.trace, () => onStored(row));
+      } catch (err) {
+        return p.reject(err);
+      }
+      p.resolve(row);
+    });
   }
 
   async function drain() {
@@ -138,14 +144,14 @@ export function createMessageWriter(db: Db, onStored: (rows: MessageRow[]) => vo
     } catch (err) {
       return p.reject(err);
     }
-    settle([p], rows, [rows[0] ?? null]);
+    settle([p], [rows[0] ?? null]);
   }
 
   return {
     /** Store one message (in the next round); null when skipped (see WriteResult). */
     write(msg: NewMessage): Promise<WriteResult> {
       return new Promise((resolve, reject) => {
-        queue.push({ msg, resolve, reject });
+        queue.push({ msg, trace: currentTrace(), resolve, reject });
         if (!writing) void drain();
       });
     },
