@@ -62,9 +62,9 @@ export const PlatformEnv = z
     RATE_LIMIT_TYPING: z.coerce.number().int().positive().default(30),
     RATE_LIMIT_DEFAULT: z.coerce.number().int().positive().default(120),
     /** Forwarded events a gateway has in flight before it refuses more (UNAVAILABLE, retryAfterMs). */
-    GATEWAY_MAX_INFLIGHT: z.coerce.number().int().positive().default(1024),
+    GATEWAY_MAX_INFLIGHT: z.coerce.number().int().positive().default(4096),
     /** Actions one service process runs at once before it refuses more (UNAVAILABLE, retryAfterMs). */
-    SERVICE_MAX_INFLIGHT: z.coerce.number().int().positive().default(200),
+    SERVICE_MAX_INFLIGHT: z.coerce.number().int().positive().default(1000),
     /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
     OPS_PORT: port(0),
     GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
