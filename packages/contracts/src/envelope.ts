@@ -130,6 +130,13 @@ export const SnapshotRequest = z.object({ offset: z.number().int().nonnegative()
 export const SnapshotPage = z.object({ sockets: z.array(PresenceSocket), total: z.number().int() });
 export type SnapshotPage = z.infer<typeof SnapshotPage>;
 
+/**
+ * `rt.gw.<gatewayId>.alive`: is this socket id connected to you? Asked before a session is
+ * restored elsewhere; no responders means that gateway is gone.
+ */
+export const AliveRequest = z.object({ sid: z.string().min(1).max(100) });
+export const AliveReply = z.object({ alive: z.boolean() });
+
 /** 32-bit FNV-1a of a socket id; XOR-ed into a gateway's digest. */
 export function socketDigest(socketId: string): number {
   let h = 0x811c9dc5;
