@@ -21,6 +21,10 @@ if (!values.sub) {
   process.exit(2);
 }
 const config = loadConfigOrExit();
+if (!config.JWT_SECRET) {
+  console.error("no JWT_SECRET: with JWT_JWKS_URL / JWT_PUBLIC_KEYS tokens come from the identity provider");
+  process.exit(2);
+}
 const ttl = Number(values.ttl);
 if (!Number.isInteger(ttl) || ttl <= 0 || ttl > config.JWT_MAX_AGE) {
   console.error(`--ttl must be a whole number of seconds from 1 to JWT_MAX_AGE (${config.JWT_MAX_AGE})`);

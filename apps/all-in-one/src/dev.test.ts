@@ -13,3 +13,12 @@ test("`bun run dev` turns the demo console on for itself only with the built-in 
   expect(demoOf({ DEMO: "false" })).toBe(false);
   expect(demoOf({ DEMO: "" })).toBe(true);
 });
+
+test("`bun run dev` gives tenant-less tokens the tenant `default` only in that same dev setup", () => {
+  const tenantOf = (env: Record<string, string | undefined>) => loadConfig(devEnv(env)).JWT_DEFAULT_TENANT;
+  expect(tenantOf({})).toBe("default");
+  expect(tenantOf({ JWT_DEFAULT_TENANT: "acme" })).toBe("acme");
+  expect(tenantOf({ JWT_SECRET: "a-real-secret-0123456789-abcdefgh" })).toBeUndefined();
+  expect(tenantOf({ NODE_ENV: "production", JWT_SECRET: "Zq8vL2mXr4TnW9pK0sYb7HcJ3dFg6AeU" })).toBeUndefined();
+  expect(tenantOf({ JWT_JWKS_URL: "http://127.0.0.1:1/jwks" })).toBeUndefined();
+});

@@ -13,9 +13,12 @@ import { createRecoveryAdapter, refuseRecovery, serveAlive, type RecoveryAdapter
 import { replayAndJoin } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
-import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
+import { createVerifier } from "@rt/auth";
+import { startAdmin } from "./admin/admin.ts";
+import { authConfig, authenticateHandshake, Unauthorized } from "./socket/auth.ts";
 import { attachDispatch } from "./socket/dispatch.ts";
-import { admitAddress, ConnectRefused, UserSockets } from "./socket/admission.ts";
+import { admitAddress, ConnectRefused, HeldSockets } from "./socket/admission.ts";
+import { TenantLimits } from "./tenant-limits.ts";
 import { Limiter, limiterSpecs, userKey } from "./limiter.ts";
 import { MemoryLimiterStore } from "./limiter-memory.ts";
 import { clientAddress, trustedProxies } from "./client-address.ts";
@@ -95,11 +98,23 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
 
   const socketCount = () => io.of("/").sockets.size;
   const metrics = createGatewayMetrics(deps.metrics);
-  const inflight = new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway");
-  const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount), inflight };
   const limiterStore = new MemoryLimiterStore();
   const limiter = new Limiter(limiterStore, limiterSpecs(config), (cls) => metrics.rateLimited.inc({ class: cls }));
-  const userSockets = new UserSockets(config.MAX_SOCKETS_PER_USER);
+  const userSockets = new HeldSockets(() => config.MAX_SOCKETS_PER_USER, "user");
+  const tenantLimits = new TenantLimits(config, limiter, metrics.tenantLimited);
+  tenantLimits.trackRooms(io.of("/").adapter);
+  const gw: Gateway = {
+    id,
+    io,
+    bus,
+    log: log.child({ gatewayId: id }),
+    config,
+    metrics,
+    presence: new LocalPresence(bus, id, socketCount),
+    verify: createVerifier(authConfig(config)),
+    tenantLimits,
+    inflight: new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway"),
+  };
   const recovery = io.of("/").adapter as unknown as Recovery;
 
   io.use(async (socket, next) => {
@@ -110,7 +125,10 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       const principal = v ? principalOf(v) : null;
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
       refuseRecovery(recovery, socket, principal, gw.log);
-      if (principal) userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
+      if (principal) {
+        userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
+        tenantLimits.sockets.admit(principal.tenantId, socket);
+      }
       socket.data.principal = principal;
       socket.data.exp = v?.exp;
       next();
@@ -159,7 +177,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     const stored = claim.session;
     socket.data.chatRoom = stored.data.chatRoom;
     socket.data.since = stored.data.since ?? socket.data.since;
-    const rooms = grantedRooms(stored.rooms, p, config.PAYMENTS_ADMIN_ROLES);
+    const rooms = grantedRooms(stored.rooms, p, config);
     claim.pending = rooms;
     startSession(gw, socket, p, socket.data.exp, false);
     const join = () => {
@@ -187,7 +205,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const publishing = servePublish(gw);
   const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
   const readiness = { ready: async () => !stopping && bus.isConnected() };
-  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
+  const admin = startAdmin(gw);
+  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter, admin: admin.app });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
   const server = Bun.serve({
     port: listen.port,
@@ -219,6 +238,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     async stop() {
       stopping = true;
       publishing.unsubscribe();
+      admin.stop();
       // Close transports, not sessions: clients see a transport close, reconnect (to another
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();

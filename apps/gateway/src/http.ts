@@ -15,13 +15,12 @@ import {
   VersionInfo,
   type SvcContext,
 } from "@rt/contracts";
-import { bearer, TokenError, verifyToken } from "@rt/auth";
+import { bearer, TokenError } from "@rt/auth";
 import { callService, jsonDepthLimit, opsResponse, requestService, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
 import { demoApp } from "./demo/demo.ts";
-import { authConfig } from "./socket/auth.ts";
 import { userKey, type Limiter } from "./limiter.ts";
 import type { Gateway } from "./socket/types.ts";
 
@@ -33,7 +32,7 @@ const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "user
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
-export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry; limiter: Limiter }) {
+export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry; limiter: Limiter; admin: Hono }) {
   const app = new Hono();
   app.onError((err, c) => {
     const body = toErrorBody(err, gw.log, `${c.req.method} ${c.req.path}`);
@@ -103,6 +102,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   );
 
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
+  app.route("/", opts.admin); // /api/admin/* and the /admin console (admin/admin.ts)
 
   app.all("*", async (c) => {
     const service = serviceForPath(c.req.path);
@@ -114,7 +114,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     const token = bearer(c.req.header("authorization"));
     if (token) {
       try {
-        const { exp: _exp, ...p } = await verifyToken(token, authConfig(gw));
+        const { exp: _exp, ...p } = await gw.verify(token);
         ctx = { ...p, gatewayId: gw.id, traceId };
       } catch (err) {
         const reason = err instanceof TokenError ? err.message : "token invalid";

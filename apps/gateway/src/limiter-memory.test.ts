@@ -7,6 +7,7 @@ const specs = {
   typing: { capacity: 30, windowMs: 60_000 },
   default: { capacity: 120, windowMs: 60_000 },
   handshake: { capacity: 2, windowMs: 1_000 },
+  tenant: { capacity: 100, windowMs: 60_000 },
 };
 
 test("a bucket allows its capacity per window, then refills; keys and classes are separate", async () => {

@@ -17,8 +17,8 @@ export interface LimiterStore {
   take(key: string, spec: BucketSpec, now: number): Verdict | Promise<Verdict>;
 }
 
-/** Client event classes (the contract's `rate`) plus handshakes per client address. */
-export type LimitClass = RateClass | "handshake";
+/** Client event classes (the contract's `rate`), handshakes per client address, events per tenant. */
+export type LimitClass = RateClass | "handshake" | "tenant";
 
 /** One keyed limiter for every budget of the gateway: socket events, REST writes, handshakes. */
 export class Limiter {
@@ -29,13 +29,14 @@ export class Limiter {
     private readonly onRefused: (cls: LimitClass) => void = () => {},
   ) {}
 
-  async take(cls: LimitClass, key: string, now = Date.now()): Promise<Verdict> {
-    return this.store.take(`${cls}\u0000${key}`, this.specs[cls], now);
+  /** `spec` overrides the class's budget for this key (a tenant's own limit). */
+  async take(cls: LimitClass, key: string, now = Date.now(), spec = this.specs[cls]): Promise<Verdict> {
+    return this.store.take(`${cls}\u0000${key}`, spec, now);
   }
 
   /** Take a token or throw RATE_LIMITED carrying the wait. */
-  async spend(cls: LimitClass, key: string, message: string): Promise<void> {
-    const v = await this.take(cls, key);
+  async spend(cls: LimitClass, key: string, message: string, spec?: BucketSpec): Promise<void> {
+    const v = await this.take(cls, key, Date.now(), spec);
     if (v.ok) return;
     this.onRefused(cls);
     throw new AppError("RATE_LIMITED", message, { retryAfterMs: v.retryAfterMs });
@@ -45,14 +46,17 @@ export class Limiter {
 /** The bucket of one user: socket events and REST calls of the same user draw from it alike. */
 export const userKey = (tenantId: string, userId: string) => `${tenantId}\u0000${userId}`;
 
-const perMinute = (capacity: number): BucketSpec => ({ capacity, windowMs: 60_000 });
+export const perMinute = (capacity: number): BucketSpec => ({ capacity, windowMs: 60_000 });
 
 /** PROTOCOL budgets per minute, from the configuration. */
-export function limiterSpecs(c: Pick<PlatformConfig, "RATE_LIMIT_MESSAGE" | "RATE_LIMIT_TYPING" | "RATE_LIMIT_DEFAULT" | "RATE_LIMIT_HANDSHAKE">): Record<LimitClass, BucketSpec> {
+export function limiterSpecs(
+  c: Pick<PlatformConfig, "RATE_LIMIT_MESSAGE" | "RATE_LIMIT_TYPING" | "RATE_LIMIT_DEFAULT" | "RATE_LIMIT_HANDSHAKE" | "TENANT_RATE_MESSAGES">,
+): Record<LimitClass, BucketSpec> {
   return {
     message: perMinute(c.RATE_LIMIT_MESSAGE),
     typing: perMinute(c.RATE_LIMIT_TYPING),
     default: perMinute(c.RATE_LIMIT_DEFAULT),
     handshake: perMinute(c.RATE_LIMIT_HANDSHAKE),
+    tenant: perMinute(c.TENANT_RATE_MESSAGES),
   };
 }

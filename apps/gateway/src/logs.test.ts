@@ -55,7 +55,7 @@ test("an HTTP request's id reaches the service; a caller's X-Request-Id is kept"
 
 test("connect, auth failures and disconnects are logged at info; no token, key, secret or signature is ever logged", async () => {
   raw.length = 0;
-  const secrets: string[] = [TEST_API_KEY, TEST_WEBHOOK_SECRET, p.config.JWT_SECRET];
+  const secrets: string[] = [TEST_API_KEY, TEST_WEBHOOK_SECRET, p.config.JWT_SECRET!];
   const good = await p.token({ sub: "ann", roles: ["admin", "pdg"], name: "Ann" });
   const forged = await mintToken({ sub: "ann", tenantId: p.tenant }, { secret: "someone-elses-secret-0123456789" });
   secrets.push(good, forged);
@@ -80,7 +80,7 @@ test("connect, auth failures and disconnects are logged at info; no token, key, 
   expect((await p.fetch("/api/notifications", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, userId: "ann", title: "t" } })).status).toBe(201);
 
   // A signed webhook, and one with a bad signature.
-  const body = JSON.stringify({ id: `evt-${crypto.randomUUID()}`, type: "invoice.paid", tenantId: p.tenant, data: { invoiceId: "inv-1", status: "paid", amount: 5 } });
+  const body = JSON.stringify({ id: `evt-${crypto.randomUUID()}`, type: "invoice.paid", tenantId: p.tenant, data: { invoiceId: `${p.tenant}-inv-1`, status: "paid", amount: 5 } });
   const signature = signWebhook(TEST_WEBHOOK_SECRET, body);
   const badSignature = signWebhook("not-the-webhook-secret-000000", body);
   secrets.push(signature, signature.split("v1=")[1]!, badSignature, badSignature.split("v1=")[1]!);

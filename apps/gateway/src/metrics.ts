@@ -24,6 +24,13 @@ export function createGatewayMetrics(registry: Registry) {
     acks: new Counter({ name: "rt_gateway_acks_total", help: "Event outcomes by code", labelNames: ["code"], registers: [registry] }),
     rateLimited: new Counter({ name: "rt_gateway_rate_limited_total", help: "Client events, REST writes and handshakes refused by rate limits", labelNames: ["class"], registers: [registry] }),
     recovered: new Counter({ name: "rt_gateway_recovered_sessions_total", help: "Connections restored by state recovery", registers: [registry] }),
+    publishRefused: new Counter({ name: "rt_gateway_publish_refused_total", help: "Publishes refused: a key outside its tenants (HTTP), an envelope not matching its subject (NATS)", labelNames: ["reason"], registers: [registry] }),
+    tenantLimited: new Counter({
+      name: "rt_gateway_tenant_limited_total",
+      help: "Refusals by a per-tenant limit; tenant: those of TENANT_LIMITS and the first TENANT_METRICS_TOP refused by name, the rest other",
+      labelNames: ["tenant", "limit"],
+      registers: [registry],
+    }),
     authFailures: new Counter({ name: "rt_gateway_auth_failures_total", help: "Refused handshakes and authenticate calls", labelNames: ["reason"], registers: [registry] }),
     busLatency: new Histogram({
       name: "rt_gateway_service_request_seconds",

@@ -1,8 +1,9 @@
 import { AppError, DataChangeInput, PublishEnvelope, describeZodError, subjects, type DeliveryEnvelope, type SvcReply } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
-import { checkApiKey, deliverRaw, nowIso, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { authenticatePublisher, deliverRaw, mayPublish, nowIso, publishKeysOf, requirePublishTenant, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
+import type { GatewayMetrics } from "./metrics.ts";
 
-type Deps = { bus: Bus; config: PlatformConfig; log: Logger };
+type Deps = { bus: Bus; config: PlatformConfig; log: Logger; metrics: Pick<GatewayMetrics, "publishRefused"> };
 
 /** Counter key of one tenant's entity type; base64url keeps it a valid KV key. */
 const seqKey = (tenantId: string, entityType: string) => Buffer.from(`${tenantId}\u0000${entityType}`).toString("base64url");
@@ -30,18 +31,39 @@ export async function acceptPublish({ bus }: Deps, raw: unknown): Promise<Delive
   return deliverRaw(bus, { ...env, data });
 }
 
-/** `POST /api/publish`: the HTTP path, behind X-Api-Key. */
+/** `POST /api/publish`: the HTTP path, behind X-Api-Key, only into the key's tenants. */
 export function publishFromHttp(deps: Deps, apiKey: string | undefined, body: unknown) {
-  checkApiKey(apiKey, deps.config.PUBLISH_API_KEY);
+  const publisher = authenticatePublisher(apiKey, publishKeysOf(deps.config));
+  const tenantId = PublishEnvelope.shape.tenantId.safeParse((body as { tenantId?: unknown } | null)?.tenantId);
+  // A bad tenantId is the envelope's VALIDATION error below; a good one must be the key's.
+  if (tenantId.success && !mayPublish(publisher, tenantId.data)) {
+    deps.metrics.publishRefused.inc({ reason: "key_tenant" });
+    requirePublishTenant(publisher, tenantId.data, deps.log, "POST /api/publish");
+  }
   return acceptPublish(deps, body);
+}
+
+/**
+ * On NATS the subject is the credential: NATS permissions let a publisher write to its tenants'
+ * `rt.publish.<tenant>.…` subjects only, so the envelope must say exactly what its subject says.
+ */
+function checkSubject(deps: Deps, subject: string, raw: unknown): void {
+  const env = PublishEnvelope.safeParse(raw);
+  if (!env.success) return; // acceptPublish answers VALIDATION
+  const { tenantId, target } = env.data;
+  if (subject === subjects.publish(tenantId, target.kind, target.id)) return;
+  deps.metrics.publishRefused.inc({ reason: "subject_mismatch" });
+  deps.log.warn({ subject, tenantId, target }, "publish refused: envelope does not match its subject");
+  throw new AppError("FORBIDDEN", "the envelope's tenant and target must match the subject");
 }
 
 /** The NATS path: gateways share `rt.publish.>` in one queue group; requests get `{ ok, data: { id } }`. */
 export function servePublish(deps: Deps): Subscription {
   return deps.bus.respond(
     subjects.publishAll,
-    async (raw): Promise<SvcReply> => {
+    async (raw, subject): Promise<SvcReply> => {
       try {
+        checkSubject(deps, subject, raw);
         const env = await acceptPublish(deps, raw);
         return { ok: true, data: { id: env.id } };
       } catch (err) {

@@ -1,4 +1,4 @@
-import { subjectToken, type DeliveryTarget, type Principal } from "@rt/contracts";
+import { fromSubjectToken, subjectToken, type DeliveryTarget, type Principal } from "@rt/contracts";
 
 /**
  * Socket.IO room names, always prefixed by the verified tenant. Ids pass through subjectToken so
@@ -10,6 +10,8 @@ export const rooms = {
   role: (tenantId: string, role: string) => `r:${t(tenantId)}:${t(role)}`,
   tenant: (tenantId: string) => `t:${t(tenantId)}`,
   chat: (tenantId: string, roomId: string | number) => `c:${t(tenantId)}:${t(String(roomId))}`,
+  /** Every chat room name of a tenant starts with this. */
+  chatPrefix: (tenantId: string) => `c:${t(tenantId)}:`,
   sync: (tenantId: string, entityType: string) => `s:${t(tenantId)}:${t(entityType)}`,
   isSync: (room: string) => room.startsWith("s:"),
   paymentsAll: (tenantId: string) => `p:${t(tenantId)}:*`,
@@ -29,6 +31,12 @@ export function paymentsRoom(p: Pick<Principal, "tenantId" | "userId" | "roles">
   return p.roles.some((r) => adminRoles.includes(r)) ? rooms.paymentsAll(p.tenantId) : rooms.paymentsOwn(p.tenantId, p.userId);
 }
 export const isPaymentsRoom = (room: string) => room.startsWith("p:");
+
+/** Whether roles may join a data-sync type: a type without an entry in `typeRoles` is tenant-wide. */
+export function syncAllowed(entityType: string, roles: readonly string[], typeRoles: Readonly<Record<string, readonly string[]>>): boolean {
+  const need = Object.hasOwn(typeRoles, entityType) ? typeRoles[entityType] : undefined;
+  return !need || roles.some((r) => need.includes(r));
+}
 
 /** The local rooms a delivery goes to. Payments fan out to admins and to the owning user. */
 export function roomsFor(tenantId: string, target: DeliveryTarget, data: unknown): string[] {
@@ -56,4 +64,29 @@ function paymentOwner(data: unknown): string | undefined {
   const d = data as { userId?: unknown; data?: { userId?: unknown } } | null;
   const v = d?.data?.userId ?? d?.userId;
   return typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+}
+
+/**
+ * A room name as an operator reads it (`room:12`, `role:admin`, `sync:Task`, `user:u1`, `tenant`,
+ * `payments:all`, `payments:u1`); null for Socket.IO's own per-socket room.
+ */
+export function describeRoom(name: string): string | null {
+  const [kind, , a, b] = name.split(":");
+  const id = (s: string | undefined) => fromSubjectToken(s ?? "");
+  switch (kind) {
+    case "u":
+      return `user:${id(a)}`;
+    case "r":
+      return `role:${id(a)}`;
+    case "t":
+      return "tenant";
+    case "c":
+      return `room:${id(a)}`;
+    case "s":
+      return `sync:${id(a)}`;
+    case "p":
+      return a === "*" ? "payments:all" : `payments:${id(b)}`;
+    default:
+      return null;
+  }
 }

@@ -17,7 +17,7 @@ import {
   ReadAllResult,
   UnreadCount,
 } from "@rt/contracts";
-import { checkApiKey, createServiceApp, requireUser, route, valid, type Logger, type PlatformConfig, type RouteDoc, type ServiceEnv } from "@rt/service-kit";
+import { authenticatePublisher, createServiceApp, publishKeysOf, requirePublishTenant, requireUser, route, valid, type Logger, type PlatformConfig, type Publisher, type RouteDoc, type ServiceEnv } from "@rt/service-kit";
 import { listNotifications, markAllRead, markRead, notify, removeNotification, unreadCount, type NotificationsDeps } from "./notifications.ts";
 import { createArtisanRequest, decideArtisanRequest, listArtisanRequests } from "./approvals.ts";
 
@@ -29,10 +29,10 @@ const authed = createMiddleware<ServiceEnv>(async (c, next) => {
   await next();
 });
 
-/** The publish API's key, for callers without a user (internal services). */
+/** The publish API's key, for callers without a user (internal services); the tenant is checked per body. */
 const apiKey = (config: PlatformConfig) =>
-  createMiddleware<ServiceEnv>(async (c, next) => {
-    checkApiKey(c.req.header("x-api-key"), config.PUBLISH_API_KEY);
+  createMiddleware<ServiceEnv & { Variables: { publisher: Publisher } }>(async (c, next) => {
+    c.set("publisher", authenticatePublisher(c.req.header("x-api-key"), publishKeysOf(config)));
     await next();
   });
 
@@ -59,8 +59,9 @@ function approvalRoutes(deps: Deps): Hono<ServiceEnv> {
       const { tenantId } = requireUser(c);
       return c.json(await createArtisanRequest(deps, tenantId, ArtisanRequestCreate.parse(await jsonBody(c))), 201);
     }
-    checkApiKey(key, deps.config.PUBLISH_API_KEY);
+    const publisher = authenticatePublisher(key, publishKeysOf(deps.config));
     const input = ArtisanRequestCreateBody.parse(await jsonBody(c));
+    requirePublishTenant(publisher, input.tenantId, deps.log, `POST ${c.req.path}`);
     return c.json(await createArtisanRequest(deps, input.tenantId, input), 201);
   });
   const listDoc = approvalDoc({ summary: "Artisan requests of the tenant (pdg only)", auth: ["bearer"], responses: { 200: ArtisanRequestList }, errors: ["FORBIDDEN"] });
@@ -92,6 +93,7 @@ export function notificationRoutes(deps: Deps): Hono<ServiceEnv> {
   });
   app.post("/api/notifications", createDoc, apiKey(deps.config), valid("json", NotificationCreateBody), async (c) => {
     const { tenantId, userId, ...input } = c.req.valid("json");
+    requirePublishTenant(c.get("publisher"), tenantId, deps.log, "POST /api/notifications");
     return c.json(await notify(deps, { tenantId, userId }, input), 201);
   });
   const listDoc = inbox({ summary: "The caller's notifications, newest first", responses: { 200: NotificationPage } });

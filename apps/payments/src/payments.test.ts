@@ -14,8 +14,10 @@ afterAll(() => h.stop());
 
 const nowS = () => Math.floor(Date.now() / 1000);
 let seq = 0;
+/** Provider invoice ids are global (an invoice has one tenant): each test tenant names its own. */
+const inv = (tenantId: string, name = "inv_1") => `${tenantId}-${name}`;
 function event(tenantId: string, data: Record<string, unknown>, id = `evt_${++seq}_${crypto.randomUUID()}`) {
-  return { id, type: "invoice.updated", tenantId, data: { invoiceId: "inv_1", status: "paid", amount: 1000, ...data } };
+  return { id, type: "invoice.updated", tenantId, data: { invoiceId: inv(tenantId), status: "paid", amount: 1000, ...data } };
 }
 
 /** POST a raw body as the gateway relays it: the exact string, with the given signature header. */
@@ -28,7 +30,7 @@ const postSigned = (body: unknown, t?: number) => {
 };
 
 const admin = (tenantId: string) => ({ tenantId, userId: "boss", roles: ["admin"] });
-const readInvoice = (ctx: { tenantId: string; userId: string; roles?: string[] }, invoiceId = "inv_1") =>
+const readInvoice = (ctx: { tenantId: string; userId: string; roles?: string[] }, invoiceId = inv(ctx.tenantId)) =>
   h.http("GET", `/api/payments/invoices/${encodeURIComponent(invoiceId)}`, { ctx });
 
 const updatesOf = (tenantId: string) => h.deliveries.filter((d) => d.envelope.tenantId === tenantId && d.envelope.event === "payment_update");
@@ -58,22 +60,22 @@ async function expectNothingStored(tenantId: string) {
 describe("payments webhook", () => {
   test("a signed event stores the invoice and publishes payment_update to the tenant's payment subscribers", async () => {
     const t = uniqueTenant();
-    const r = await postSigned(event(t, { invoiceId: "inv_1", status: "paid", amount: 12.5, currency: "EUR", userId: "u1" }));
+    const r = await postSigned(event(t, { status: "paid", amount: 12.5, currency: "EUR", userId: "u1" }));
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ received: true });
+    expect(r.json).toEqual({ received: true, status: "applied" });
 
     const [d] = await waitForUpdates(t, 1);
     expect(d!.subject).toBe(subjects.deliver(t, "payments"));
     expect(d!.envelope.target).toEqual({ kind: "payments" });
     expect(d!.envelope.data).toMatchObject({
       type: "payment_update",
-      data: { invoiceId: "inv_1", status: "paid", amount: 12.5, currency: "EUR", userId: "u1" },
+      data: { invoiceId: inv(t), status: "paid", amount: 12.5, currency: "EUR", userId: "u1" },
     });
     expect(Number.isNaN(Date.parse(d!.envelope.data.timestamp))).toBe(false);
 
-    const inv = await readInvoice(admin(t));
-    expect(inv.status).toBe(200);
-    expect(inv.json).toEqual({ invoiceId: "inv_1", status: "paid", amount: 12.5, currency: "EUR", userId: "u1", updatedAt: d!.envelope.data.timestamp });
+    const invoice = await readInvoice(admin(t));
+    expect(invoice.status).toBe(200);
+    expect(invoice.json).toEqual({ invoiceId: inv(t), status: "paid", amount: 12.5, currency: "EUR", userId: "u1", updatedAt: d!.envelope.data.timestamp });
   });
 
   test("a later event updates the invoice and keeps fields it leaves out", async () => {
@@ -82,36 +84,40 @@ describe("payments webhook", () => {
     const r = await postSigned(event(t, { status: "refunded", amount: 50 }));
     expect(r.status).toBe(200);
     const updates = await waitForUpdates(t, 2);
-    expect(updates[1]!.envelope.data.data).toEqual({ invoiceId: "inv_1", status: "refunded", amount: 50, currency: "USD", userId: "u1" });
+    expect(updates[1]!.envelope.data.data).toEqual({ invoiceId: inv(t), status: "refunded", amount: 50, currency: "USD", userId: "u1" });
     expect((await readInvoice(admin(t))).json).toMatchObject({ status: "refunded", currency: "USD", userId: "u1" });
   });
 
   test("a replayed event id is applied and published once", async () => {
     const t = uniqueTenant();
-    const first = event(t, { status: "paid", amount: 10, userId: "u1" }, "evt_replay");
-    expect((await postSigned(first)).json).toEqual({ received: true });
+    const id = `evt_replay_${crypto.randomUUID()}`;
+    const first = event(t, { status: "paid", amount: 10, userId: "u1" }, id);
+    expect((await postSigned(first)).json).toEqual({ received: true, status: "applied" });
     // The same id again (even with other content, and concurrently) changes nothing.
-    const again = event(t, { status: "failed", amount: 99, userId: "u1" }, "evt_replay");
+    const again = event(t, { status: "refunded", amount: 99, userId: "u1" }, id);
     const replays = await Promise.all([postSigned(first), postSigned(again), postSigned(again)]);
     for (const r of replays) {
       expect(r.status).toBe(200);
-      expect(r.json).toEqual({ received: true, duplicate: true });
+      expect(r.json).toEqual({ received: true, status: "duplicate", duplicate: true });
     }
     await waitForUpdates(t, 1);
     await settle();
     expect(updatesOf(t)).toHaveLength(1);
     expect((await readInvoice(admin(t))).json).toMatchObject({ status: "paid", amount: 10 });
 
-    // Event ids are per tenant: another tenant's event with the same id is its own.
+    // Event ids are global: the same id under another tenant is a duplicate too, and stores nothing there.
     const other = uniqueTenant();
-    expect((await postSigned(event(other, {}, "evt_replay"))).json).toEqual({ received: true });
+    expect((await postSigned(event(other, {}, id))).json).toEqual({ received: true, status: "duplicate", duplicate: true });
+    expect((await readInvoice(admin(other))).status).toBe(404);
   });
 
-  test("concurrent distinct events for one new invoice all apply", async () => {
+  test("concurrent distinct events for one new invoice: one creates it, the same status again is ignored", async () => {
     const t = uniqueTenant();
     const rs = await Promise.all([1, 2, 3, 4].map((n) => postSigned(event(t, { amount: n }))));
-    for (const r of rs) expect(r.json).toEqual({ received: true });
-    await waitForUpdates(t, 4);
+    expect(rs.map((r) => r.json.status).sort()).toEqual(["applied", "ignored", "ignored", "ignored"]);
+    await waitForUpdates(t, 1);
+    await settle();
+    expect(updatesOf(t)).toHaveLength(1);
   });
 
   test("missing, bad or foreign signatures are 400 and store nothing", async () => {
@@ -194,25 +200,26 @@ describe("payments webhook", () => {
 describe("GET /api/payments/invoices/:invoiceId", () => {
   test("admins read any invoice of their tenant, owners their own, everyone else NOT_FOUND", async () => {
     const t = uniqueTenant();
-    await postSigned(event(t, { invoiceId: "inv/7 x", userId: "owner", amount: 7 }));
-    await postSigned(event(t, { invoiceId: "inv_anon", amount: 8 }));
+    const [seven, anon] = [inv(t, "inv/7 x"), inv(t, "inv_anon")];
+    await postSigned(event(t, { invoiceId: seven, userId: "owner", amount: 7 }));
+    await postSigned(event(t, { invoiceId: anon, amount: 8 }));
 
-    const own = await readInvoice({ tenantId: t, userId: "owner" }, "inv/7 x");
+    const own = await readInvoice({ tenantId: t, userId: "owner" }, seven);
     expect(own.status).toBe(200);
-    expect(own.json).toMatchObject({ invoiceId: "inv/7 x", userId: "owner", amount: 7, status: "paid" });
+    expect(own.json).toMatchObject({ invoiceId: seven, userId: "owner", amount: 7, status: "paid" });
     expect(own.json.currency).toBeUndefined();
 
-    expect((await readInvoice({ tenantId: t, userId: "x", roles: ["finance"] }, "inv/7 x")).status).toBe(200);
-    expect((await readInvoice(admin(t), "inv_anon")).status).toBe(200);
+    expect((await readInvoice({ tenantId: t, userId: "x", roles: ["finance"] }, seven)).status).toBe(200);
+    expect((await readInvoice(admin(t), anon)).status).toBe(200);
 
-    expectError(await readInvoice({ tenantId: t, userId: "someone", roles: ["user"] }, "inv/7 x"), 404, "NOT_FOUND");
-    expectError(await readInvoice({ tenantId: t, userId: "owner" }, "inv_anon"), 404, "NOT_FOUND");
-    expectError(await readInvoice(admin(uniqueTenant()), "inv/7 x"), 404, "NOT_FOUND");
-    expectError(await readInvoice({ tenantId: uniqueTenant(), userId: "owner" }, "inv/7 x"), 404, "NOT_FOUND");
+    expectError(await readInvoice({ tenantId: t, userId: "someone", roles: ["user"] }, seven), 404, "NOT_FOUND");
+    expectError(await readInvoice({ tenantId: t, userId: "owner" }, anon), 404, "NOT_FOUND");
+    expectError(await readInvoice(admin(uniqueTenant()), seven), 404, "NOT_FOUND");
+    expectError(await readInvoice({ tenantId: uniqueTenant(), userId: "owner" }, seven), 404, "NOT_FOUND");
     expectError(await readInvoice(admin(t), "missing"), 404, "NOT_FOUND");
     expectError(await readInvoice(admin(t), "x".repeat(129)), 400, "VALIDATION");
 
-    const anonymous = await h.http("GET", "/api/payments/invoices/inv_anon");
+    const anonymous = await h.http("GET", `/api/payments/invoices/${anon}`);
     expectError(anonymous, 401, "UNAUTHENTICATED");
   });
 });

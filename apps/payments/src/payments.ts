@@ -1,11 +1,12 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
-import { AppError, PaymentWebhook, type Invoice, type PaymentData, type PaymentUpdate, type SvcContext } from "@rt/contracts";
+import { AppError, PaymentWebhook, WebhookReceipt, type Invoice, type PaymentData, type PaymentUpdate, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
 import { deliver, type PlatformConfig } from "@rt/service-kit";
 import { invoices, processedWebhookEvents } from "./schema.ts";
 import { verifyWebhookSignature } from "./signature.ts";
+import { shouldApply } from "./invoice-status.ts";
 
 export interface PaymentsDeps {
   bus: Bus;
@@ -29,11 +30,13 @@ function paymentData(row: InvoiceRow): PaymentData {
   };
 }
 
-export type WebhookResult = { received: true; duplicate?: true };
+export type WebhookResult = z.infer<typeof WebhookReceipt>;
 
 /**
- * A payment provider's webhook: signature first (on the raw text), then the body; the event id
- * and the invoice change commit together, so a retried event is applied and published once.
+ * A payment provider's webhook: signature first (on the raw text), then the body. Under a lock on
+ * the invoice id, one transaction decides the event once (its id is recorded with the outcome,
+ * whatever tenant a copy names) and moves the invoice only forward (`shouldApply`); only an applied
+ * event is published. An event naming another tenant's invoice is refused and records nothing.
  */
 export async function applyWebhook(deps: PaymentsDeps, rawBody: string, signature: string | undefined): Promise<WebhookResult> {
   verifyWebhookSignature({ header: signature, rawBody, secret: deps.config.PAYMENTS_WEBHOOK_SECRET });
@@ -45,15 +48,30 @@ export async function applyWebhook(deps: PaymentsDeps, rawBody: string, signatur
   }
   const event = PaymentWebhook.parse(json);
   const { tenantId, data } = event;
+  const created = event.created === undefined ? undefined : new Date(event.created * 1000);
   const now = new Date();
 
-  const row = await deps.db.db.transaction(async (tx) => {
+  const decided = await deps.db.db.transaction(async (tx) => {
+    // Serializes every event of one invoice id (any tenant): the checks below cannot race.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`payments.invoice:${data.invoiceId}`}))`);
+    const [seen] = await tx.select({ id: processedWebhookEvents.eventId }).from(processedWebhookEvents).where(eq(processedWebhookEvents.eventId, event.id));
+    if (seen) return { status: "duplicate" as const };
+    const [foreign] = await tx
+      .select({ tenantId: invoices.tenantId })
+      .from(invoices)
+      .where(and(eq(invoices.invoiceId, data.invoiceId), ne(invoices.tenantId, tenantId)))
+      .limit(1);
+    if (foreign) throw new AppError("CONFLICT", "the invoice belongs to another tenant");
+    const [current] = await tx.select().from(invoices).where(and(eq(invoices.tenantId, tenantId), eq(invoices.invoiceId, data.invoiceId)));
+    const apply = shouldApply(current, { status: data.status, created });
     const fresh = await tx
       .insert(processedWebhookEvents)
-      .values({ tenantId, eventId: event.id, receivedAt: now })
+      .values({ eventId: event.id, tenantId, invoiceId: data.invoiceId, outcome: apply ? "applied" : "ignored", receivedAt: now })
       .onConflictDoNothing()
-      .returning();
-    if (fresh.length === 0) return null;
+      .returning({ id: processedWebhookEvents.eventId });
+    // The same id naming another invoice id took another lock and got here first.
+    if (fresh.length === 0) return { status: "duplicate" as const };
+    if (!apply) return { status: "ignored" as const };
     const [inv] = await tx
       .insert(invoices)
       .values({
@@ -64,26 +82,29 @@ export async function applyWebhook(deps: PaymentsDeps, rawBody: string, signatur
         currency: data.currency ?? null,
         userId: data.userId ?? null,
         updatedAt: now,
+        eventAt: created ?? null,
       })
       .onConflictDoUpdate({
         target: [invoices.tenantId, invoices.invoiceId],
-        // An event that leaves out currency or owner keeps what an earlier one said.
+        // An event that leaves out currency, owner or time keeps what an earlier one said.
         set: {
           status: sql`excluded.status`,
           amount: sql`excluded.amount`,
           currency: sql`coalesce(excluded.currency, ${invoices.currency})`,
           userId: sql`coalesce(excluded.user_id, ${invoices.userId})`,
           updatedAt: sql`excluded.updated_at`,
+          eventAt: sql`coalesce(excluded.event_at, ${invoices.eventAt})`,
         },
       })
       .returning();
-    return inv!;
+    return { status: "applied" as const, row: inv! };
   });
-  if (!row) return { received: true, duplicate: true };
+  if (decided.status === "duplicate") return { received: true, status: "duplicate", duplicate: true };
+  if (decided.status === "ignored") return { received: true, status: "ignored" };
 
-  const update: PaymentUpdate = { type: "payment_update", data: paymentData(row), timestamp: now.toISOString() };
+  const update: PaymentUpdate = { type: "payment_update", data: paymentData(decided.row), timestamp: now.toISOString() };
   deliver(deps.bus, { tenantId, target: { kind: "payments" }, event: "payment_update", data: update });
-  return { received: true };
+  return { received: true, status: "applied" };
 }
 
 /** Admins (PAYMENTS_ADMIN_ROLES) read any invoice of their tenant; others only their own. */

@@ -1,5 +1,5 @@
-import type { PaymentData } from "@rt/contracts";
-import { doublePrecision, pgSchema, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import type { PaymentData, WebhookOutcome } from "@rt/contracts";
+import { doublePrecision, index, pgSchema, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 export const paymentsSchema = pgSchema("payments");
 
@@ -13,17 +13,20 @@ export const invoices = paymentsSchema.table(
     currency: text("currency"),
     userId: text("user_id"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Provider time (`created`) of the last applied event: older events are ignored. */
+    eventAt: timestamp("event_at", { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.invoiceId] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.invoiceId] }), index("invoices_invoice_id_idx").on(t.invoiceId)],
 );
 
-/** Every webhook event applied, so a provider's retry of the same event id changes nothing. */
-export const processedWebhookEvents = paymentsSchema.table(
-  "processed_webhook_events",
-  {
-    tenantId: text("tenant_id").notNull(),
-    eventId: text("event_id").notNull(),
-    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.tenantId, t.eventId] })],
-);
+/**
+ * Every webhook event decided (applied or ignored), keyed by the provider's event id alone: a retry
+ * of the same id, under any tenant, changes nothing.
+ */
+export const processedWebhookEvents = paymentsSchema.table("processed_webhook_events", {
+  eventId: text("event_id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  invoiceId: text("invoice_id"),
+  outcome: text("outcome").$type<Exclude<WebhookOutcome, "duplicate">>().notNull().default("applied"),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,2 +1,3 @@
 export * from "./jwt.ts";
+export * from "./keys.ts";
 export * from "./extract.ts";

@@ -13,7 +13,7 @@ describe("verifyToken", () => {
     expect(v).toMatchObject({ userId: "u1", tenantId: "default", roles: ["admin"], name: "u1" });
   });
   test("accepts a single role claim", async () => {
-    const t = await new SignJWT({ role: "pdg" }).setProtectedHeader({ alg: "HS256" }).setSubject("5").setExpirationTime("1h").sign(new TextEncoder().encode(cfg.secret));
+    const t = await new SignJWT({ role: "pdg", tenantId: "a" }).setProtectedHeader({ alg: "HS256" }).setSubject("5").setExpirationTime("1h").sign(new TextEncoder().encode(cfg.secret));
     expect((await verifyToken(t, cfg)).roles).toEqual(["pdg"]);
   });
   test("refuses alg none, RS256, wrong secret, expired, not-yet-valid, missing sub", async () => {

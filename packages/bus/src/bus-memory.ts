@@ -1,6 +1,7 @@
-import { deliveryLog } from "@rt/contracts";
-import type { Bus, BusErrorSink, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
-import { INTERNAL_REPLY } from "./bus.ts";
+import { deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
+import type { Bus, BusErrorSink, EventRetry, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
+import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
+import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 import { subjectMatches } from "./match.ts";
 
@@ -11,12 +12,13 @@ interface Sub {
   handler: (data: unknown, subject: string, replyTo?: (v: unknown) => void) => void;
 }
 
-const REDELIVER_MS = [50, 250, 1000, 5000];
 /** Memory bound of the in-process delivery log, whatever its age. */
 const MAX_LOG_ENTRIES = 200_000;
 
 export interface MemoryNetworkOptions {
   log?: { subjects: readonly string[]; maxAgeMs: number };
+  /** Retention and retry of durable events, as on NATS (tests shorten it). */
+  events?: EventRetry;
 }
 
 const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
@@ -28,6 +30,7 @@ const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.str
  */
 export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
   const logCfg = netOpts.log ?? deliveryLog;
+  const retry = netOpts.events ?? DEFAULT_EVENT_RETRY;
   let subs: Sub[] = [];
   const rr = new Map<string, number>();
   const seenEventIds = new Set<string>();
@@ -76,7 +79,14 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
     return out;
   }
 
-  async function deliverEvent(name: string, data: unknown, subject: string, attempt = 0): Promise<void> {
+  /** What a publish does on the network: into the log when logged, to one subscriber per group. */
+  function route(subject: string, payload: string) {
+    if (logged(subject)) append(subject, payload);
+    for (const s of pick(subject)) queueMicrotask(() => s.handler(JSON.parse(payload), subject));
+  }
+
+  /** One delivery of a durable event; on failure the same retry policy as NATS (bus.ts EventRetry). */
+  async function deliverEvent(name: string, data: unknown, subject: string, deliveries = 1, publishedAt = Date.now()): Promise<void> {
     const c = consumers.get(name);
     if (!c || c.handlers.length === 0) return;
     const { h, run, report } = c.handlers[c.next++ % c.handlers.length]!;
@@ -84,8 +94,17 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
       await h(clone(data), subject);
     } catch (err) {
       report(err, subject);
-      const wait = REDELIVER_MS[attempt];
-      if (wait !== undefined) setTimeout(() => run(deliverEvent(name, data, subject, attempt + 1)), wait);
+      const wait = nextRetry(retry, deliveries, Date.now() - publishedAt);
+      if (wait !== null) {
+        busMetrics.eventRetries.inc({ durable: name });
+        setTimeout(() => run(deliverEvent(name, data, subject, deliveries + 1, publishedAt)), wait);
+        return;
+      }
+      const letter: DeadLetter = { subject, durable: name, data, deliveries, publishedAt, error: err instanceof Error ? err.message : String(err) };
+      const dlq = subjects.deadLetter(name, subject);
+      route(dlq, JSON.stringify(letter));
+      busMetrics.deadLetters.inc({ durable: name });
+      report(new Error(`event moved to ${dlq} after ${deliveries} deliveries: ${letter.error}`), subject);
     }
   }
 
@@ -126,9 +145,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
       kind: "memory",
       publish(subject, data) {
         if (closed) return;
-        const payload = JSON.stringify(data ?? null);
-        if (logged(subject)) append(subject, payload);
-        for (const s of pick(subject)) queueMicrotask(() => s.handler(JSON.parse(payload), subject));
+        route(subject, JSON.stringify(data ?? null));
       },
       subscribe(subject, handler, o) {
         return add({ pattern: subject, queue: o?.queue, handler: (d, s) => void track(runHandler(handler, d, s)) });

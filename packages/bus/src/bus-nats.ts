@@ -1,9 +1,10 @@
-import { connect, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
-import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
-import { deliveryLog } from "@rt/contracts";
+import { connect, createInbox, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
+import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
+import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Bus, BusErrorSink, ConsumeOptions, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
-import { INTERNAL_REPLY } from "./bus.ts";
+import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
+import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
+import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 
 export interface NatsBusOptions {
@@ -20,7 +21,32 @@ export interface NatsBusOptions {
   namespace?: string;
   /** Delete the namespace's streams and buckets on drain (the last user of a test namespace). */
   dropNamespaceOnDrain?: boolean;
+  /** Retention and retry of durable events (tests shorten it). */
+  events?: EventRetry;
+  /** Waits between attempts to store a delivery in the log before it is reported lost (tests shorten it). */
+  logRetryMs?: readonly number[];
+  /**
+   * false for a publisher confined by NATS permissions (no JetStream API rights): no streams are
+   * checked or created at connect; publish, request and subscribe work, durable events do not.
+   */
+  jetstream?: boolean;
+  /** Reply subjects under this prefix instead of `_INBOX` (permissions give each user its own inbox). */
+  inboxPrefix?: string;
 }
+
+/** `nats://user:pass@host:4222`: nats.js takes credentials as options, not inside the server URL. */
+export function natsServerOptions(url: string): { servers: string; user?: string; pass?: string } {
+  const u = new URL(url);
+  if (!u.username) return { servers: url };
+  const creds = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
+  u.username = "";
+  u.password = "";
+  return { servers: u.toString().replace(/\/$/, ""), ...creds };
+}
+
+/** Each attempt also waits up to LOG_ACK_TIMEOUT_MS for its acknowledgement: about 45 s in all. */
+const LOG_RETRY_MS = [250, 1_000, 2_500, 5_000, 10_000];
+const LOG_ACK_TIMEOUT_MS = 5_000;
 
 const enc = (v: unknown) => JSON.stringify(v ?? null);
 const dec = (m: Msg): unknown => (m.data.length === 0 ? null : m.json());
@@ -37,6 +63,9 @@ function toBusError(err: unknown, subject: string): unknown {
   if (err instanceof errors.NoRespondersError) return new BusError("NO_RESPONDERS", subject);
   if (err instanceof errors.RequestError && err.isNoResponders()) return new BusError("NO_RESPONDERS", subject);
   if (err instanceof errors.TimeoutError) return new BusError("TIMEOUT", subject);
+  // The server's permissions refused the subject (a publisher outside its tenants).
+  if (err instanceof errors.PermissionViolationError || (err instanceof errors.RequestError && /Permissions Violation/i.test(err.message)))
+    return new BusError("FORBIDDEN", subject);
   if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError)
     return new BusError("CLOSED", subject);
   return err;
@@ -64,14 +93,18 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const back = (subject: string) => (ns && subject.startsWith(`${ns}.`) ? subject.slice(ns.length + 1) : subject);
   const stream = ns ? { name: `${opts.stream.name}_${ns}`, subjects: opts.stream.subjects.map(out) } : opts.stream;
   const seqBucketName = ns ? `${SEQ_BUCKET}_${ns}` : SEQ_BUCKET;
+  const retry = opts.events ?? DEFAULT_EVENT_RETRY;
+  const dlqStream = { name: ns ? `${deadLetterStream.name}_${ns}` : deadLetterStream.name, subjects: deadLetterStream.subjects.map(out) };
   const nc: NatsConnection = await connect({
-    servers: opts.url,
+    ...natsServerOptions(opts.url),
+    inboxPrefix: opts.inboxPrefix,
     name: opts.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   });
 
-  const jsm = await jetstreamManager(nc);
+  const withStreams = opts.jetstream !== false;
+  const jsm = await jetstreamManager(nc, { checkAPI: withStreams });
   const logStream = { name: ns ? `${deliveryLog.name}_${ns}` : deliveryLog.name, subjects: deliveryLog.subjects.map(out) };
   const ensureAll = () =>
     Promise.all([
@@ -79,9 +112,10 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         ...stream,
         subjects: [...stream.subjects],
         // Dedupe window for publishEvent msgIds; replayed publishes inside it are dropped.
-        duplicate_window: nanos(2 * 60_000),
-        max_age: nanos(7 * 24 * 3600_000),
+        duplicate_window: nanos(Math.min(2 * 60_000, retry.maxAgeMs)),
+        max_age: nanos(retry.maxAgeMs),
       }),
+      ensureStream(jsm, { ...dlqStream, storage: StorageType.File, max_age: nanos(deadLetterStream.maxAgeMs) }),
       ensureStream(jsm, {
         ...logStream,
         // File storage: the log outlives a NATS restart, so recovery and delivery resume after it.
@@ -90,7 +124,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         max_bytes: 1024 * 1024 * 1024,
       }),
     ]);
-  await ensureAll();
+  if (withStreams) await ensureAll();
   let connected = true;
   void (async () => {
     for await (const s of nc.status()) {
@@ -98,7 +132,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       else if (s.type === "reconnect") {
         connected = true;
         // A NATS server that lost its state gets the streams back.
-        ensureAll().catch((e) => opts.onError?.(e, "ensure streams"));
+        if (withStreams) ensureAll().catch((e) => opts.onError?.(e, "ensure streams"));
       }
     }
   })().catch(() => {});
@@ -122,10 +156,120 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const kvBuckets = new Map<string, Promise<KV>>();
   const seqKv = () => (seqBucket ??= new Kvm(js).create(seqBucketName, { history: 1 }));
 
+  const logRetry = opts.logRetryMs ?? LOG_RETRY_MS;
+  // The log's subjects are `prefix.>` patterns: a prefix test, not a token match per publish.
+  const logPrefixes = deliveryLog.subjects.map((p) => p.slice(0, -1));
+  const onLog = (subject: string) => logPrefixes.some((p) => subject.startsWith(p));
+  /**
+   * Deliveries into the log are published with a JetStream acknowledgement that the caller does not
+   * wait for (many in flight; the hot path costs one publish): the stream's PubAck comes back on
+   * one inbox subscription per connection, matched by a token. An error, a 503 (no stream) or no
+   * answer within LOG_ACK_TIMEOUT_MS publishes it again; after the last retry it is counted and
+   * reported as lost. A retry after a lost acknowledgement may store an entry twice: log readers
+   * deliver each envelope id once. No Nats-Msg-Id header: headers cost more than the rest of the
+   * publish. Written by hand: the v3 client's js.publish (a request, a timer and a promise per
+   * message) made this loop five to ten times slower.
+   */
+  type LogPub = { subject: string; payload: string; attempt: number; sentTick: number };
+  const ackPrefix = `${createInbox(opts.inboxPrefix)}.`;
+  const awaitingAck = new Map<number, LogPub>();
+  const retrying = new Map<LogPub, ReturnType<typeof setTimeout>>();
+  let ackToken = 0;
+  // Ages in ticks of the ack sweep (once a second), not a clock read per publish.
+  let tick = 0;
+  let settled: (() => void) | null = null;
+  const sendToLog = (pub: LogPub) => {
+    const token = ++ackToken;
+    pub.sentTick = tick;
+    awaitingAck.set(token, pub);
+    try {
+      nc.publish(out(pub.subject), pub.payload, { reply: `${ackPrefix}${token}` });
+    } catch (err) {
+      logFailed(token, err);
+    }
+  };
+  const logFailed = (token: number, err: unknown) => {
+    const pub = awaitingAck.get(token);
+    if (!pub) return;
+    awaitingAck.delete(token);
+    const wait = nc.isClosed() ? undefined : logRetry[pub.attempt];
+    if (wait === undefined) {
+      busMetrics.logPublishFailures.inc();
+      report(new Error(`delivery log did not store ${pub.subject} after ${pub.attempt + 1} attempts: ${err instanceof Error ? err.message : String(err)}`), pub.subject);
+    } else {
+      busMetrics.logPublishRetries.inc();
+      pub.attempt++;
+      retrying.set(
+        pub,
+        setTimeout(() => {
+          retrying.delete(pub);
+          sendToLog(pub);
+        }, wait),
+      );
+    }
+    if (awaitingAck.size === 0 && retrying.size === 0) settled?.();
+  };
+  const ackSub = nc.subscribe(`${ackPrefix}*`, {
+    callback: (_err, msg) => {
+      const token = Number(msg.subject.slice(ackPrefix.length));
+      const status = msg.headers?.code ?? 0;
+      // A PubAck is {"stream":…,"seq":…}; only a failure carries "error" (parsed then, not per ack).
+      const text = msg.data.length === 0 ? "" : msg.string();
+      if (status >= 400 || text === "") return logFailed(token, new Error(`status ${status || "empty"}`));
+      if (text.includes('"error"')) return logFailed(token, new Error(text));
+      awaitingAck.delete(token);
+      if (awaitingAck.size === 0 && retrying.size === 0) settled?.();
+    },
+  });
+  const ackTimer = setInterval(() => {
+    tick++;
+    for (const [token, pub] of awaitingAck) if (tick - pub.sentTick > LOG_ACK_TIMEOUT_MS / 1000) logFailed(token, new Error("no acknowledgement"));
+  }, 1000);
+  ackTimer.unref?.();
+  /** Resolves when every delivery handed to the log so far is stored or reported lost. */
+  const logSettled = () =>
+    awaitingAck.size === 0 && retrying.size === 0 ? Promise.resolve() : new Promise<void>((r) => {
+      const prev = settled;
+      settled = () => {
+        settled = null;
+        prev?.();
+        r();
+      };
+    });
+
+  /** A failed event: redelivered after the next backoff, or moved to the dead letters before the stream drops it. */
+  async function retryOrDeadLetter(m: JsMsg, durable: string, err: unknown): Promise<void> {
+    const deliveries = m.info.deliveryCount;
+    const wait = nextRetry(retry, deliveries, Date.now() - m.time.getTime());
+    if (wait !== null) {
+      busMetrics.eventRetries.inc({ durable });
+      return m.nak(wait);
+    }
+    const subject = back(m.subject);
+    const letter: DeadLetter = { subject, durable, data: m.json(), deliveries, publishedAt: m.time.getTime(), error: err instanceof Error ? err.message : String(err) };
+    const dlq = subjects.deadLetter(durable, subject);
+    try {
+      // Stored (acked) before the event is let go; the msgId makes a repeated move store once.
+      await js.publish(out(dlq), enc(letter), { msgID: `${durable}:${m.info.streamSequence}` });
+    } catch (e) {
+      // Not stored: keep the event and try again (it may still expire, and that is reported).
+      report(e, dlq);
+      return m.nak(retry.backoffMs[0] ?? 1000);
+    }
+    m.term(`moved to ${dlq}`);
+    busMetrics.deadLetters.inc({ durable });
+    report(new Error(`event moved to ${dlq} after ${deliveries} deliveries: ${letter.error}`), subject);
+  }
+
   return {
     kind: "nats",
     publish(subject, data) {
-      nc.publish(out(subject), enc(data));
+      if (!onLog(subject)) {
+        // Fire-and-forget is at most once: after drain it is dropped, as on the in-process bus, not thrown at the caller.
+        if (!nc.isClosed()) nc.publish(out(subject), enc(data));
+        return;
+      }
+      sendToLog({ subject, payload: enc(data), attempt: 0, sentTick: 0 });
     },
     subscribe(subject, handler: MsgHandler, o) {
       const sub = nc.subscribe(out(subject), {
@@ -190,16 +334,13 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       const stops: (() => void)[] = [];
       for (const [i, filter] of o.subjects.entries()) {
         const durable = o.subjects.length === 1 ? o.durable : `${o.durable}-${i}`;
+        // Unlimited deliveries: the retry policy, not a count, decides when an event leaves.
+        const config = { ack_policy: AckPolicy.Explicit, filter_subject: out(filter), ack_wait: nanos(30_000), max_deliver: -1 };
         try {
-          await jsm.consumers.add(stream.name, {
-            durable_name: durable,
-            ack_policy: AckPolicy.Explicit,
-            filter_subject: out(filter),
-            ack_wait: nanos(30_000),
-            max_deliver: 10,
-          });
+          await jsm.consumers.add(stream.name, { durable_name: durable, ...config });
         } catch {
-          // Already exists with the same config (another replica, or a restart).
+          // Already exists (another replica, a restart, or an older version that gave up after 10 tries).
+          await jsm.consumers.update(stream.name, durable, { max_deliver: -1 }).catch((e) => report(e, durable));
         }
         const consumer = await js.consumers.get(stream.name, durable);
         const messages = await consumer.consume(PULL);
@@ -212,7 +353,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
                 m.ack();
               } catch (err) {
                 report(err, m.subject);
-                m.nak(1000);
+                await retryOrDeadLetter(m, durable, err);
               }
             }
           })().catch((e) => report(e, stream.name)),
@@ -313,15 +454,29 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     isConnected: () => connected && !nc.isClosed(),
     async flush() {
       await nc.flush();
+      await logSettled();
     },
     async drain() {
       if (nc.isClosed()) return;
       // Stop taking messages, finish what is running (replies included), then close.
       await Promise.allSettled([...subs].filter((x) => !x.isClosed()).map((x) => x.drain()));
       await Promise.allSettled([...inflight]);
+      // Bounded: a shutdown must fit its grace period; what is still unconfirmed is reported.
+      await Promise.race([logSettled(), new Promise((r) => setTimeout(r, LOG_ACK_TIMEOUT_MS))]);
+      const unconfirmed = awaitingAck.size + retrying.size;
+      if (unconfirmed > 0) {
+        busMetrics.logPublishFailures.inc(unconfirmed);
+        report(new Error(`delivery log did not confirm ${unconfirmed} deliveries before shutdown`), logStream.name);
+      }
+      clearInterval(ackTimer);
+      for (const timer of retrying.values()) clearTimeout(timer);
+      retrying.clear();
+      awaitingAck.clear();
+      ackSub.unsubscribe();
       if (ns && opts.dropNamespaceOnDrain) {
         await jsm.streams.delete(stream.name).catch(() => {});
         await jsm.streams.delete(logStream.name).catch(() => {});
+        await jsm.streams.delete(dlqStream.name).catch(() => {});
         for (const b of [seqBucket, ...kvBuckets.values()]) if (b) await (await b).destroy().catch(() => {});
       }
       await nc.drain();

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Bus } from "./bus.ts";
+import { DeadLetter, subjects } from "@rt/contracts";
+import type { Bus, EventRetry } from "./bus.ts";
+import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 
 /**
  * The behaviour every Bus must have. Each implementation's test file calls this with a factory,
  * so the in-process bus cannot drift from NATS.
  */
-export function runBusContract(name: string, make: (prefix: string, owner?: boolean) => Promise<Bus>) {
+export function runBusContract(name: string, make: (prefix: string, owner?: boolean, events?: EventRetry) => Promise<Bus>) {
   describe(`bus contract: ${name}`, () => {
     const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
     let a: Bus;
@@ -107,6 +109,16 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       s2.unsubscribe();
     });
 
+    test("delivery log: a burst of 2,000 publishes is all stored, in order, once flush returns", async () => {
+      const t = await a.tailLog(() => {});
+      const start = t.startSeq;
+      t.unsubscribe();
+      for (let n = 0; n < 2000; n++) a.publish(`rt.deliver.${prefix}.room.burst`, { n });
+      await a.flush();
+      const stored = await b.readLog(`rt.deliver.${prefix}.room.burst`, start, Number.MAX_SAFE_INTEGER);
+      expect(stored?.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 2000 }, (_, n) => n));
+    });
+
     test("kv: shared between processes, deletable", async () => {
       const ka = await a.kv(`${prefix}_kv`, { ttlMs: 60_000 });
       const kb = await b.kv(`${prefix}_kv`, { ttlMs: 60_000 });
@@ -125,6 +137,12 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       await Bun.sleep(50);
       await c.drain();
       expect(await pending).toBe("done");
+    });
+
+    test("a publish after drain is dropped without throwing at the caller", async () => {
+      const c = await make(prefix, false);
+      await c.drain();
+      expect(() => c.publish(subj("late"), { n: 1 })).not.toThrow();
     });
 
     test("durable events: deduplicated by msgId, shared by a durable name, redelivered on failure", async () => {
@@ -148,5 +166,61 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       c1.unsubscribe();
       c2.unsubscribe();
     });
+  });
+
+  describe(`bus contract: ${name}: failed events are retried, then dead-lettered, never dropped`, () => {
+    test("a handler failing for 20 s (a database outage) still processes the event after it, once", async () => {
+      const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
+      const a = await make(prefix, true, { maxAgeMs: 60_000, backoffMs: [100, 250, 500, 1000], deadLetterMarginMs: 5_000 });
+      const done: unknown[] = [];
+      let attempts = 0;
+      const outageEnds = Date.now() + 20_000;
+      const c = await a.consumeEvents({ durable: `${prefix}-outage`, subjects: [`rt.evt.${prefix}.>`] }, async (d) => {
+        attempts++;
+        if (Date.now() < outageEnds) throw new Error("database unavailable");
+        done.push(d);
+      });
+      await a.publishEvent(`rt.evt.${prefix}.x`, { n: 1 }, { msgId: `${prefix}-1` });
+      const end = Date.now() + 40_000;
+      while (done.length === 0 && Date.now() < end) await Bun.sleep(50);
+      await Bun.sleep(500);
+      console.log(`${name}: outage 20 s, attempts ${attempts}, processed ${done.length}`);
+      expect(done).toEqual([{ n: 1 }]);
+      expect(attempts).toBeGreaterThan(10);
+      c.unsubscribe();
+      await a.drain();
+    }, 60_000);
+
+    test("an event failing until its retention nearly ends lands on the dead-letter subject, counted, once", async () => {
+      const prefix = `t${Math.random().toString(36).slice(2, 8)}`;
+      const a = await make(prefix, true, { maxAgeMs: 4_000, backoffMs: [100, 200, 400], deadLetterMarginMs: 1_000 });
+      const durable = `${prefix}-dlq`;
+      const before = (await busMetrics.deadLetters.get()).values.find((v) => v.labels.durable === durable)?.value ?? 0;
+      const letters: unknown[] = [];
+      const watch = a.subscribe(subjects.deadLetterAll, (d, s) => void (s === subjects.deadLetter(durable, `rt.evt.${prefix}.x`) && letters.push(d)));
+      await a.flush();
+      let attempts = 0;
+      const c = await a.consumeEvents({ durable, subjects: [`rt.evt.${prefix}.>`] }, async () => {
+        attempts++;
+        throw new Error("still failing");
+      });
+      const publishedAt = Date.now();
+      await a.publishEvent(`rt.evt.${prefix}.x`, { n: 7 }, { msgId: `${prefix}-7` });
+      const end = Date.now() + 15_000;
+      while (letters.length === 0 && Date.now() < end) await Bun.sleep(50);
+      const movedAfter = Date.now() - publishedAt;
+      await Bun.sleep(1_500); // past the retention: nothing more arrives, nothing is retried
+      const after = (await busMetrics.deadLetters.get()).values.find((v) => v.labels.durable === durable)?.value ?? 0;
+      console.log(`${name}: dead-lettered after ${movedAfter} ms and ${attempts} attempts (retention 4000 ms)`);
+      expect(letters).toHaveLength(1);
+      const letter = DeadLetter.parse(letters[0]);
+      expect(letter).toMatchObject({ subject: `rt.evt.${prefix}.x`, durable, data: { n: 7 }, error: "still failing" });
+      expect(letter.deliveries).toBe(attempts);
+      expect(movedAfter).toBeLessThan(4_000);
+      expect(after - before).toBe(1);
+      watch.unsubscribe();
+      c.unsubscribe();
+      await a.drain();
+    }, 30_000);
   });
 }

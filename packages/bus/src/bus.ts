@@ -12,6 +12,31 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/**
+ * How durable events are retried. A failed event is redelivered after `backoffMs[n]` (the last
+ * value repeats) for as long as the stream keeps it; once its age plus the next wait would come
+ * within `deadLetterMarginMs` of `maxAgeMs` (the stream's retention), it is moved to the
+ * dead-letter subject and counted, never dropped silently.
+ */
+export interface EventRetry {
+  /** Retention of the event stream (JetStream max_age). */
+  maxAgeMs: number;
+  backoffMs: readonly number[];
+  deadLetterMarginMs: number;
+}
+
+export const DEFAULT_EVENT_RETRY: EventRetry = {
+  maxAgeMs: 7 * 24 * 3600_000,
+  backoffMs: [1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000],
+  deadLetterMarginMs: 3600_000,
+};
+
+/** The wait before redelivery `deliveries + 1`, or null when the event must go to the dead letters. */
+export function nextRetry(retry: EventRetry, deliveries: number, ageMs: number): number | null {
+  const wait = retry.backoffMs[Math.min(deliveries - 1, retry.backoffMs.length - 1)] ?? 1000;
+  return ageMs + wait >= retry.maxAgeMs - retry.deadLetterMarginMs ? null : wait;
+}
+
 export interface ConsumeOptions {
   /** Durable consumer name: replicas sharing it share the work. */
   durable: string;
@@ -44,7 +69,10 @@ export interface Bus {
   respond(subject: string, handler: ReplyHandler, opts: { queue: string }): Subscription;
   /** Durable, at-least-once event; the same msgId twice is stored once. */
   publishEvent(subject: string, data: unknown, opts: { msgId: string }): Promise<void>;
-  /** Consume durable events; the handler's rejection redelivers the event later. */
+  /**
+   * Consume durable events; the handler's rejection redelivers the event later with backoff, and
+   * before the stream's retention would delete it, moves it to `subjects.deadLetter` (EventRetry).
+   */
   consumeEvents(opts: ConsumeOptions, handler: MsgHandler): Promise<Subscription>;
   /**
    * Next value of a cluster-wide counter (1, 2, 3…). Keys are [A-Za-z0-9_-]. Backed by a NATS KV

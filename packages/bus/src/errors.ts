@@ -1,4 +1,5 @@
-export type BusErrorCode = "NO_RESPONDERS" | "TIMEOUT" | "CLOSED";
+/** FORBIDDEN: the NATS server's permissions refused the subject. */
+export type BusErrorCode = "NO_RESPONDERS" | "TIMEOUT" | "CLOSED" | "FORBIDDEN";
 
 /** Typed failure of a bus request, so callers can answer UNAVAILABLE without parsing messages. */
 export class BusError extends Error {

@@ -3,3 +3,4 @@ export * from "./errors.ts";
 export * from "./match.ts";
 export * from "./bus-memory.ts";
 export * from "./bus-nats.ts";
+export * from "./metrics.ts";

@@ -4,6 +4,7 @@ import { clientEvents } from "./client-events.ts";
 import { serverEvents } from "./server-events.ts";
 import { Ack, ErrorCode } from "./errors.ts";
 import {
+  DeadLetter,
   DeliveryEnvelope,
   DomainEvent,
   Heartbeat,
@@ -18,6 +19,7 @@ import {
   SvcReply,
   SvcRequest,
 } from "./envelope.ts";
+import { AdminOp, AdminRequest } from "./admin.ts";
 import { JobAssignedEvent } from "./events/jobs.ts";
 import { SERVICE_OPENAPI_PATH } from "./http.ts";
 import { ServiceName, TargetKind, subjects } from "./subjects.ts";
@@ -200,6 +202,10 @@ export function buildAsyncApi(): AsyncApiDocument {
     natsOp(id, "send", `Domain event ${domain}.${fact}`, key);
   }
 
+  const deadKey = message("nats.DeadLetter", { name: "DeadLetter", schema: DeadLetter });
+  channel("dead-letter", { address: subjects.deadLetterAll, servers: nats, description: "`rt.dlq.<durable>.<event subject>`, JetStream stream RT_DLQ (30 days): a domain event its consumer failed on until its retention nearly ran out" }, [deadKey]);
+  natsOp("dead-letter", "send", "A consumer gave up on a domain event before JetStream would delete it", deadKey);
+
   const hbKey = message("nats.Heartbeat", { name: "Heartbeat", schema: Heartbeat });
   channel("presence.heartbeat", { address: address((p) => subjects.heartbeat(p("gatewayId"))), servers: nats, parameters: { gatewayId: params.gatewayId } }, [hbKey]);
   natsOp("presence.heartbeat", "send", "Each gateway, every second: socket count and digest", hbKey);
@@ -223,6 +229,14 @@ export function buildAsyncApi(): AsyncApiDocument {
     aliveReplyKey,
   ]);
   natsOp("gateway.alive", "receive", "A gateway restoring a session asks the session's gateway whether its socket is still connected", aliveReqKey, aliveReplyKey);
+
+  const adminReqKey = message("nats.AdminRequest", { name: "AdminRequest", schema: AdminRequest });
+  const adminOp = { description: "admin operation; the input and the reply's data are the Admin*Input / Admin*Part schemas", enum: [...AdminOp.options] };
+  channel("gateway.admin", { address: address((p) => subjects.gwAdmin(p("gatewayId"), p("op"))), servers: nats, parameters: { gatewayId: params.gatewayId, op: adminOp } }, [
+    adminReqKey,
+    svcReplyKey,
+  ]);
+  natsOp("gateway.admin", "receive", "The cluster-wide server API: one gateway answers for its own sockets (the caller asks every gateway and merges)", adminReqKey, svcReplyKey);
 
   return {
     asyncapi: "3.0.0",

@@ -52,6 +52,19 @@ export const DeliveryEnvelope = PublishEnvelope.extend({
 });
 export type DeliveryEnvelope = z.infer<typeof DeliveryEnvelope>;
 
+/** On `rt.dlq.<durable>.<subject>`: an event its consumer failed on until its retention nearly ran out. */
+export const DeadLetter = z.object({
+  subject: z.string(),
+  durable: z.string(),
+  data: z.unknown(),
+  deliveries: z.number().int(),
+  /** When the event was stored (epoch ms). */
+  publishedAt: z.number(),
+  /** The last failure's message. */
+  error: z.string(),
+});
+export type DeadLetter = z.infer<typeof DeadLetter>;
+
 /** The verified caller of a service action; built by the gateway, never from client payloads. */
 export const SvcContext = z.object({
   tenantId: z.string(),

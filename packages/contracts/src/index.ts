@@ -16,3 +16,4 @@ export * from "./events/approvals.ts";
 export * from "./events/sync.ts";
 export * from "./events/payments.ts";
 export * from "./events/auth.ts";
+export * from "./admin.ts";

@@ -46,6 +46,9 @@ export const subjects = {
   /** Domain events on the JetStream stream `evtStream`. */
   evt: (domain: string, fact: string) => `rt.evt.${domain}.${fact}`,
   evtAll: "rt.evt.>",
+  /** Where a durable consumer's event goes when it failed until its retention nearly ran out. */
+  deadLetter: (durable: string, subject: string) => `rt.dlq.${subjectToken(durable)}.${subject}`,
+  deadLetterAll: "rt.dlq.>",
   /** A gateway is alive: its socket count and digest, every HEARTBEAT_MS. */
   heartbeat: (gatewayId: string) => `rt.presence.heartbeat.${subjectToken(gatewayId)}`,
   heartbeatAll: "rt.presence.heartbeat.*",
@@ -56,6 +59,8 @@ export const subjects = {
   gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
   /** Request/reply to one gateway: is this socket of yours still connected (before its session is restored elsewhere)? */
   gatewayAlive: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.alive`,
+  /** Request/reply to one gateway's admin API (list, disconnect…) about its own sockets; see admin.ts. */
+  gwAdmin: (gatewayId: string, op: string) => `rt.gwadmin.${subjectToken(gatewayId)}.${subjectToken(op)}`,
 } as const;
 
 /**
@@ -66,6 +71,9 @@ export const deliveryLog = { name: "RT_DELIVER", subjects: [subjects.deliverAll]
 
 /** JetStream stream holding domain events (at-least-once, deduplicated by message id). */
 export const evtStream = { name: "RT_EVT", subjects: [subjects.evtAll] } as const;
+
+/** JetStream stream keeping dead letters (`DeadLetter` payloads) for an operator, 30 days. */
+export const deadLetterStream = { name: "RT_DLQ", subjects: [subjects.deadLetterAll], maxAgeMs: 30 * 24 * 3600_000 } as const;
 
 /** Presence timing: a gateway silent for GATEWAY_TIMEOUT_MS is dead and its users go offline. */
 export const HEARTBEAT_MS = 1000;

@@ -1,1 +1,3 @@
 export * from "./publisher.ts";
+export * from "./admin.ts";
+export * from "./gateways.ts";

@@ -90,7 +90,10 @@ export class Realtime {
     try {
       raw = await this.bus.request(subject, payload, { timeoutMs: TIMEOUT_MS });
     } catch (err) {
-      if (isBusError(err)) throw new AppError("UNAVAILABLE", `no answer on ${subject.split(".").slice(0, 3).join(".")}`);
+      const where = subject.split(".").slice(0, 3).join(".");
+      // NATS permissions confine a publisher to its tenants' subjects: the server refused this one.
+      if (isBusError(err) && err.code === "FORBIDDEN") throw new AppError("FORBIDDEN", `this publisher may not publish on ${where}`);
+      if (isBusError(err)) throw new AppError("UNAVAILABLE", `no answer on ${where}`);
       throw err;
     }
     const r = SvcReply.parse(raw);
@@ -104,8 +107,13 @@ export function realtime(bus: Bus, tenantId: string): Realtime {
   return new Realtime(bus, tenantId);
 }
 
-/** A publisher with its own NATS connection, for services outside the platform. Close with `bus.drain()`. */
-export async function connectRealtime(opts: { natsUrl: string; tenantId: string; name?: string }): Promise<{ rt: Realtime; bus: Bus }> {
-  const bus = await createNatsBus({ url: opts.natsUrl, name: opts.name ?? "rt-sdk", stream: evtStream });
+/**
+ * A publisher with its own NATS connection, for services outside the platform. Close with
+ * `bus.drain()`. `natsUrl` may carry the service's NATS user (`nats://billing:pass@nats:4222`); under
+ * the subject permissions of deploy/nats/nats-server.conf give its `inboxPrefix` too. The SDK
+ * needs no JetStream rights. A publish outside the user's subjects rejects with FORBIDDEN.
+ */
+export async function connectRealtime(opts: { natsUrl: string; tenantId: string; name?: string; inboxPrefix?: string }): Promise<{ rt: Realtime; bus: Bus }> {
+  const bus = await createNatsBus({ url: opts.natsUrl, name: opts.name ?? "rt-sdk", stream: evtStream, jetstream: false, inboxPrefix: opts.inboxPrefix });
   return { rt: new Realtime(bus, opts.tenantId), bus };
 }

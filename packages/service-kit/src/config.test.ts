@@ -73,6 +73,78 @@ describe("JWT_MAX_AGE", () => {
   });
 });
 
+describe("identity-provider keys (JWT_JWKS_URL, JWT_PUBLIC_KEYS)", async () => {
+  const { exportJWK, exportSPKI, generateKeyPair } = await import("jose");
+  const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const pem = await exportSPKI(publicKey);
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1" }] });
+  const privateJwk = JSON.stringify(await exportJWK(privateKey));
+  const { JWT_SECRET: _s, ...noSecret } = strong;
+
+  test("with a key set, production needs no JWT_SECRET and none is made up", () => {
+    expect(loadConfig({ ...noSecret, JWT_JWKS_URL: "https://idp.example.com/.well-known/jwks.json" }).JWT_SECRET).toBeUndefined();
+    expect(loadConfig({ ...noSecret, JWT_PUBLIC_KEYS: pem }).JWT_PUBLIC_KEYS).toHaveLength(1);
+    expect(loadConfig({ JWT_PUBLIC_KEYS: jwks }).JWT_SECRET).toBeUndefined();
+    // Without a key set, outside production, the dev secret still stands in.
+    expect(loadConfig({}).JWT_SECRET).toBe(DEV_JWT_SECRET);
+  });
+
+  test("the built-in dev secret is never accepted beside a key set, in any mode", () => {
+    expect(refusal({ JWT_SECRET: DEV_JWT_SECRET, JWT_PUBLIC_KEYS: jwks })).toContain("JWT_SECRET");
+    expect(refusal({ NODE_ENV: "test", JWT_SECRET: DEV_JWT_SECRET, JWT_JWKS_URL: "http://127.0.0.1:1/jwks" })).toContain("JWT_SECRET");
+  });
+
+  test("a bad key set, a private key or a plain-http JWKS in production stops the start, naming the variable", () => {
+    expect(refusal({ JWT_PUBLIC_KEYS: "not a key" })).toContain("JWT_PUBLIC_KEYS");
+    const msg = refusal({ JWT_PUBLIC_KEYS: privateJwk });
+    expect(msg).toContain("JWT_PUBLIC_KEYS");
+    expect(msg).not.toContain(JSON.parse(privateJwk).d);
+    expect(refusal({ ...noSecret, JWT_JWKS_URL: "http://idp.example.com/jwks" })).toContain("JWT_JWKS_URL");
+    expect(refusal({ JWT_JWKS_URL: "ftp://idp.example.com/jwks" })).toContain("JWT_JWKS_URL");
+  });
+
+  test("claim names default to today's, JWT_DEFAULT_TENANT is unset by default", () => {
+    const c = loadConfig({});
+    expect([c.JWT_TENANT_CLAIM, c.JWT_ROLES_CLAIM, c.JWT_NAME_CLAIM, c.JWT_DEFAULT_TENANT]).toEqual(["tenantId", "roles", "name", undefined]);
+    expect(loadConfig({ JWT_ROLES_CLAIM: "realm_access.roles" }).JWT_ROLES_CLAIM).toBe("realm_access.roles");
+  });
+});
+
+describe("PUBLISH_API_KEYS", () => {
+  const k1 = "pk_A9fK2mQ7xLw4RtZ8vNc3BhY6jS1dGa0Pe";
+  const k2 = "pk_B4Hq9Lz2Xw7Kc3Vn8Bm1Rt6Yp5Js0Gd==";
+  test("key=tenant|tenant and key=* entries; the last = splits, so base64 keys with padding work", () => {
+    expect(loadConfig({ PUBLISH_API_KEYS: `${k1}=acme|acme-eu, ${k2}=*` }).PUBLISH_API_KEYS).toEqual([
+      { key: k1, tenants: ["acme", "acme-eu"] },
+      { key: k2, tenants: "*" },
+    ]);
+    expect(loadConfig({}).PUBLISH_API_KEYS).toEqual([]);
+  });
+  test("malformed entries, short or repeated keys stop the start without echoing a key", () => {
+    for (const bad of [`${k1}`, `${k1}=`, `=acme`, `short=acme`, `${k1}=a,${k1}=b`, `${k1}=*|acme`, `${k1}=a||b`]) {
+      const msg = refusal({ PUBLISH_API_KEYS: bad });
+      expect(msg).toContain("PUBLISH_API_KEYS");
+      expect(msg).not.toContain(k1);
+    }
+    expect(refusal({ PUBLISH_API_KEY: k1, PUBLISH_API_KEYS: `${k1}=acme` })).toContain("PUBLISH_API_KEYS");
+  });
+  test("in production every key must be strong", () => {
+    expect(refusal({ ...strong, PUBLISH_API_KEYS: `${k1}=acme,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=b` })).toContain("PUBLISH_API_KEYS: entry 2");
+    expect(refusal({ ...strong, PUBLISH_API_KEYS: `${k1}=acme` })).toBe("accepted");
+  });
+});
+
+describe("TENANT_LIMITS", () => {
+  test("defaults plus per-tenant overrides; a bad shape stops the start naming the variable", () => {
+    const c = loadConfig({ TENANT_LIMITS: '{"acme":{"connections":5,"syncRooms":7}}' });
+    expect(c.TENANT_LIMITS).toEqual({ acme: { connections: 5, syncRooms: 7 } });
+    expect([c.TENANT_MAX_CONNECTIONS, c.TENANT_RATE_MESSAGES, c.TENANT_MAX_SYNC_ROOMS, c.TENANT_METRICS_TOP]).toEqual([10_000, 60_000, 1_000, 20]);
+    for (const bad of ["{", '{"acme":{"connections":0}}', '{"acme":{"conections":5}}', '{"acme":5}', "[1]"]) {
+      expect(refusal({ TENANT_LIMITS: bad })).toContain("TENANT_LIMITS");
+    }
+  });
+});
+
 describe("a refused configuration at start-up", () => {
   const ROOT = new URL("../../../", import.meta.url).pathname;
   for (const main of ["apps/all-in-one/src/main.ts", "apps/gateway/src/main.ts", "apps/chat/src/main.ts"]) {

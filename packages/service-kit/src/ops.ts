@@ -1,4 +1,5 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
+import { registerBusMetrics } from "@rt/bus";
 
 export interface Readiness {
   /** All dependencies answer and the app is not shutting down. */
@@ -10,6 +11,7 @@ export function createMetrics(app: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app });
   collectDefaultMetrics({ register: registry });
+  registerBusMetrics(registry);
   return registry;
 }
 

@@ -29,3 +29,6 @@ export const uniqueTenant = (label = "t") => `${label}-${crypto.randomUUID().sli
  * so test runs sharing the machine's NATS never answer each other.
  */
 export const testNamespace = () => `t${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;
+
+/** ADMIN_API_KEY of the admin API tests (platform-wide operator credential). */
+export const TEST_ADMIN_KEY = "test-admin-key-0123456789-abcdef";

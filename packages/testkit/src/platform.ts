@@ -3,10 +3,11 @@ import { createMemoryBus, createNatsBus } from "@rt/bus";
 import { createPglite, createPostgres } from "@rt/db";
 import { evtStream, type Ack } from "@rt/contracts";
 import { mintToken, type MintOptions } from "@rt/auth";
-import { createLogger, loadConfig, type PlatformConfig } from "@rt/service-kit";
+import { createLogger, loadConfig, PlatformEnv, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
 import type { Bus } from "@rt/bus";
 import {
+  TEST_ADMIN_KEY,
   TEST_API_KEY,
   TEST_DATABASE_URL,
   TEST_NATS_URL,
@@ -125,6 +126,9 @@ export const CLUSTER_TEST_ENV: Record<string, string> = {
   RATE_LIMIT_MESSAGE: "1000",
   RATE_LIMIT_TYPING: "1000",
   RATE_LIMIT_DEFAULT: "1000",
+  // The admin API and console tests (apps/gateway/src/admin) run against the shared cluster.
+  ADMIN_API_KEY: TEST_ADMIN_KEY,
+  ADMIN_CONSOLE: "true",
 };
 
 let shared: Promise<SharedClusterInfo> | undefined;
@@ -139,8 +143,9 @@ function sharedCluster(): Promise<SharedClusterInfo> {
 
 /** The platform variables of a cluster's env (no PATH, HOME…), as RT_TEST_CLUSTER carries them. */
 export function platformEnv(env: Record<string, string>): Record<string, string> {
-  const keys = Object.keys(loadConfig({}));
-  return Object.fromEntries(Object.entries(env).filter(([k]) => keys.includes(k) || k === "JWT_SECRET"));
+  // Every declared variable, optional ones (ADMIN_API_KEY, PUBLISH_API_KEY…) included.
+  const keys = Object.keys(PlatformEnv.in.shape);
+  return Object.fromEntries(Object.entries(env).filter(([k]) => keys.includes(k)));
 }
 
 let clusterBus: Promise<Bus> | undefined;
@@ -184,8 +189,11 @@ function clientSide(o: { mode: TestMode; config: PlatformConfig; platform: Platf
   const url = gatewayUrls[0]!;
   const tenant = uniqueTenant();
   const sockets = new Set<ClientSocket>();
-  const auth = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  const token = (t: Partial<MintOptions> & { sub: string }) => mintToken({ tenantId: tenant, ...t }, auth);
+  const token = (t: Partial<MintOptions> & { sub: string }) => {
+    // A platform verifying only an identity provider's keys: the test signs its own tokens.
+    if (!config.JWT_SECRET) throw new Error("this platform has no JWT_SECRET: sign tokens with the identity provider's key (idpToken)");
+    return mintToken({ tenantId: tenant, ...t }, { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  };
   let turn = 0;
 
   return {

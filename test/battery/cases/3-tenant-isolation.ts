@@ -217,7 +217,7 @@ await runCase("3-tenant-isolation", 300, async (c) => {
     const ar = (await (
       await p.fetch("/api/approvals/artisan-requests", { method: "POST", headers: key, json: { tenantId: tenants.A, contact_id: 1, nom_complet: "A", email: "a@example.com" } })
     ).json()) as { id: number };
-    const wh = JSON.stringify({ id: "iso-evt", type: "invoice.paid", tenantId: tenants.A, data: { invoiceId: "inv-only-A", status: "paid", amount: 5, userId: "u0" } });
+    const wh = JSON.stringify({ id: `${tenants.A}-iso-evt`, type: "invoice.paid", tenantId: tenants.A, data: { invoiceId: `${tenants.A}-inv-only-A`, status: "paid", amount: 5, userId: "u0" } });
     await p.fetch("/api/payments/webhook", { method: "POST", body: wh, headers: { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, wh) } });
     const ids = { room: rooms.A[0]!, message: msg.data.id, call: call.data.id, job: job.data.id, notification: notif.data.id, request: ar.id };
     const tokB = { admin: await token("B", 0), pdg: await token("B", Math.ceil(users * 0.1)), member: await token("B", users - 1) };
@@ -234,7 +234,7 @@ await runCase("3-tenant-isolation", 300, async (c) => {
       [tokB.admin, "DELETE", `/api/notifications/${ids.notification}`],
       [tokB.pdg, "POST", `/api/approvals/artisan-requests/${ids.request}/approve`],
       [tokB.pdg, "POST", `/api/notifications/artisan-requests/${ids.request}/reject`],
-      [tokB.admin, "GET", "/api/payments/invoices/inv-only-A"],
+      [tokB.admin, "GET", `/api/payments/invoices/${tenants.A}-inv-only-A`],
     ];
     let restOk = 0;
     const restBad: string[] = [];

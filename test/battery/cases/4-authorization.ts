@@ -35,7 +35,7 @@ await runCase("4-authorization", 150, async (c) => {
     const ar = (await (
       await p.fetch("/api/approvals/artisan-requests", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: T, contact_id: 9, nom_complet: "Art Isan", email: "a@example.com" } })
     ).json()) as { id: number };
-    const wh = JSON.stringify({ id: "evt-a", type: "invoice.paid", tenantId: T, data: { invoiceId: "inv-alice", status: "paid", amount: 10, userId: "alice" } });
+    const wh = JSON.stringify({ id: `${T}-evt-a`, type: "invoice.paid", tenantId: T, data: { invoiceId: `${T}-inv-alice`, status: "paid", amount: 10, userId: "alice" } });
     c.check((await p.fetch("/api/payments/webhook", { method: "POST", body: wh, headers: { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, wh) } })).ok, "alice's invoice stored");
     for (const r of [msg, call, job, notif]) c.check(r.ok, `setup: ${JSON.stringify(r).slice(0, 120)}`);
     const M = msg.data.id as number;
@@ -118,8 +118,8 @@ await runCase("4-authorization", 150, async (c) => {
     for (const base of ["/api/approvals", "/api/notifications"]) {
       for (const d of ["approve", "reject"]) await expectRest("mallory", "POST", `${base}/artisan-requests/${A}/${d}`, undefined, [403]);
     }
-    await expectRest("mallory", "GET", "/api/payments/invoices/inv-alice", undefined, [404]);
-    await expectRest("bob", "GET", "/api/payments/invoices/inv-alice", undefined, [404]);
+    await expectRest("mallory", "GET", `/api/payments/invoices/${T}-inv-alice`, undefined, [404]);
+    await expectRest("bob", "GET", `/api/payments/invoices/${T}-inv-alice`, undefined, [404]);
 
     // Lists never include what the caller may not see.
     const rooms = (await (await p.fetch("/api/chat/rooms", { token: tokens.mallory })).json()) as { rooms: Array<{ id: number }> };
@@ -128,7 +128,7 @@ await runCase("4-authorization", 150, async (c) => {
     results.push({ what: "mallory GET /api/notifications lists no foreign notification", got: JSON.stringify(inbox.notifications.map((n) => n.id)), ok: !inbox.notifications.some((n) => n.id === N) });
 
     // Payments: another user's update never reaches a non-admin subscriber.
-    const wh2 = JSON.stringify({ id: "evt-b", type: "invoice.paid", tenantId: T, data: { invoiceId: "inv-alice-2", status: "paid", amount: 99, userId: "alice" } });
+    const wh2 = JSON.stringify({ id: `${T}-evt-b`, type: "invoice.paid", tenantId: T, data: { invoiceId: `${T}-inv-alice-2`, status: "paid", amount: 99, userId: "alice" } });
     await p.fetch("/api/payments/webhook", { method: "POST", body: wh2, headers: { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, wh2) } });
 
     // leave_room of a room one is not in: a no-op by rule (ok, nobody told, nothing stored).

@@ -30,7 +30,7 @@ await runCase("8-webhooks", 150, async (c) => {
 
     const hook = (body: string, headers: Record<string, string>) => p.fetch("/api/payments/webhook", { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
     const event = (id: string, data: Record<string, unknown> = {}) =>
-      JSON.stringify({ id, type: "invoice.paid", tenantId: T, data: { invoiceId: "inv-1", status: "paid", amount: 42, currency: "EUR", userId: "target", ...data } });
+      JSON.stringify({ id: `${T}-${id}`, type: "invoice.paid", tenantId: T, data: { invoiceId: `${T}-inv-1`, status: "paid", amount: 42, currency: "EUR", userId: "target", ...data } });
 
     // The control: a valid event is applied once and published once.
     const body1 = event("evt-1");
@@ -63,6 +63,8 @@ await runCase("8-webhooks", 150, async (c) => {
     await dup("provider retry, re-signed with a fresh t", await hook(body1, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, body1, now() + 1) }));
     const sameIdNewAmount = event("evt-1", { amount: 1, status: "refunded" });
     await dup("same event id, other content, validly signed", await hook(sameIdNewAmount, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, sameIdNewAmount) }));
+    const otherTenant = body1.replace(`"tenantId":"${T}"`, `"tenantId":"${T}-other"`);
+    await dup("same event id under another tenant, validly signed", await hook(otherTenant, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, otherTenant) }));
     const e2 = event("evt-2", { amount: 0 });
     await refuse("re-signed by an attacker (wrong secret)", await hook(e2, { "payment-signature": signWebhook("attacker-secret-0123456789", e2) }), 400);
     await refuse("tampered body, original signature", await hook(body1.replace('"amount":42', '"amount":0'), { "payment-signature": sig1 }), 400);
@@ -82,11 +84,11 @@ await runCase("8-webhooks", 150, async (c) => {
     await refuse("t with a sign", await hook(e2, { "payment-signature": `t=-${now()},${v1Part}` }), 400);
     const notJson = "{not json";
     await refuse("validly signed, not JSON", await hook(notJson, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, notJson) }), 400);
-    const badSchema = JSON.stringify({ id: "evt-3", type: "x", tenantId: T, data: { invoiceId: "inv-1", status: "stolen", amount: -5 } });
+    const badSchema = JSON.stringify({ id: `${T}-evt-3`, type: "x", tenantId: T, data: { invoiceId: `${T}-inv-1`, status: "stolen", amount: -5 } });
     await refuse("validly signed, not the contract", await hook(badSchema, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, badSchema) }), 400);
-    const protoBody = `{"id":"evt-4","type":"x","tenantId":"${T}","__proto__":{"data":{"invoiceId":"inv-1","status":"paid","amount":1}}}`;
+    const protoBody = `{"id":"${T}-evt-4","type":"x","tenantId":"${T}","__proto__":{"data":{"invoiceId":"${T}-inv-1","status":"paid","amount":1}}}`;
     await refuse("validly signed, data only under __proto__", await hook(protoBody, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, protoBody) }), 400);
-    const big = event("evt-5", { invoiceId: "inv-big", pad: "x".repeat(70 * 1024) });
+    const big = event("evt-5", { invoiceId: `${T}-inv-big`, pad: "x".repeat(70 * 1024) });
     await refuse("validly signed, 70 KiB", await hook(big, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, big) }), 413);
     const huge = event("evt-6", { pad: "x".repeat(2 * 1024 * 1024) });
     await refuse("2 MiB body", await hook(huge, { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, huge) }), 413, true);
@@ -103,7 +105,7 @@ await runCase("8-webhooks", 150, async (c) => {
     );
 
     // A provider's burst of the same new event: applied once.
-    const e7 = event("evt-7", { invoiceId: "inv-7", amount: 7 });
+    const e7 = event("evt-7", { invoiceId: `${T}-inv-7`, amount: 7 });
     const sig7 = signWebhook(TEST_WEBHOOK_SECRET, e7);
     const burst = await Promise.all(Array.from({ length: 20 }, () => hook(e7, { "payment-signature": sig7 }).then((r) => r.json() as Promise<{ received?: boolean; duplicate?: boolean }>)));
     const applied = burst.filter((b) => b.received && !b.duplicate).length;
@@ -112,7 +114,7 @@ await runCase("8-webhooks", 150, async (c) => {
 
     const after = await snapshot(db, [T], ["payments.invoices", "payments.processed_webhook_events"]);
     const [{ n: events } = { n: 0 }] = await query<{ n: number }>(db, `select count(*)::int as n from payments.processed_webhook_events where tenant_id = '${T}'`);
-    const [inv1] = await query<{ amount: number; status: string }>(db, `select amount, status from payments.invoices where tenant_id = '${T}' and invoice_id = 'inv-1'`);
+    const [inv1] = await query<{ amount: number; status: string }>(db, `select amount, status from payments.invoices where tenant_id = '${T}' and invoice_id = '${T}-inv-1'`);
     c.check(Number(events) === 2, `processed events stored: ${events} (evt-1 and evt-7, once each)`);
     c.check(inv1?.amount === 42 && inv1.status === "paid", `inv-1 unchanged by replays (${JSON.stringify(inv1)})`);
     c.check(after["payments.invoices"]!.rows === before["payments.invoices"]!.rows + 1, "only inv-7 was added");

@@ -43,8 +43,7 @@ describe("demo console with DEMO=true and the dev secret", () => {
     const res = await p.fetch("/demo/token", { method: "POST", json: { sub: "demo-u", tenantId: p.tenant, roles: ["admin"], name: "Dee" } });
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
-    const gw = { config: p.config } as Parameters<typeof authConfig>[0];
-    expect(await verifyToken(token, authConfig(gw))).toMatchObject({ userId: "demo-u", tenantId: p.tenant, roles: ["admin"], name: "Dee" });
+    expect(await verifyToken(token, authConfig(p.config))).toMatchObject({ userId: "demo-u", tenantId: p.tenant, roles: ["admin"], name: "Dee" });
     const s = await p.connect({ sub: "ignored", auth: { token } });
     expect(s.connected).toBe(true);
     const bad = await p.fetch("/demo/token", { method: "POST", json: { roles: "admin" } });

@@ -3,7 +3,6 @@ import { z } from "zod";
 import { mintToken } from "@rt/auth";
 import { AppError, describeZodError } from "@rt/contracts";
 import { DEV_JWT_SECRET } from "@rt/service-kit";
-import { authConfig } from "../socket/auth.ts";
 import type { Gateway } from "../socket/types.ts";
 
 /** Body of the dev-only `POST /demo/token`. */
@@ -64,7 +63,7 @@ export function demoApp(gw: Gateway): Hono {
     });
     const body = DemoTokenBody.safeParse(raw);
     if (!body.success) throw new AppError("VALIDATION", describeZodError(body.error));
-    const token = await mintToken(body.data, authConfig(gw));
+    const token = await mintToken(body.data, { secret: DEV_JWT_SECRET, issuer: gw.config.JWT_ISSUER, audience: gw.config.JWT_AUDIENCE });
     return c.json({ token });
   });
   return app;

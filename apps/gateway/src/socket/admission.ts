@@ -22,24 +22,34 @@ export async function admitAddress(limiter: Limiter, address: string | undefined
 }
 
 /**
- * Sockets per user on this gateway (MAX_SOCKETS_PER_USER). A place is held from admission until
- * the engine connection closes, so concurrent handshakes of one user cannot slip past the count.
+ * Sockets per key on this gateway: per user (MAX_SOCKETS_PER_USER) and per tenant
+ * (TENANT_MAX_CONNECTIONS / TENANT_LIMITS). A place is held from admission until the engine
+ * connection closes, so concurrent handshakes cannot slip past the count.
  */
-export class UserSockets {
-  private byUser = new Map<string, Set<string>>();
-  constructor(private readonly max: number) {}
+export class HeldSockets {
+  private byKey = new Map<string, Set<string>>();
+  constructor(
+    /** What a key may hold, and the refusal's wording ("user", "tenant"). */
+    private readonly max: (key: string) => number,
+    private readonly what: string,
+    private readonly onRefused: (key: string) => void = () => {},
+  ) {}
 
-  admit(user: string, socket: GatewaySocket): void {
+  admit(key: string, socket: GatewaySocket): void {
     const conn = socket.conn;
     // The client went away while its token was checked: nothing to hold.
     if (conn.readyState === "closed") return;
-    const held = this.byUser.get(user) ?? new Set<string>();
-    if (!held.has(socket.id) && held.size >= this.max) throw new ConnectRefused(`too many connections for this user (max ${this.max})`);
+    const held = this.byKey.get(key) ?? new Set<string>();
+    const max = this.max(key);
+    if (!held.has(socket.id) && held.size >= max) {
+      this.onRefused(key);
+      throw new ConnectRefused(`too many connections for this ${this.what} (max ${max})`);
+    }
     held.add(socket.id);
-    this.byUser.set(user, held);
+    this.byKey.set(key, held);
     conn.once("close", () => {
       held.delete(socket.id);
-      if (held.size === 0 && this.byUser.get(user) === held) this.byUser.delete(user);
+      if (held.size === 0 && this.byKey.get(key) === held) this.byKey.delete(key);
     });
   }
 }

@@ -1,4 +1,5 @@
-import { extractToken, TokenError, verifyToken, type AuthConfig, type VerifiedToken } from "@rt/auth";
+import { extractToken, TokenError, type AuthConfig, type VerifiedToken } from "@rt/auth";
+import type { PlatformConfig } from "@rt/service-kit";
 import type { Gateway, GatewaySocket } from "./types.ts";
 
 /** Refusal as the client sees it: `connect_error` with message "unauthorized" and a code. */
@@ -10,12 +11,20 @@ export class Unauthorized extends Error {
   }
 }
 
-/** The one verification setting of every token path: handshake, recovery, `authenticate`, REST bearer. */
-export const authConfig = (gw: Pick<Gateway, "config">): AuthConfig => ({
-  secret: gw.config.JWT_SECRET,
-  issuer: gw.config.JWT_ISSUER,
-  audience: gw.config.JWT_AUDIENCE,
-  maxAge: gw.config.JWT_MAX_AGE,
+/**
+ * The one verification setting of every token path: handshake, recovery, `authenticate`, REST
+ * bearer all call `gw.verify`, built from this once per gateway (it holds the JWKS cache).
+ */
+export const authConfig = (config: PlatformConfig): AuthConfig => ({
+  secret: config.JWT_SECRET,
+  publicKeys: config.JWT_PUBLIC_KEYS,
+  jwksUrl: config.JWT_JWKS_URL,
+  jwksCooldownMs: config.JWT_JWKS_COOLDOWN_MS,
+  issuer: config.JWT_ISSUER,
+  audience: config.JWT_AUDIENCE,
+  maxAge: config.JWT_MAX_AGE,
+  defaultTenant: config.JWT_DEFAULT_TENANT,
+  claims: { tenant: config.JWT_TENANT_CLAIM, roles: config.JWT_ROLES_CLAIM, name: config.JWT_NAME_CLAIM },
 });
 
 /** Every source that carries a token; two different tokens in one handshake are refused. */
@@ -43,7 +52,7 @@ export async function authenticateHandshake(gw: Gateway, socket: GatewaySocket):
   if (tokens.length > 1) throw new Unauthorized("conflicting tokens");
   let v: VerifiedToken;
   try {
-    v = await verifyToken(tokens[0]!, authConfig(gw));
+    v = await gw.verify(tokens[0]!);
   } catch (err) {
     throw new Unauthorized(err instanceof TokenError ? err.message : "token invalid");
   }

@@ -27,6 +27,7 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: Limiter, event: 
   if (size.bytes > MAX_EVENT_BYTES) throw new AppError("VALIDATION", "payload too large (max 64 KiB)");
   const who = ctx ? userKey(ctx.tenantId, ctx.userId) : `anon\u0000${socket.id}`;
   await limiter.spend(def.rate, who, `too many ${event} events, slow down`);
+  if (ctx) await gw.tenantLimits.spendEvent(ctx.tenantId);
   // Forwarded: the service parses the payload (once, there); the gateway checked only what protects it.
   const route = routeOf(event);
   if (route && ctx) return gw.inflight.run(() => callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer }));

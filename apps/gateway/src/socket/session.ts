@@ -1,6 +1,6 @@
 import type { Principal } from "@rt/contracts";
-import { callService } from "@rt/service-kit";
-import { isPaymentsRoom, isSessionRoom, paymentsRoom, sessionRooms } from "../rooms.ts";
+import { callService, type PlatformConfig } from "@rt/service-kit";
+import { isPaymentsRoom, isSessionRoom, paymentsRoom, rooms, sessionRooms, syncAllowed } from "../rooms.ts";
 import type { RecoveryAdapter } from "../recovery.ts";
 import type { Gateway, GatewaySocket } from "./types.ts";
 import { svcContext } from "./context.ts";
@@ -33,9 +33,9 @@ export function refreshSession(gw: Gateway, socket: GatewaySocket, principal: Pr
   socket.data.exp = exp;
   // A recovered socket still replaying joins its rooms at the handover: change what it will join.
   const claim = (socket.nsp.adapter as unknown as Partial<RecoveryAdapter>).claims?.get(socket.id);
-  if (claim?.pending) claim.pending = grantedRooms(claim.pending, principal, gw.config.PAYMENTS_ADMIN_ROLES);
+  if (claim?.pending) claim.pending = grantedRooms(claim.pending, principal, gw.config);
   else {
-    const granted = grantedRooms(socket.rooms, principal, gw.config.PAYMENTS_ADMIN_ROLES);
+    const granted = grantedRooms(socket.rooms, principal, gw.config);
     socket.join(granted);
     for (const room of [...socket.rooms]) if (!granted.includes(room)) socket.leave(room);
   }
@@ -43,14 +43,24 @@ export function refreshSession(gw: Gateway, socket: GatewaySocket, principal: Pr
 }
 
 /**
- * The rooms a session keeps under a (new) token of its user: the chat and sync rooms it joined as
- * they were; the personal, tenant and role rooms, and the scope of a payments subscription, as
- * this token grants them.
+ * The rooms a session keeps under a (new) token of its user: the chat rooms and the sync rooms
+ * its roles still allow (SYNC_TYPE_ROLES) as they were; the personal, tenant and role rooms, and
+ * the scope of a payments subscription, as this token grants them.
  */
-export function grantedRooms(had: Iterable<string>, principal: Principal, paymentAdminRoles: readonly string[]): string[] {
+export function grantedRooms(
+  had: Iterable<string>,
+  principal: Principal,
+  config: Pick<PlatformConfig, "PAYMENTS_ADMIN_ROLES" | "SYNC_TYPE_ROLES">,
+): string[] {
   const all = [...had];
-  const payments = all.some(isPaymentsRoom) ? [paymentsRoom(principal, paymentAdminRoles)] : [];
-  return [...new Set([...all.filter((r) => !isSessionRoom(r) && !isPaymentsRoom(r)), ...sessionRooms(principal), ...payments])];
+  const payments = all.some(isPaymentsRoom) ? [paymentsRoom(principal, config.PAYMENTS_ADMIN_ROLES)] : [];
+  const barred = new Set(
+    Object.keys(config.SYNC_TYPE_ROLES)
+      .filter((type) => !syncAllowed(type, principal.roles, config.SYNC_TYPE_ROLES))
+      .map((type) => rooms.sync(principal.tenantId, type)),
+  );
+  const kept = all.filter((r) => !isSessionRoom(r) && !isPaymentsRoom(r) && !barred.has(r));
+  return [...new Set([...kept, ...sessionRooms(principal), ...payments])];
 }
 
 export function endSession(gw: Gateway, socket: GatewaySocket) {

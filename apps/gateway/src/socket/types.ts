@@ -1,10 +1,12 @@
 import type { Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Bus } from "@rt/bus";
+import type { TokenVerifier } from "@rt/auth";
 import type { EdgeEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
 import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LocalPresence } from "../presence.ts";
+import type { TenantLimits } from "../tenant-limits.ts";
 
 /** Per-socket state; Socket.IO restores it on connection state recovery. */
 export interface SocketData {
@@ -32,6 +34,10 @@ export interface Gateway {
   config: PlatformConfig;
   metrics: GatewayMetrics;
   presence: LocalPresence;
+  /** Per-tenant limits of this gateway (sockets, events a minute, sync rooms). */
+  tenantLimits: TenantLimits;
+  /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */
+  verify: TokenVerifier;
   /** Forwarded events waiting for their service (GATEWAY_MAX_INFLIGHT). */
   inflight: InFlightLimit;
 }

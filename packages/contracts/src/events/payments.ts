@@ -15,9 +15,12 @@ export const PaymentUpdate = z.object({ type: z.literal("payment_update"), data:
 export type PaymentUpdate = z.infer<typeof PaymentUpdate>;
 
 export const PaymentWebhook = z.object({
+  /** The provider's event id: applied once, whatever tenant a copy names. */
   id: z.string().min(1).max(200),
   type: z.string().min(1).max(100),
   tenantId: z.string().min(1).max(128),
+  /** When the provider created the event (unix seconds): an event older than the last applied one is ignored. */
+  created: z.number().int().nonnegative().max(1e11).optional(),
   data: PaymentData,
 });
 export type PaymentWebhook = z.infer<typeof PaymentWebhook>;
@@ -25,5 +28,11 @@ export type PaymentWebhook = z.infer<typeof PaymentWebhook>;
 export const Invoice = PaymentData.extend({ updatedAt: Iso });
 /** Path parameter of `GET /api/payments/invoices/:invoiceId`. */
 export const InvoiceRef = z.object({ invoiceId: z.string().min(1).max(128) });
-/** The webhook's 200 answer; `duplicate` when the event id was applied before. */
-export const WebhookReceipt = z.object({ received: z.literal(true), duplicate: z.literal(true).optional() });
+/**
+ * The webhook's 200 answer. `applied`: the invoice moved and subscribers were told; `ignored`: not a
+ * legal move forward (or older than the last applied event), recorded, nothing emitted;
+ * `duplicate`: this event id was decided before (then also `duplicate: true`, as before).
+ */
+export const WebhookOutcome = z.enum(["applied", "ignored", "duplicate"]);
+export type WebhookOutcome = z.infer<typeof WebhookOutcome>;
+export const WebhookReceipt = z.object({ received: z.literal(true), status: WebhookOutcome, duplicate: z.literal(true).optional() });

@@ -1,6 +1,5 @@
 import { AppError } from "@rt/contracts";
-import { TokenError, verifyToken } from "@rt/auth";
-import { authConfig } from "../auth.ts";
+import { TokenError } from "@rt/auth";
 import { refreshSession, startSession } from "../session.ts";
 import type { HandlerTable } from "../types.ts";
 
@@ -22,7 +21,7 @@ export const publicHandlers: HandlerTable = {
     };
     let v;
     try {
-      v = await verifyToken(token, authConfig(gw));
+      v = await gw.verify(token);
     } catch (err) {
       throw fail(err instanceof TokenError ? err.message : "token invalid");
     }

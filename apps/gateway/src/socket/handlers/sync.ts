@@ -1,6 +1,6 @@
 import { AppError, toTenant } from "@rt/contracts";
 import { deliver, nowIso } from "@rt/service-kit";
-import { paymentsRoom, rooms } from "../../rooms.ts";
+import { paymentsRoom, rooms, syncAllowed } from "../../rooms.ts";
 import type { HandlerTable } from "../types.ts";
 
 /** Seed 001: sync rooms, the personal room, activity and ping are edge concerns (no service state). */
@@ -8,12 +8,15 @@ export const syncHandlers: HandlerTable = {
   "join-data-sync"(gw, socket, { entityTypes }, ctx) {
     // Every room is kept in the socket's session snapshot: a cap keeps both bounded. Refused as
     // VALIDATION, not RATE_LIMITED: waiting does not help, leaving types does.
+    const barred = entityTypes.filter((e) => !syncAllowed(e, ctx.roles, gw.config.SYNC_TYPE_ROLES));
+    if (barred.length) throw new AppError("FORBIDDEN", `your roles may not join data-sync type ${barred[0]}`);
     const wanted = entityTypes.map((e) => rooms.sync(ctx.tenantId, e));
     const max = gw.config.MAX_SYNC_TYPES_PER_SOCKET;
     let held = 0;
     for (const r of socket.rooms) if (rooms.isSync(r)) held++;
     const added = new Set(wanted.filter((r) => !socket.rooms.has(r))).size;
     if (held + added > max) throw new AppError("VALIDATION", `too many data-sync types on this socket (max ${max}); leave some first`);
+    gw.tenantLimits.checkSyncRooms(ctx.tenantId, wanted, (r) => gw.io.of("/").adapter.rooms.has(r));
     socket.join(wanted);
     return { entityTypes };
   },
