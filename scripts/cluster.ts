@@ -56,7 +56,7 @@ for (const p of cluster.processes) {
 }
 console.log(`\ngateways: ${cluster.gatewayUrls.join(" ")}`);
 if (cluster.env.PUBLISH_API_KEY === TEST_API_KEY) console.log(`publish API key: ${TEST_API_KEY}`);
-console.log("token:    bun run --silent token -- --sub u1 --tenant acme --roles admin");
+console.log("token:    bun run --silent token -- --sub u1 --roles admin");
 console.log("Ctrl-C stops every process.");
 
 let stopping = false;

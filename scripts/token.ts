@@ -1,5 +1,5 @@
 /**
- * Mint a development token: `bun run token -- --sub u1 --tenant acme --roles admin,pdg --name Ann --ttl 3600`.
+ * Mint a development token: `bun run token -- --sub u1 --tenant default --roles admin,pdg --name Ann --ttl 3600`.
  * Uses JWT_SECRET (and JWT_ISSUER / JWT_AUDIENCE) from the environment, or the dev secret. The
  * token always carries `exp`; a `--ttl` over JWT_MAX_AGE is refused here, as the gateway would.
  */

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { DEV_JWT_SECRET, loadConfig } from "@rt/service-kit";
-import { devEnv } from "./dev.ts";
+import { DEV_PUBLISH_API_KEY, DEV_WEBHOOK_SECRET, devBanner, devEnv } from "./dev.ts";
 
 const demoOf = (env: Record<string, string | undefined>) => loadConfig(devEnv(env)).DEMO;
 
@@ -21,4 +21,21 @@ test("`bun run dev` gives tenant-less tokens the tenant `default` only in that s
   expect(tenantOf({ JWT_SECRET: "a-real-secret-0123456789-abcdefgh" })).toBeUndefined();
   expect(tenantOf({ NODE_ENV: "production", JWT_SECRET: "Zq8vL2mXr4TnW9pK0sYb7HcJ3dFg6AeU" })).toBeUndefined();
   expect(tenantOf({ JWT_JWKS_URL: "http://127.0.0.1:1/jwks" })).toBeUndefined();
+});
+
+test("`bun run dev` enables the publish API and the webhook with dev keys, prints them, and never a key the user set", () => {
+  const config = loadConfig(devEnv({}));
+  expect(config.PUBLISH_API_KEY).toBe(DEV_PUBLISH_API_KEY);
+  expect(config.PAYMENTS_WEBHOOK_SECRET).toBe(DEV_WEBHOOK_SECRET);
+  const banner = devBanner(config, 3000).join("\n");
+  expect(banner).toContain("http://localhost:3000/docs, http://localhost:3000/demo");
+  expect(banner).toContain(`x-api-key: ${DEV_PUBLISH_API_KEY}`);
+  expect(banner).toContain("curl -X POST http://localhost:3000/api/publish");
+  expect(banner).toContain(DEV_WEBHOOK_SECRET);
+
+  const own = loadConfig(devEnv({ PUBLISH_API_KEY: "my-own-publish-key-0123456789" }));
+  expect(own.PUBLISH_API_KEY).toBe("my-own-publish-key-0123456789");
+  expect(devBanner(own, 3000).join("\n")).not.toContain("my-own-publish-key");
+  // A real JWT secret: nothing is turned on behind the user's back.
+  expect(loadConfig(devEnv({ JWT_SECRET: "a-real-secret-0123456789-abcdefgh" })).PUBLISH_API_KEY).toBeUndefined();
 });

@@ -1,13 +1,15 @@
-import { createLogger, handleSignals, loadConfigOrExit } from "@rt/service-kit";
-import { devEnv } from "./dev.ts";
+import { createLogger, exitIfPortBusy, handleSignals, loadConfigOrExit } from "@rt/service-kit";
+import { devBanner, devEnv } from "./dev.ts";
 import { startPlatform } from "./platform.ts";
 
 const started = performance.now();
 const config = loadConfigOrExit(devEnv(process.env));
+exitIfPortBusy(config.PORT);
 const log = createLogger({ name: "realtime", level: config.LOG_LEVEL });
 const platform = await startPlatform({ config, log });
 log.info(
   { url: platform.url, bus: platform.bus.kind, db: platform.db.kind, ms: Math.round(performance.now() - started) },
   "platform ready",
 );
+console.log(devBanner(config, Number(new URL(platform.url).port)).join("\n"));
 handleSignals(() => platform.stop(), log);

@@ -44,7 +44,7 @@ export function packetsOf(config: Gateway["config"], env: DeliveryEnvelope, seq:
  */
 export async function startDelivery(gw: Gateway): Promise<Delivery> {
   // Plain room broadcasts go out through Bun topics (fanout.ts); everything else as before.
-  enableTopicFanout(gw.io);
+  if (gw.config.GATEWAY_TOPIC_FANOUT) enableTopicFanout(gw.io);
   const seen = new RecentIds();
   const adapter = gw.io.of("/").adapter;
   let position = 0;

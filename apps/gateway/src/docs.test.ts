@@ -5,7 +5,7 @@ import { startPlatform, type TestPlatform } from "@rt/testkit";
 let p: TestPlatform;
 beforeAll(async () => {
   p = await startPlatform();
-});
+}, 30_000);
 afterAll(async () => {
   await p?.stop();
 });
@@ -31,6 +31,8 @@ const ROUTES = [
   "get /openapi.json",
   "get /asyncapi.json",
   "get /docs",
+  "get /",
+  "get /client.js",
   "post /api/chat/rooms",
   "get /api/chat/rooms",
   "get /api/chat/rooms/{roomId}",

@@ -65,14 +65,36 @@ export async function mergedOpenApi(gw: Gateway, app: Hono<any, any, any>, versi
       gw.log.warn({ service: services[i], err: String(r.reason) }, "service OpenAPI unavailable");
       return;
     }
-    for (const [path, ops] of Object.entries(r.value.paths)) doc.paths[path] = { ...doc.paths[path], ...ops };
-    Object.assign(doc.components.schemas!, r.value.components?.schemas);
-    if (r.value.components?.parameters) doc.components.parameters = { ...doc.components.parameters, ...r.value.components.parameters };
+    const renamed = addServiceSpec(doc, services[i]!, r.value);
+    if (renamed.length) gw.log.warn({ service: services[i], renamed }, "OpenAPI schema names clash: kept under the service's prefix");
   });
   const tags = new Set(Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((o) => o.tags ?? [])));
   doc.tags = [...tags].sort().map((name) => ({ name }));
   if (missing.length) doc["x-missing-services"] = missing;
   return doc;
+}
+
+/**
+ * Add one service's document to the merged one. A schema whose name is already taken by a
+ * different schema is kept as `<service>.<name>`, with that service's `$ref`s rewritten, never
+ * overwritten; the same schema twice is kept once. Returns the renames.
+ */
+export function addServiceSpec(doc: OpenApiDocument, service: string, spec: OpenApiDocument): Array<[string, string]> {
+  const taken = (doc.components.schemas ??= {});
+  const renames = new Map<string, string>();
+  for (const [name, schema] of Object.entries(spec.components?.schemas ?? {})) {
+    if (name in taken && !Bun.deepEquals(taken[name], schema)) renames.set(name, `${service}.${name}`);
+  }
+  let s = spec;
+  if (renames.size) {
+    const text = JSON.stringify(spec).replace(/"#\/components\/schemas\/([^"]+)"/g, (m, n: string) => (renames.has(n) ? `"#/components/schemas/${renames.get(n)}"` : m));
+    s = JSON.parse(text) as OpenApiDocument;
+    s.components.schemas = Object.fromEntries(Object.entries(s.components.schemas ?? {}).map(([n, v]) => [renames.get(n) ?? n, v]));
+  }
+  for (const [path, ops] of Object.entries(s.paths)) doc.paths[path] = { ...doc.paths[path], ...ops };
+  Object.assign(taken, s.components?.schemas);
+  if (s.components?.parameters) doc.components.parameters = { ...doc.components.parameters, ...s.components.parameters };
+  return [...renames];
 }
 
 let asyncApi: string | undefined;

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { emitAck, expectNone, recorder, startPlatform, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
 import { rooms } from "./rooms.ts";
-import { topicFanoutEnabled } from "./fanout.ts";
 
 /** Room broadcasts through Bun topics (fanout.ts): same deliveries as the adapter path, for every transport. */
 let p: TestPlatform;
 beforeAll(async () => {
   // In process even in cluster mode: the test reads the server-side topics through p.platform.gateway.
-  p = await startPlatform({ env: { RATE_LIMIT_MESSAGE: "1000", RATE_LIMIT_TYPING: "1000" }, inProcess: true });
+  // GATEWAY_TOPIC_FANOUT=false in the test's environment runs the same cases on the adapter path.
+  const fanout = process.env.GATEWAY_TOPIC_FANOUT;
+  p = await startPlatform({ env: { RATE_LIMIT_MESSAGE: "1000", RATE_LIMIT_TYPING: "1000", ...(fanout ? { GATEWAY_TOPIC_FANOUT: fanout } : {}) }, inProcess: true });
 });
 afterAll(async () => {
   await p?.stop();
@@ -45,11 +46,14 @@ describe("topic fan-out", () => {
     await upgraded(upg);
     for (const s of [ws, poll, upg]) expect(await emitAck(s, "join_room", { roomId })).toMatchObject({ ok: true });
     const name = rooms.chat(p.tenant, roomId);
-    if (topicFanoutEnabled()) {
+    if (p.config.GATEWAY_TOPIC_FANOUT) {
       expect(serverTopics(ws)).toContain(topic(name));
       expect(serverTopics(upg)).toContain(topic(name));
       // a socket's own id room is not a topic
       expect(serverTopics(ws)).not.toContain(topic(ws.id!));
+    } else {
+      // GATEWAY_TOPIC_FANOUT=false: no topics, every broadcast takes the adapter's path.
+      expect(serverTopics(ws)).not.toContain(topic(name));
     }
     expect(serverTopics(poll)).toBeUndefined();
 
@@ -91,7 +95,7 @@ describe("topic fan-out", () => {
     const mover = await p.connect({ sub: "l-b" });
     for (const s of [stay, mover]) expect(await emitAck(s, "join_room", { roomId: a })).toMatchObject({ ok: true });
     expect(await emitAck(mover, "join_room", { roomId: b })).toMatchObject({ ok: true });
-    if (topicFanoutEnabled()) {
+    if (p.config.GATEWAY_TOPIC_FANOUT) {
       expect(serverTopics(mover)).not.toContain(topic(rooms.chat(p.tenant, a)));
       expect(serverTopics(mover)).toContain(topic(rooms.chat(p.tenant, b)));
     }
@@ -101,7 +105,7 @@ describe("topic fan-out", () => {
     await seen;
     await none;
     expect(await emitAck(mover, "leave_room", { roomId: b })).toMatchObject({ ok: true });
-    if (topicFanoutEnabled()) expect(serverTopics(mover)).not.toContain(topic(rooms.chat(p.tenant, b)));
+    if (p.config.GATEWAY_TOPIC_FANOUT) expect(serverTopics(mover)).not.toContain(topic(rooms.chat(p.tenant, b)));
     stay.close();
     mover.close();
   });
@@ -140,7 +144,7 @@ describe("topic fan-out", () => {
     for (let i = 1; i <= 3; i++) expect(await emitAck(sender, "message:send", { roomId, content: `m${i}` })).toMatchObject({ ok: true });
     await back;
     expect(flaky.recovered).toBe(true);
-    if (topicFanoutEnabled()) expect(serverTopics(flaky)).toContain(topic(rooms.chat(p.tenant, roomId)));
+    if (p.config.GATEWAY_TOPIC_FANOUT) expect(serverTopics(flaky)).toContain(topic(rooms.chat(p.tenant, roomId)));
     const live = waitFor(flaky, "message:new", { filter: (m: any) => m.content === "m5", timeoutMs: 5000 });
     for (let i = 4; i <= 5; i++) expect(await emitAck(sender, "message:send", { roomId, content: `m${i}` })).toMatchObject({ ok: true });
     await live;

@@ -26,7 +26,7 @@ import type { GatewayServer } from "./socket/types.ts";
  *   matched exactly (Bun topics have no wildcards), per Bun server: no frame crosses tenants or
  *   gateways.
  *
- * `GATEWAY_TOPIC_FANOUT=0` turns it off (the adapter path for every broadcast).
+ * `GATEWAY_TOPIC_FANOUT=false` turns it off (the adapter path for every broadcast; delivery.ts).
  */
 
 type Ws = ServerWebSocket<unknown>;
@@ -75,14 +75,8 @@ const fanouts = new WeakMap<object, Fanout>();
 const PATCHED = Symbol.for("rt.gateway.topicFanout");
 const OPEN = 1;
 
-export function topicFanoutEnabled(env: Record<string, string | undefined> = process.env): boolean {
-  const v = env.GATEWAY_TOPIC_FANOUT?.toLowerCase();
-  return v !== "0" && v !== "false" && v !== "off";
-}
-
 /** Turn on topic fan-out for the default namespace of a gateway's Socket.IO server (bun-engine bound). */
 export function enableTopicFanout(io: GatewayServer): void {
-  if (!topicFanoutEnabled()) return;
   const nsp = io.of("/");
   const adapter = nsp.adapter as unknown as AdapterLike;
   if (fanouts.has(adapter)) return;

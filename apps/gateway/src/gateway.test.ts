@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
 import { SignJWT, UnsecuredJWT } from "jose";
+import { ErrorCode } from "@rt/contracts";
 import { startPlatform, emitAck, waitFor, expectNone, recorder, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
 
-const PROTOCOL_CODES = ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "VALIDATION", "RATE_LIMITED", "CONFLICT", "UNAVAILABLE", "INTERNAL"];
 
 describe("gateway", () => {
   let p: TestPlatform;
@@ -104,7 +104,7 @@ describe("gateway", () => {
       for (const r of replies) {
         expect(r.ok).toBe(false);
         if (!r.ok) {
-          expect(PROTOCOL_CODES).toContain(r.error.code);
+          expect(ErrorCode.options).toContain(r.error.code);
           expect(r.error.message).not.toMatch(/select|insert|at .*\.ts|stack|postgres|drizzle/i);
         }
       }

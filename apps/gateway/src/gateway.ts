@@ -47,7 +47,7 @@ export interface RunningGateway {
 /** Disconnect reasons socket.io keeps a session for (its own list); any other ends the session. */
 const RECOVERABLE = new Set(["transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close"]);
 
-/** Recovery window of PROTOCOL "Connection state recovery". */
+/** Recovery window (docs/PROTOCOL.md#connection-state-recovery). */
 export const RECOVERY_MS = 2 * 60 * 1000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -227,7 +227,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const ops = config.NODE_ENV === "production" ? startOpsServer({ port: config.OPS_PORT, name: "gateway", readiness, metrics: deps.metrics }) : undefined;
   await bus.flush();
   const url = `http://127.0.0.1:${server.port}`;
-  gw.log.info({ port: server.port, opsPort: ops?.port ?? null, gatewayId: id }, "gateway listening");
+  gw.log.info({ port: server.port, opsPort: ops?.port ?? null }, "gateway listening"); // gw.log already carries gatewayId
 
   return {
     id,

@@ -20,7 +20,10 @@ import { callService, jsonDepthLimit, opsResponse, requestService, route, secret
 import type { Registry } from "prom-client";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
-import { demoApp } from "./demo/demo.ts";
+import { demoApp, demoEnabled } from "./demo/demo.ts";
+import { clientJsResponse } from "./client-bundle.ts";
+import { landingHtml, landingInfo } from "./landing.ts";
+import { openApiViewer } from "./docs-viewer.ts";
 import { userKey, type Limiter } from "./limiter.ts";
 import type { Gateway } from "./socket/types.ts";
 
@@ -101,6 +104,14 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     c.html(docsPage(await mergedOpenApi(gw, app, VERSION))),
   );
 
+  app.get("/", route({ summary: "Landing: links to the docs, API documents, client and demo", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }), async (c) => {
+    const info = await landingInfo({ version: VERSION, demo: demoEnabled(gw.config) });
+    return c.req.header("accept")?.includes("text/html") ? c.html(landingHtml(info)) : c.json(info);
+  });
+  app.get("/client.js", route({ summary: "The client SDK as one browser ES module (ETag, cacheable)", tags: ["docs"], responses: { 200: { mediaType: "text/javascript" } } }), (c) =>
+    clientJsResponse(c.req.header("if-none-match")),
+  );
+  app.route("/docs/openapi", openApiViewer());
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
   app.route("/", opts.admin); // /api/admin/* and the /admin console (admin/admin.ts)
 

@@ -48,7 +48,7 @@ export const userKey = (tenantId: string, userId: string) => `${tenantId}\u0000$
 
 export const perMinute = (capacity: number): BucketSpec => ({ capacity, windowMs: 60_000 });
 
-/** PROTOCOL budgets per minute, from the configuration. */
+/** Budgets per minute (docs/PROTOCOL.md#rate-limits), from the configuration. */
 export function limiterSpecs(
   c: Pick<PlatformConfig, "RATE_LIMIT_MESSAGE" | "RATE_LIMIT_TYPING" | "RATE_LIMIT_DEFAULT" | "RATE_LIMIT_HANDSHAKE" | "TENANT_RATE_MESSAGES">,
 ): Record<LimitClass, BucketSpec> {

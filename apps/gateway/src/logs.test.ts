@@ -6,13 +6,15 @@ import { signWebhook } from "../../payments/src/sign-webhook.ts";
 
 type Line = Record<string, unknown> & { msg: string; level: number };
 const raw: string[] = [];
+/** Every line of the run, startup included (raw is cleared by the tests). */
+const all: string[] = [];
 const lines = () => raw.map((l) => JSON.parse(l) as Line);
 const INFO = 30;
 
 let p: TestPlatform;
 beforeAll(async () => {
-  p = await startPlatform({ inProcess: true, env: { LOG_LEVEL: "debug" }, logDestination: { write: (s: string) => void raw.push(s) } });
-});
+  p = await startPlatform({ inProcess: true, env: { LOG_LEVEL: "debug" }, logDestination: { write: (s: string) => void (raw.push(s), all.push(s)) } });
+}, 30_000);
 afterAll(async () => {
   await p?.stop();
 });
@@ -109,4 +111,13 @@ test("connect, auth failures and disconnects are logged at info; no token, key, 
   expect(all.length).toBeGreaterThan(20);
   for (const secret of secrets) expect(text.includes(secret), `a log line holds ${secret.slice(0, 12)}…`).toBe(false);
   expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.eyJ/); // nothing shaped like a JWT
+});
+
+test("each field appears once per line (startup lines included)", () => {
+  expect(all.some((l) => JSON.parse(l).msg === "gateway listening")).toBe(true);
+  for (const line of all) {
+    const top = Object.keys(JSON.parse(line) as object);
+    const twice = top.filter((k) => line.split(`"${k}":`).length > 2 && !/[{[]/.test(line.slice(1, -2)));
+    expect({ line, twice }).toEqual({ line, twice: [] });
+  }
 });

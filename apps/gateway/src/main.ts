@@ -1,7 +1,8 @@
-import { connectBus, createLogger, createMetrics, handleSignals, loadConfigOrExit } from "@rt/service-kit";
+import { connectBus, createLogger, createMetrics, exitIfPortBusy, handleSignals, loadConfigOrExit } from "@rt/service-kit";
 import { startGateway } from "./gateway.ts";
 
 const config = loadConfigOrExit();
+exitIfPortBusy(config.PORT);
 const log = createLogger({ name: "gateway", level: config.LOG_LEVEL });
 if (!config.NATS_URL) throw new Error("NATS_URL is required to run the gateway alone (use `bun run dev` for one process)");
 const bus = await connectBus(config, `gateway-${process.pid}`, log);

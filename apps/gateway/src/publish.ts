@@ -25,7 +25,7 @@ export async function acceptPublish({ bus }: Deps, raw: unknown): Promise<Delive
     const seq = await bus.nextSeq(seqKey(env.tenantId, change.data.entityType));
     data = { ...change.data, seq, timestamp: nowIso() };
   } else if (data && typeof data === "object" && !Array.isArray(data) && !("timestamp" in data) && !("createdAt" in data)) {
-    // PROTOCOL: every server event carries a timestamp unless it has createdAt.
+    // docs/PROTOCOL.md#ids-and-timestamps: every server event carries a timestamp unless it has createdAt.
     data = { ...data, timestamp: nowIso() };
   }
   return deliverRaw(bus, { ...env, data });

@@ -14,7 +14,7 @@ export interface PaymentsDeps {
   config: PlatformConfig;
 }
 
-/** PROTOCOL: payloads over 64 KiB are refused. */
+/** Webhook bodies over 64 KiB are refused (413). */
 export const MAX_WEBHOOK_BYTES = 64 * 1024;
 
 type InvoiceRow = typeof invoices.$inferSelect;

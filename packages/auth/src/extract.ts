@@ -16,7 +16,7 @@ export function bearer(value: string | undefined): string | undefined {
 }
 
 /**
- * The token, in PROTOCOL order: handshake `auth.token`, `Authorization: Bearer`, `token` query.
+ * The token, in the order of docs/PROTOCOL.md#authentication: handshake `auth.token`, `Authorization: Bearer`, `token` query.
  * Returns undefined when no source has one.
  */
 export function extractToken(src: TokenSources): string | undefined {

@@ -56,7 +56,7 @@ describe("request", () => {
     expect(list.users.map((u) => u.userId)).toContain("req-a");
   });
 
-  test("rejects with a RealtimeError carrying the PROTOCOL code", async () => {
+  test("rejects with a RealtimeError carrying the contract's error code", async () => {
     const a = await client({ sub: "rej-a" });
     const outsider = await client({ sub: "rej-c" });
     const r = await room(await p.token({ sub: "rej-a" }), []);
@@ -128,6 +128,28 @@ describe("events", () => {
     expect(err.code).toBe("UNAUTHENTICATED");
     expect(c.state).toBe("disconnected");
   });
+
+  test("with a bad token, a request made before and one made after the refusal reject at once with UNAUTHENTICATED", async () => {
+    const c = connect({ url: p.url, token: "not-a-token" });
+    open.push(c);
+    const started = performance.now();
+    const early = rejection(c.request("ping"));
+    expect(await early).toMatchObject({ name: "RealtimeError", code: "UNAUTHENTICATED" });
+    const late = await rejection(c.request("presence:list"));
+    expect(late).toBeInstanceOf(RealtimeError);
+    expect(late.code).toBe("UNAUTHENTICATED");
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  test("after the token expired, a request rejects at once with UNAUTHENTICATED until setToken", async () => {
+    const a = await client({ sub: "tok-exp-req", ttl: 2 });
+    await new Promise<void>((resolve) => a.onStateChange((s) => s.state === "disconnected" && resolve()));
+    const started = performance.now();
+    expect(await rejection(a.request("ping"))).toMatchObject({ code: "UNAUTHENTICATED" });
+    expect(performance.now() - started).toBeLessThan(500);
+    await a.setToken(await p.token({ sub: "tok-exp-req" }));
+    expect(await a.request("ping")).toHaveProperty("timestamp");
+  });
 });
 
 describe("setToken", () => {
@@ -168,7 +190,7 @@ describe("setToken", () => {
   });
 
   test("without a refresh the socket closes at expiry and stays closed; setToken connects it again", async () => {
-    const a = await client({ sub: "tok-late", ttl: 1 });
+    const a = await client({ sub: "tok-late", ttl: 2 }); // ttl 1 can be spent before the handshake (exp is whole seconds)
     const closed = new Promise<StateChange>((resolve) => a.onStateChange((s) => s.state === "disconnected" && resolve(s)));
     const s = await closed;
     expect(s.error).toMatchObject({ code: "UNAUTHENTICATED", message: "token expired" });

@@ -73,6 +73,10 @@ export class RealtimeClient {
   readonly #joined = { room: undefined as number | string | undefined, entityTypes: new Set<string>(), payments: false };
   readonly #stateListeners = new Set<(s: StateChange) => void>();
   readonly #rejoinListeners = new Set<(r: RejoinReport) => void>();
+  /** Why the server refused or closed the connection (bad or expired token): requests fail at once. */
+  #refused: RealtimeError | undefined;
+  /** Rejecters of the requests waiting for an ack, failed together when the connection is refused. */
+  readonly #pending = new Set<(e: RealtimeError) => void>();
 
   constructor(opts: ConnectOptions) {
     this.#requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -141,15 +145,22 @@ export class RealtimeClient {
 
   /**
    * Emit with an ack: resolves with the ack `data`, rejects with a RealtimeError carrying the
-   * PROTOCOL code, or UNAVAILABLE when no ack came in time (emits made while offline are sent on
+   * error code (docs/PROTOCOL.md#error-codes), or UNAVAILABLE when no ack came in time (emits made while offline are sent on
    * reconnect, within the same timeout).
    */
   request<E extends ClientEventName>(event: E, ...args: RequestArgs<E>): Promise<AckData<E>> {
     const [input, options] = args as [ClientInput<E>?, RequestOptions?];
     const timeoutMs = options?.timeoutMs ?? this.#requestTimeoutMs;
     const payload = input === undefined ? [] : [input];
+    if (this.#refused) return Promise.reject(new RealtimeError(this.#refused.code, this.#refused.message, event));
     return new Promise((resolve, reject) => {
+      const fail = (e: RealtimeError) => {
+        this.#pending.delete(fail);
+        reject(new RealtimeError(e.code, e.message, event));
+      };
+      this.#pending.add(fail);
       this.socket.timeout(timeoutMs).emit(event, ...payload, (err: Error | null, ack?: Ack) => {
+        if (!this.#pending.delete(fail)) return; // already failed by a refusal
         if (err) return reject(new RealtimeError("UNAVAILABLE", `no answer to ${event} within ${timeoutMs} ms`, event));
         if (ack?.ok === true) {
           this.#remember(event, input, ack.data);
@@ -216,12 +227,20 @@ export class RealtimeClient {
   #reconnectNow() {
     clearTimeout(this.#reconnectTimer);
     this.#tokenExpired = false;
+    this.#refused = undefined;
     this.#setState({ state: this.#everConnected ? "reconnecting" : "connecting" });
     this.socket.connect();
   }
 
   #setState(change: StateChange) {
     this.#state = change.state;
+    // Refused for good (no retry until setToken/connect): nothing waiting can succeed, say so now
+    // rather than at the ack timeout, and drop the emits socket.io buffered for the next connection.
+    if (change.state === "disconnected" && change.error) {
+      this.#refused = change.error;
+      this.socket.sendBuffer = [];
+      for (const fail of [...this.#pending]) fail(change.error);
+    }
     for (const l of this.#stateListeners) l(change);
   }
 
@@ -231,6 +250,7 @@ export class RealtimeClient {
       const fresh = this.#everConnected && !s.recovered;
       this.#everConnected = true;
       this.#tokenExpired = false;
+      this.#refused = undefined;
       this.#setState({ state: "connected", recovered: s.recovered });
       if (fresh) void this.#rejoin();
     });

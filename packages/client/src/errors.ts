@@ -2,7 +2,7 @@ import type { ErrorBody, ErrorCode } from "@rt/contracts";
 
 export type { ErrorCode };
 
-/** A refused request, connection or token: `code` is one of the PROTOCOL error codes. */
+/** A refused request, connection or token: `code` is one of the error codes of docs/PROTOCOL.md#error-codes. */
 export class RealtimeError extends Error {
   override readonly name = "RealtimeError";
   /** RATE_LIMITED / UNAVAILABLE: the server's hint of how long to wait, ms. */

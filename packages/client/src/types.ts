@@ -1,25 +1,12 @@
 import type { z } from "zod";
 import type {
-  Authenticated,
   AuthenticatedUser,
+  ClientAckData,
   ClientEventName,
+  clientAcks,
   clientEvents,
-  Call,
-  Job,
-  MemberEvent,
-  Message,
-  MessageDeleted,
-  MessageEdited,
-  Notification,
-  NotificationRef,
-  Pong,
-  PresenceList,
-  RoomRef,
   ServerEventName,
   ServerEventPayload,
-  SyncSubscribe,
-  TypingEvent,
-  UserActivity,
 } from "@rt/contracts";
 
 /**
@@ -47,40 +34,11 @@ export type RequestArgs<E extends ClientEventName> = OptionalInput<E> extends tr
   : [input: ClientInput<E>, options?: RequestOptions];
 
 export type AuthenticatedUser = z.infer<typeof AuthenticatedUser>;
-type AuthenticatedOk = Extract<z.infer<typeof Authenticated>, { success: true }>;
 
-/**
- * The ack `data` of each client event, from the contract types the gateway and services answer
- * with. Events whose ack the contract does not describe are `unknown`.
- */
-export interface AckDataMap {
-  ping: z.infer<typeof Pong>;
-  authenticate: AuthenticatedOk;
-  "presence:list": z.infer<typeof PresenceList>;
-  join_room: z.infer<typeof MemberEvent>;
-  leave_room: z.output<typeof RoomRef>;
-  "message:send": z.infer<typeof Message>;
-  "message:edit": z.infer<typeof MessageEdited>;
-  "message:delete": z.infer<typeof MessageDeleted>;
-  "user:typing": z.infer<typeof TypingEvent>;
-  "user:stop_typing": z.infer<typeof TypingEvent>;
-  "call:initiated": z.infer<typeof Call>;
-  "call:answered": z.infer<typeof Call>;
-  "call:ended": z.infer<typeof Call>;
-  "job:start": z.infer<typeof Job>;
-  "job:complete": z.infer<typeof Job>;
-  "test:create-job": z.infer<typeof Job>;
-  "test:assign-job": z.infer<typeof Job>;
-  "notification:read": z.infer<typeof Notification>;
-  "notification:delete": z.output<typeof NotificationRef>;
-  /** null when the same notification was already stored (idempotent create). */
-  "test:notification": z.infer<typeof Notification> | null;
-  "join-data-sync": z.output<typeof SyncSubscribe>;
-  "leave-data-sync": z.output<typeof SyncSubscribe>;
-  "user:activity": z.infer<typeof UserActivity>;
-}
+/** The ack `data` of each client event, from the contract's `clientAcks`; other events are `unknown`. */
+export type AckDataMap = { [E in keyof typeof clientAcks]: z.output<(typeof clientAcks)[E]> };
 
-export type AckData<E extends ClientEventName> = E extends keyof AckDataMap ? AckDataMap[E] : unknown;
+export type AckData<E extends ClientEventName> = ClientAckData<E>;
 
 export type ServerHandler<E extends ServerEventName> = (payload: ServerEventPayload<E>) => void;
 

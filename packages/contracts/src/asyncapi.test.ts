@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { ASYNCAPI_PATH, asyncApiText } from "../../../scripts/docs.ts";
+import { ASYNCAPI_PATH, PROTOCOL_PATH, asyncApiText, protocolText } from "../../../scripts/docs.ts";
 import { buildAsyncApi } from "./asyncapi.ts";
 import { actionNames, domainEvents } from "./actions.ts";
 import { clientEvents } from "./client-events.ts";
@@ -16,6 +16,10 @@ const messageNames = (prefix: string) =>
 describe("AsyncAPI document", () => {
   test("docs/asyncapi.json is what the generator makes now (run `bun run docs` when this fails)", () => {
     expect(readFileSync(ASYNCAPI_PATH, "utf8")).toBe(asyncApiText());
+  });
+
+  test("docs/PROTOCOL.md is what the generator makes now from the contracts and its template (run `bun run docs`)", () => {
+    expect(readFileSync(PROTOCOL_PATH, "utf8")).toBe(protocolText());
   });
 
   test("every client event is received with the ack as reply, every server event is sent", () => {

@@ -45,7 +45,7 @@ interface AsyncChannel {
 
 type Io = "input" | "output";
 /** JSON Schema (draft 7, what AsyncAPI schemas extend) of a zod schema; `input` for what a caller may send. */
-function schemaOf(schema: z.ZodType, io: Io = "output"): Record<string, unknown> {
+export function schemaOf(schema: z.ZodType, io: Io = "output"): Record<string, unknown> {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, target: "draft-7", unrepresentable: "any" });
   return rest;
 }

@@ -9,7 +9,7 @@ import { SyncSubscribe, JoinUserRoom, UserActivityInput } from "./events/sync.ts
 import { AuthenticateInput } from "./events/auth.ts";
 import type { ServiceName } from "./subjects.ts";
 
-/** Rate-limit bucket an event draws from (PROTOCOL: message:send 10/min, user:typing 30/min, others 120/min). */
+/** Rate-limit bucket an event draws from (docs/PROTOCOL.md#rate-limits: message 10/min, typing 30/min, default 120/min). */
 export const RateClass = z.enum(["message", "typing", "default"]);
 export type RateClass = z.infer<typeof RateClass>;
 

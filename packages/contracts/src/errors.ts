@@ -51,7 +51,7 @@ export class AppError extends Error {
     opts: { retryAfterMs?: number } = {},
   ) {
     super(message);
-    // Only where PROTOCOL allows it; a wait is whole milliseconds.
+    // Only where docs/PROTOCOL.md#acks-and-errors allows it; a wait is whole milliseconds.
     if (opts.retryAfterMs !== undefined && (code === "RATE_LIMITED" || code === "UNAVAILABLE")) this.retryAfterMs = Math.max(0, Math.ceil(opts.retryAfterMs));
   }
   toBody(): ErrorBody {

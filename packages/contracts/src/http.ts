@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ErrorBody } from "./errors.ts";
 
-/** Body of every failed REST call: the PROTOCOL error inside `error`. */
+/** Body of every failed REST call: the error body (docs/PROTOCOL.md#acks-and-errors) inside `error`. */
 export const HttpError = z.object({ error: ErrorBody });
 export type HttpError = z.infer<typeof HttpError>;
 

@@ -19,7 +19,6 @@ export const UserId = z.union([
 export type UserId = z.output<typeof UserId>;
 
 export const TenantId = z.string().min(1).max(128);
-export const Timestamp = z.string().datetime({ offset: true });
 
 /** The verified identity of a caller; built by the gateway from a token, never from payloads. */
 export const Principal = z.object({

@@ -16,4 +16,5 @@ export * from "./events/approvals.ts";
 export * from "./events/sync.ts";
 export * from "./events/payments.ts";
 export * from "./events/auth.ts";
+export * from "./acks.ts";
 export * from "./admin.ts";

@@ -19,7 +19,7 @@ type ChangeAction = "CREATE" | "UPDATE" | "DELETE";
 const TIMEOUT_MS = 5000;
 
 /**
- * Server-side publishing (PROTOCOL "Server-side publishing") for one tenant, over the bus: the
+ * Server-side publishing (docs/PROTOCOL.md#server-side-publishing) for one tenant, over the bus: the
  * same path whether the platform runs in one process (in-process bus) or on NATS.
  */
 export class Realtime {
@@ -113,7 +113,14 @@ export function realtime(bus: Bus, tenantId: string): Realtime {
  * the subject permissions of deploy/nats/nats-server.conf give its `inboxPrefix` too. The SDK
  * needs no JetStream rights. A publish outside the user's subjects rejects with FORBIDDEN.
  */
-export async function connectRealtime(opts: { natsUrl: string; tenantId: string; name?: string; inboxPrefix?: string }): Promise<{ rt: Realtime; bus: Bus }> {
-  const bus = await createNatsBus({ url: opts.natsUrl, name: opts.name ?? "rt-sdk", stream: evtStream, jetstream: false, inboxPrefix: opts.inboxPrefix });
+export async function connectRealtime(opts: {
+  natsUrl: string;
+  tenantId: string;
+  name?: string;
+  /** The platform's NATS_NAMESPACE, when it runs in one. */
+  namespace?: string;
+  inboxPrefix?: string;
+}): Promise<{ rt: Realtime; bus: Bus }> {
+  const bus = await createNatsBus({ url: opts.natsUrl, name: opts.name ?? "rt-sdk", stream: evtStream, jetstream: false, namespace: opts.namespace, inboxPrefix: opts.inboxPrefix });
   return { rt: new Realtime(bus, opts.tenantId), bus };
 }

@@ -9,11 +9,16 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+/** A variable's meaning for the README table; `shown` (markdown) is its default when the schema cannot say it. */
+const about = <S extends z.ZodType>(schema: S, description: string, shown?: string): S =>
+  schema.meta(shown === undefined ? { description } : { description, shownDefault: shown });
+
 const bool = (dflt: boolean) =>
   z
     .enum(["true", "false", "1", "0"])
     .optional()
-    .transform((v) => (v === undefined ? dflt : v === "true" || v === "1"));
+    .transform((v) => (v === undefined ? dflt : v === "true" || v === "1"))
+    .meta({ shownDefault: `\`${dflt}\`` });
 const list = z
   .string()
   .optional()
@@ -26,6 +31,8 @@ const isIpOrCidr = (v: string) => {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 };
 const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
+const secret = z.string().min(16, "must be at least 16 characters").optional();
+const perMinute = (dflt: number) => z.coerce.number().int().positive().default(dflt);
 
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
@@ -50,136 +57,209 @@ const TenantLimitOverrides = z.record(
   z.object({ connections: limitValue.optional(), messagesPerMinute: limitValue.optional(), syncRooms: limitValue.optional() }).strict(),
 );
 
-/** Every variable of PROTOCOL "Configuration"; each app reads the ones it needs. */
+/**
+ * Every environment variable an app reads, in one schema (the README's Configuration table is
+ * generated from it by `bun run docs`); each app reads the ones it needs.
+ */
 export const PlatformEnv = z
   .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: port(3000),
-    JWT_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
-    JWT_ISSUER: z.string().min(1).optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    /** An identity provider's JWKS endpoint: RS256 / ES256 / EdDSA tokens, keys cached and refreshed on an unknown kid. */
-    JWT_JWKS_URL: z.string().url().regex(/^https?:\/\//, "must be an http(s) URL").optional(),
-    /** Least time between two JWKS fetches an unknown kid triggers (a flood of made-up kids costs one fetch). */
-    JWT_JWKS_COOLDOWN_MS: z.coerce.number().int().min(0).default(30_000),
-    /** Offline key set: PEM public keys, a JWK, a JSON array of JWKs or a JWKS. */
-    JWT_PUBLIC_KEYS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        if (v === undefined) return undefined;
-        try {
-          return parsePublicKeys(v);
-        } catch (err) {
-          ctx.addIssue({ code: "custom", message: (err as Error).message });
-          return z.NEVER;
-        }
-      }),
-    /** Tenant of a token without a tenant claim; unset, such a token is refused. */
-    JWT_DEFAULT_TENANT: TenantId.optional(),
-    /** Claim paths (dotted for nested claims, e.g. realm_access.roles). */
-    JWT_TENANT_CLAIM: z.string().min(1).default("tenantId"),
-    JWT_ROLES_CLAIM: z.string().min(1).default("roles"),
-    JWT_NAME_CLAIM: z.string().min(1).default("name"),
-    /** Longest token lifetime accepted, seconds: `exp - iat` (or `exp - now` without `iat`). */
-    JWT_MAX_AGE: z.coerce.number().int().positive().default(24 * 60 * 60),
-    /** The demo console at /demo (and, with the dev secret only, its token minting). */
-    DEMO: bool(false),
-    /** Bearer credential for the gateway's public /metrics; without it production serves /metrics on OPS_PORT only. */
-    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-    ALLOWED_ORIGINS: list,
-    /** Platform-wide admin credential (`Authorization: Bearer <key>`) of /api/admin and /admin. */
-    ADMIN_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
-    /** Token roles that make their holder an admin of their own tenant; empty (nobody) by default. */
-    ADMIN_ROLES: list,
-    /** The operator console at /admin. */
-    ADMIN_CONSOLE: bool(false),
-    NATS_URL: z.string().url().optional(),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
-    AUTH_ANONYMOUS: bool(false),
-    TEST_EVENTS: z.enum(["true", "false", "1", "0"]).optional(),
-    PUBLISH_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
-    /** Publish keys scoped to tenants: `key1=tenantA|tenantB,key2=*`. */
-    PUBLISH_API_KEYS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        try {
-          return v ? parsePublishKeys(v) : [];
-        } catch (err) {
-          ctx.addIssue({ code: "custom", message: (err as Error).message });
-          return z.NEVER;
-        }
-      }),
-    PAYMENTS_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
-    PAYMENTS_ADMIN_ROLES: list,
-    LEGACY_ALIASES: bool(true),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    PGLITE_DIR: z.string().min(1).default(".data/pglite"),
-    RATE_LIMIT_MESSAGE: z.coerce.number().int().positive().default(10),
-    RATE_LIMIT_TYPING: z.coerce.number().int().positive().default(30),
-    RATE_LIMIT_DEFAULT: z.coerce.number().int().positive().default(120),
-    /** Forwarded events a gateway has in flight before it refuses more (UNAVAILABLE, retryAfterMs). */
-    GATEWAY_MAX_INFLIGHT: z.coerce.number().int().positive().default(4096),
-    /** Actions one service process runs at once before it refuses more (UNAVAILABLE, retryAfterMs). */
-    SERVICE_MAX_INFLIGHT: z.coerce.number().int().positive().default(1000),
-    /** Handshakes per client address per minute, per gateway. */
-    RATE_LIMIT_HANDSHAKE: z.coerce.number().int().positive().default(120),
-    /** Sockets one user may hold on one gateway. */
-    MAX_SOCKETS_PER_USER: z.coerce.number().int().positive().default(10),
-    /** Data-sync types one socket may be subscribed to (each is a room in its session). */
-    MAX_SYNC_TYPES_PER_SOCKET: z.coerce.number().int().positive().default(200),
-    /**
-     * Data-sync types only some roles may join: `payroll=hr|admin,invoice=finance`. A type not
-     * listed is tenant-wide (any member of the tenant may join it).
-     */
-    SYNC_TYPE_ROLES: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        const map: Record<string, string[]> = {};
-        for (const entry of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
-          const [type, roles, extra] = entry.split("=");
-          const list = (roles ?? "").split("|").map((r) => r.trim()).filter(Boolean);
-          if (!type?.trim() || !list.length || extra !== undefined) {
-            ctx.addIssue({ code: "custom", message: "must be type=role|role entries separated by commas" });
+    NODE_ENV: about(
+      z.enum(["development", "production", "test"]).default("development"),
+      "`production`: every secret must be strong (below), `JWT_SECRET` is required, `DEMO` is refused, `test:*` events are off by default and the gateway's `/metrics` moves to `OPS_PORT`",
+    ),
+    PORT: about(port(3000), "gateway HTTP + Socket.IO port"),
+    JWT_SECRET: about(secret, "HS256 secret (16+ characters); required when `NODE_ENV=production` unless `JWT_JWKS_URL` / `JWT_PUBLIC_KEYS` is set; the built-in dev secret is refused beside a key set (`packages/service-kit/src/config.test.ts`)", "dev secret (none with a key set)"),
+    JWT_ISSUER: about(z.string().min(1).optional(), "`iss` every token must carry, checked when set"),
+    JWT_AUDIENCE: about(z.string().min(1).optional(), "`aud` every token must carry, checked when set"),
+    JWT_JWKS_URL: about(
+      z.string().url().regex(/^https?:\/\//, "must be an http(s) URL").optional(),
+      "an identity provider's JWKS endpoint (https in production): RS256, ES256 and EdDSA tokens, key chosen by `kid`; keys cached and re-fetched on an unknown `kid` at most once per cooldown, so a rotation needs no restart (`packages/auth/src/jwks.test.ts`, `apps/gateway/src/idp.test.ts`)",
+    ),
+    JWT_JWKS_COOLDOWN_MS: about(
+      z.coerce.number().int().min(0).default(30_000),
+      "least time between two JWKS fetches an unknown `kid` triggers, in milliseconds",
+    ),
+    JWT_PUBLIC_KEYS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (v === undefined) return undefined;
+          try {
+            return parsePublicKeys(v);
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: (err as Error).message });
             return z.NEVER;
           }
-          map[type.trim()] = list;
-        }
-        return map;
-      }),
-    /** Per-tenant limits on each gateway (a noisy tenant cannot starve the others); TENANT_LIMITS overrides per tenant. */
-    TENANT_MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
-    TENANT_RATE_MESSAGES: z.coerce.number().int().positive().default(60_000),
-    TENANT_MAX_SYNC_ROOMS: z.coerce.number().int().positive().default(1_000),
-    /** `{"acme":{"connections":50000,"messagesPerMinute":200000,"syncRooms":5000}}`, any field optional. */
-    TENANT_LIMITS: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        if (!v) return {};
-        let json: unknown;
-        try {
-          json = JSON.parse(v);
-        } catch {
-          ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+        }),
+      "offline key set: PEM public keys (matched by algorithm), one JWK, a JSON array of JWKs or a JWKS; only RSA, EC P-256 and Ed25519 public keys (a private or symmetric key stops the start) (`packages/auth/src/keys.test.ts`)",
+    ),
+    JWT_DEFAULT_TENANT: about(
+      TenantId.optional(),
+      "tenant of a token without a tenant claim; unset, such a token is refused",
+      "\u2014 (`bun run dev`: `default` with the dev secret)",
+    ),
+    JWT_TENANT_CLAIM: about(
+      z.string().min(1).default("tenantId"),
+      "where the tenant claim sits: a claim name or a dotted path",
+    ),
+    JWT_ROLES_CLAIM: about(
+      z.string().min(1).default("roles"),
+      "where the roles claim sits (`realm_access.roles`); roles must be a list (a string there is refused; the seed's single `role` claim is read when the roles claim is absent)",
+    ),
+    JWT_NAME_CLAIM: about(
+      z.string().min(1).default("name"),
+      "where the name claim sits; the name falls back to `sub`",
+    ),
+    JWT_MAX_AGE: about(
+      z.coerce.number().int().positive().default(24 * 60 * 60),
+      "longest token lifetime accepted, in seconds: `exp - iat` (`exp - now` without `iat`; an `iat` in the future counts as now); every token must carry `exp`",
+    ),
+    DEMO: about(
+      bool(false),
+      "the `/demo` console; its token minting only with the dev secret; refused in production",
+      "`false` (`bun run dev`: `true` with the dev secret)",
+    ),
+    METRICS_TOKEN: about(
+      secret,
+      "bearer credential for the gateway's `/metrics` on the public port (then required in every mode); without it production serves `/metrics` on `OPS_PORT` only",
+    ),
+    ALLOWED_ORIGINS: about(
+      list,
+      "other browser origins allowed at the handshake (comma list, `*` any); the gateway's own origin (Origin's host and port = the request's `Host`) is always allowed; non-browser clients (no Origin) always. `X-Forwarded-Host` is ignored: a proxy must pass the client's `Host`",
+    ),
+    ADMIN_API_KEY: about(
+      z.string().min(16, "must be at least 16 characters").optional(),
+      "platform-wide credential of `/api/admin/*` and `/admin` (`Authorization: Bearer`)",
+    ),
+    ADMIN_ROLES: about(
+      list,
+      "token roles that make their holder an admin of their own tenant (comma list)",
+      "\u2014 (nobody)",
+    ),
+    ADMIN_CONSOLE: about(
+      bool(false),
+      "serve the operator console at `/admin`",
+    ),
+    NATS_URL: about(z.string().url().optional(), "real NATS; without it the in-process bus (one process only); `nats://user:pass@host:4222` connects as that NATS user"),
+    DATABASE_URL: about(
+      z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+      "real Postgres; without it PGlite",
+    ),
+    AUTH_ANONYMOUS: about(bool(false), "accept sockets without a token (only `ping` / `authenticate`)"),
+    TEST_EVENTS: about(z.enum(["true", "false", "1", "0"]).optional(), "enables the `test:*` events", "true unless production"),
+    PUBLISH_API_KEY: about(secret, "enables `POST /api/publish` and the API-key notification and approval routes; publishes to every tenant (16+ characters)", "— (`bun run dev` with the dev secret: `dev-publish-key-change-me`)"),
+    PUBLISH_API_KEYS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          try {
+            return v ? parsePublishKeys(v) : [];
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: (err as Error).message });
+            return z.NEVER;
+          }
+        }),
+      "publish keys scoped to tenants: `key1=tenantA|tenantB,key2=*` (the last `=` splits, so base64 padding is fine); a key writing to another tenant gets FORBIDDEN and a `publish refused` log line naming the key by `keyId` (first 12 hex characters of its SHA-256), never the key (`apps/gateway/src/publish-scope.test.ts`)",
+    ),
+    PAYMENTS_WEBHOOK_SECRET: about(secret, "HMAC secret of `POST /api/payments/webhook` (16+ characters)", "— (`bun run dev` with the dev secret: `dev-webhook-secret-change-me`)"),
+    PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
+    LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
+    LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level of the JSON logs on stdout"),
+    PGLITE_DIR: about(z.string().min(1).default(".data/pglite"), "embedded database folder; `memory` keeps nothing"),
+    RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` (and `POST /api/chat/rooms/:id/messages`) per user per minute, per gateway"),
+    RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute, per gateway"),
+    RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event (and every other REST write) per user per minute, per gateway"),
+    RATE_LIMIT_HANDSHAKE: about(
+      perMinute(120),
+      "handshakes per client address per minute, per gateway; past it `connect_error` with message `too many connection attempts from this address`, `data.code` `RATE_LIMITED` and `data.retryAfterMs` (`apps/gateway/src/handshake.test.ts`)",
+    ),
+    MAX_SOCKETS_PER_USER: about(
+      z.coerce.number().int().positive().default(10),
+      "sockets of one user on one gateway; the next handshake gets `connect_error` `too many connections for this user (max N)`, `data.code` `RATE_LIMITED`",
+    ),
+    MAX_SYNC_TYPES_PER_SOCKET: about(
+      z.coerce.number().int().positive().default(200),
+      "data-sync types one socket may hold; a `join-data-sync` past it answers `VALIDATION` (waiting does not help, `leave-data-sync` does), which bounds the rooms and the session snapshot of a socket",
+    ),
+    SYNC_TYPE_ROLES: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          const map: Record<string, string[]> = {};
+          for (const entry of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+            const [type, roles, extra] = entry.split("=");
+            const list = (roles ?? "").split("|").map((r) => r.trim()).filter(Boolean);
+            if (!type?.trim() || !list.length || extra !== undefined) {
+              ctx.addIssue({ code: "custom", message: "must be type=role|role entries separated by commas" });
+              return z.NEVER;
+            }
+            map[type.trim()] = list;
+          }
+          return map;
+        }),
+      "data-sync types only some roles may join (`payroll=hr|admin,invoice=finance`): a socket without a listed role gets `FORBIDDEN` on `join-data-sync`, and a token with fewer roles leaves those rooms; types not listed are tenant-wide (`apps/gateway/src/sync-roles.test.ts`)",
+    ),
+    TENANT_MAX_CONNECTIONS: about(
+      z.coerce.number().int().positive().default(10_000),
+      "sockets of one tenant on one gateway; the next handshake gets `connect_error` `too many connections for this tenant (max N)`, `data.code` `RATE_LIMITED` (`apps/gateway/src/tenant-limits.test.ts`)",
+    ),
+    TENANT_RATE_MESSAGES: about(
+      z.coerce.number().int().positive().default(60_000),
+      "client events of one tenant per minute on one gateway, all its users together; past it `RATE_LIMITED` `too many events for this tenant, slow down` with `retryAfterMs`; other tenants are not touched",
+    ),
+    TENANT_MAX_SYNC_ROOMS: about(
+      z.coerce.number().int().positive().default(1_000),
+      "distinct data-sync rooms (entity types) one tenant holds open on one gateway; a `join-data-sync` opening one more answers `RATE_LIMITED` (joining an open room still works; a room closes with its last socket)",
+    ),
+    TENANT_LIMITS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (!v) return {};
+          let json: unknown;
+          try {
+            json = JSON.parse(v);
+          } catch {
+            ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+            return z.NEVER;
+          }
+          const r = TenantLimitOverrides.safeParse(json);
+          if (r.success) return r.data;
+          ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(", ") });
           return z.NEVER;
-        }
-        const r = TenantLimitOverrides.safeParse(json);
-        if (r.success) return r.data;
-        ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(", ") });
-        return z.NEVER;
-      }),
-    /** Tenants named in the tenant-limit metrics besides those of TENANT_LIMITS (the first refused); the rest are `other`. */
-    TENANT_METRICS_TOP: z.coerce.number().int().min(0).max(1000).default(20),
-    /** Proxies whose X-Forwarded-For names the client (IPs or CIDRs); empty: the peer is the client. */
-    TRUSTED_PROXIES: list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
-    /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
-    OPS_PORT: port(0),
-    GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
-    /** Prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests). */
-    NATS_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+        }),
+      "JSON overrides per tenant: `{\"acme\":{\"connections\":50000,\"messagesPerMinute\":200000,\"syncRooms\":5000}}`, each field optional",
+    ),
+    TENANT_METRICS_TOP: about(
+      z.coerce.number().int().min(0).max(1000).default(20),
+      "`rt_gateway_tenant_limited_total{tenant,limit}` names the tenants of `TENANT_LIMITS` and the first N tenants refused; every other tenant is counted as `other`, so the label set stays bounded",
+    ),
+    TRUSTED_PROXIES: about(
+      list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
+      "comma list of proxy IPs / CIDRs whose `X-Forwarded-For` names the client (right-most address none of them vouches for); from any other peer the header is ignored. Compose sets it for its nginx; behind a Kubernetes ingress set it to the ingress's addresses",
+    ),
+    GATEWAY_MAX_INFLIGHT: about(
+      z.coerce.number().int().positive().default(4096),
+      "forwarded events one gateway has waiting for their service; past it an event is refused at once with `UNAVAILABLE` and `retryAfterMs`, never queued into a timeout (a bound against collapse: lower it to trade refusals for latency)",
+    ),
+    SERVICE_MAX_INFLIGHT: about(
+      z.coerce.number().int().positive().default(1000),
+      "actions one service process runs at once; past it an action is refused at once with `UNAVAILABLE` and `retryAfterMs` (`apps/gateway/src/overload.test.ts`)",
+    ),
+    OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
+    GATEWAY_ID: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), "name of a gateway in the cluster", "random"),
+    NATS_NAMESPACE: about(
+      z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+      "prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests, `bun run cluster`)",
+    ),
+    GATEWAY_TOPIC_FANOUT: about(
+      bool(true),
+      "room broadcasts go out once per room as a Bun WebSocket topic publish; `false` writes each socket separately (bun-engine's own path)",
+    ),
   })
   .transform((e, ctx) => {
     const keySet = !!(e.JWT_JWKS_URL || e.JWT_PUBLIC_KEYS);

@@ -5,7 +5,7 @@ import { isDbInvalidInput, isDbUnavailable } from "@rt/db";
 import type { Logger } from "./log.ts";
 
 /**
- * The one mapping from any thrown value to a PROTOCOL error body. Only AppError and validation
+ * The one mapping from any thrown value to an error body (docs/PROTOCOL.md#acks-and-errors). Only AppError and validation
  * messages reach the caller; everything else is logged and answered without detail.
  */
 export function toErrorBody(err: unknown, log?: Logger, where?: string): ErrorBody {

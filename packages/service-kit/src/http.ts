@@ -28,7 +28,7 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
 /** Bindings a relayed request carries: the caller the gateway verified, if any. */
 export type ServiceEnv = { Bindings: { ctx?: SvcContext } };
 
-/** Hono app with the platform's one error handler: PROTOCOL codes, no internals. */
+/** Hono app with the platform's one error handler: the codes of docs/PROTOCOL.md#error-codes, no internals. */
 export function createServiceApp(log: Logger): Hono<ServiceEnv> {
   const app = new Hono<ServiceEnv>();
   app.onError((err, c) => {

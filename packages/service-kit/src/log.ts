@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -23,7 +24,13 @@ const REDACT = [
   "*.password",
 ];
 
-export function createLogger(opts: { name: string; level?: string; destination?: pino.DestinationStream }): Logger {
+/**
+ * JSON lines, or pino-pretty's readable lines when `pretty` (default: stdout is a terminal and no
+ * destination was given), so `bun run dev` reads well and a pipe or a collector still gets JSON.
+ */
+export function createLogger(opts: { name: string; level?: string; destination?: pino.DestinationStream; pretty?: boolean }): Logger {
+  const readable = opts.pretty ?? (!opts.destination && process.stdout.isTTY === true);
+  const stream = readable ? pretty({ destination: opts.destination ?? 1, sync: true, colorize: !opts.destination, ignore: "pid,hostname,app" }) : opts.destination;
   return pino(
     {
       name: opts.name,
@@ -31,6 +38,6 @@ export function createLogger(opts: { name: string; level?: string; destination?:
       redact: { paths: REDACT, censor: "[redacted]" },
       base: { app: opts.name },
     },
-    opts.destination,
+    stream,
   );
 }

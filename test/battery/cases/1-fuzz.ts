@@ -3,7 +3,7 @@
  * their mutations: wrong types, missing and extra fields, huge strings, deep nesting, `__proto__`
  * and `constructor` keys, binary attachments, unknown event names) and malformed Engine.IO /
  * Socket.IO packets, sent from 20 raw WebSocket sockets after a proper handshake. Expected: the
- * platform process never dies, every ack is `{ ok: true }` or a PROTOCOL error, malformed packets
+ * platform process never dies, every ack is `{ ok: true }` or a typed error (docs/PROTOCOL.md#acks-and-errors), malformed packets
  * close only their own connection (Socket.IO's rule), no error reply carries a stack trace, SQL or
  * a path, and a normal client still works afterwards.
  * Knobs: BATTERY_FUZZ_FRAMES (10000), BATTERY_FUZZ_SOCKETS (20), BATTERY_SEED.

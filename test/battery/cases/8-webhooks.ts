@@ -43,7 +43,7 @@ await runCase("8-webhooks", 150, async (c) => {
     let tried = 0;
     let refused = 0;
     const wrong: string[] = [];
-    /** A request that must be refused with `status` and a PROTOCOL error body, changing nothing. */
+    /** A request that must be refused with `status` and a typed error body (docs/PROTOCOL.md#acks-and-errors), changing nothing. */
     const refuse = async (what: string, res: Response, status: number, bare = false) => {
       tried++;
       const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;

@@ -3,6 +3,8 @@
  * the figure lines every case prints, checks that make a case fail, percentiles, leak detection.
  */
 
+import { ErrorCode } from "@rt/contracts";
+
 /** `BATTERY_QUICK=1`: every case at a small size (a smoke run of a minute or two). */
 export const QUICK = process.env.BATTERY_QUICK === "1";
 
@@ -27,10 +29,9 @@ export function note(line: string): void {
   console.log(`  ${line}`);
 }
 
-export const PROTOCOL_CODES = ["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "VALIDATION", "RATE_LIMITED", "CONFLICT", "UNAVAILABLE", "INTERNAL"] as const;
-export const isProtocolCode = (c: unknown): boolean => typeof c === "string" && (PROTOCOL_CODES as readonly string[]).includes(c);
+export const isProtocolCode = (c: unknown): boolean => ErrorCode.safeParse(c).success;
 
-/** An ack as PROTOCOL defines it: `{ ok: true, data? }` or `{ ok: false, error: { code, message } }`. */
+/** An ack as docs/PROTOCOL.md#acks-and-errors defines it: `{ ok: true, data? }` or `{ ok: false, error: { code, message } }`. */
 export function isTypedAck(a: unknown): boolean {
   if (!a || typeof a !== "object") return false;
   const o = a as Record<string, unknown>;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { mintToken } from "@rt/auth";
 import { AppError, describeZodError } from "@rt/contracts";
 import { DEV_JWT_SECRET } from "@rt/service-kit";
+import { clientBundle } from "../client-bundle.ts";
 import type { Gateway } from "../socket/types.ts";
 
 /** Body of the dev-only `POST /demo/token`. */
@@ -15,20 +16,8 @@ const DemoTokenBody = z.object({
 
 const PAGE = new URL("./page.html", import.meta.url);
 
-/** The SDK as one browser ES module, built once per process (about 10 ms) and kept in memory. */
-let bundle: Promise<string> | undefined;
-export function clientBundle(): Promise<string> {
-  bundle ??= (async () => {
-    const result = await Bun.build({ entrypoints: [Bun.resolveSync("@rt/client", import.meta.dir)], target: "browser", format: "esm" });
-    const out = result.outputs[0];
-    if (!result.success || !out) throw new Error(`client bundle failed: ${result.logs.map(String).join("; ")}`);
-    return out.text();
-  })().catch((err) => {
-    bundle = undefined; // try again on the next request
-    throw err;
-  });
-  return bundle;
-}
+/** Whether this gateway serves /demo (the landing page links it only then). */
+export const demoEnabled = (config: Gateway["config"]): boolean => config.DEMO && config.NODE_ENV !== "production";
 
 /**
  * The demo console at `/demo` (page, SDK bundle, dev token minting), opt-in with DEMO=true (config
@@ -38,7 +27,7 @@ export function clientBundle(): Promise<string> {
  */
 export function demoApp(gw: Gateway): Hono {
   const app = new Hono();
-  const demo = gw.config.DEMO && gw.config.NODE_ENV !== "production";
+  const demo = demoEnabled(gw.config);
   const tokenMinting = demo && gw.config.JWT_SECRET === DEV_JWT_SECRET;
   gw.log.info({ demo, tokenMinting }, demo ? "demo console on" : "demo console off");
   if (demo && !tokenMinting) gw.log.warn("demo token minting off: JWT_SECRET is not the built-in dev secret (paste a token into /demo)");
@@ -52,7 +41,7 @@ export function demoApp(gw: Gateway): Hono {
   app.get("/index.html", page);
 
   app.get("/client.js", async () => {
-    return new Response(await clientBundle(), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" } });
+    return new Response((await clientBundle()).code, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" } });
   });
 
   if (!tokenMinting) return app;

@@ -7,7 +7,7 @@ import { syncHandlers } from "./handlers/sync.ts";
 import { publicHandlers } from "./handlers/auth.ts";
 import type { Gateway, GatewaySocket, Handler, HandlerTable } from "./types.ts";
 
-/** PROTOCOL payload cap per event. */
+/** Payload cap per event (docs/PROTOCOL.md#connection). */
 export const MAX_EVENT_BYTES = 64 * 1024;
 
 /** The events the gateway answers itself; every other one goes to the service its contract entry names. */

@@ -83,7 +83,7 @@ function scheduleExpiry(gw: Gateway, socket: GatewaySocket) {
   expiryTimers.set(socket, timer);
 }
 
-/** PROTOCOL: each socket gets its unread count on connect; a missing notifications service is not an error. */
+/** docs/PROTOCOL.md#notifications: each socket gets its unread count on connect; a missing notifications service is not an error. */
 async function pushUnreadCount(gw: Gateway, socket: GatewaySocket) {
   const ctx = svcContext(gw, socket);
   if (!ctx) return;

@@ -5,8 +5,9 @@ export const AuthenticateInput = z.union([
   z.object({ token: z.string().min(1).max(8192) }),
 ]);
 export const AuthenticatedUser = z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()), tenantId: z.string() });
+export const AuthenticatedOk = z.object({ success: z.literal(true), user: AuthenticatedUser, timestamp: z.string() });
 export const Authenticated = z.union([
-  z.object({ success: z.literal(true), user: AuthenticatedUser, timestamp: z.string() }),
+  AuthenticatedOk,
   z.object({ success: z.literal(false), error: z.string(), timestamp: z.string() }),
 ]);
 export type Authenticated = z.infer<typeof Authenticated>;

@@ -33,7 +33,7 @@ export type DataChangeInput = z.infer<typeof DataChangeInput>;
 
 /** `join-user-room`: seed 001 may send its user id (bare or as an object); it must be the caller's. */
 export const JoinUserRoom = z
-  .union([z.object({ userId: UserId.optional() }), UserId.transform((userId) => ({ userId })), z.undefined().transform(() => ({ userId: undefined }))])
+  .union([z.object({ userId: UserId.optional() }), UserId.transform((userId) => ({ userId })), z.undefined().transform(() => ({ userId: undefined })).describe("nothing (the caller's own room)")])
   .transform((v) => ({ userId: v.userId }));
 
 export const UserActivityInput = z.object({

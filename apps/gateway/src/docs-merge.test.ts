@@ -1,0 +1,32 @@
+import { expect, test } from "bun:test";
+import { addServiceSpec, type OpenApiDocument } from "./docs.ts";
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const doc = (schemas: Record<string, unknown>, paths: OpenApiDocument["paths"] = {}): OpenApiDocument => ({
+  openapi: "3.1.0",
+  info: { title: "t", version: "1" },
+  paths,
+  components: { schemas },
+});
+const op = (schema: unknown) => ({ get: { responses: { "200": { content: { "application/json": { schema } } } } } });
+
+test("a service schema named like a different one already merged is kept under <service>.<name>, its refs rewritten", () => {
+  const merged = doc({ Room: { type: "object", properties: { id: { type: "number" } } } }, { "/api/chat/rooms": op(ref("Room")) });
+  const calls = doc({ Room: { type: "object", properties: { callId: { type: "string" } } }, Call: { type: "object", properties: { room: ref("Room") } } }, { "/api/calls/{id}": op(ref("Call")) });
+  const renamed = addServiceSpec(merged, "calls", calls);
+
+  expect(renamed).toEqual([["Room", "calls.Room"]]);
+  expect(merged.components.schemas!.Room).toEqual({ type: "object", properties: { id: { type: "number" } } });
+  expect(merged.components.schemas!["calls.Room"]).toEqual({ type: "object", properties: { callId: { type: "string" } } });
+  expect(merged.components.schemas!.Call).toEqual({ type: "object", properties: { room: ref("calls.Room") } });
+  expect(merged.paths["/api/chat/rooms"]!.get!.responses!["200"]!.content!["application/json"]!.schema).toEqual(ref("Room"));
+  expect(merged.paths["/api/calls/{id}"]!.get!.responses!["200"]!.content!["application/json"]!.schema).toEqual(ref("Call"));
+});
+
+test("the same schema from two services is kept once, unrenamed", () => {
+  const shared = { type: "object", properties: { code: { type: "string" } } };
+  const merged = doc({ HttpError: shared });
+  expect(addServiceSpec(merged, "jobs", doc({ HttpError: { ...shared } }, { "/api/jobs": op(ref("HttpError")) }))).toEqual([]);
+  expect(Object.keys(merged.components.schemas!)).toEqual(["HttpError"]);
+  expect(merged.paths["/api/jobs"]!.get!.responses!["200"]!.content!["application/json"]!.schema).toEqual(ref("HttpError"));
+});
