@@ -39,6 +39,7 @@ if (modes.includes("nats") || modes.includes("cluster") || faults) {
 /** Run `bun test` with extra env and arguments, echo its output, count its passes and failures. */
 async function bunTest(label: string, env: Record<string, string>, testArgs: string[]): Promise<{ p: number; f: number }> {
   console.log(`\n=== bun test (${label}) ===`);
+  const started = Date.now();
   const proc = Bun.spawn(["bun", "test", ...testArgs], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   let text = "";
   const pump = async (stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) => {
@@ -56,7 +57,7 @@ async function bunTest(label: string, env: Record<string, string>, testArgs: str
   const f = Number(text.match(/^\s*(\d+) fail$/m)?.[1] ?? 0);
   // A crashed run with no summary still counts as a failure.
   const failedHere = f || (code !== 0 ? 1 : 0);
-  console.log(`[${label}] ${p} passed, ${f} failed (exit ${code})`);
+  console.log(`[${label}] ${p} passed, ${f} failed (exit ${code}) in ${Math.round((Date.now() - started) / 1000)} s`);
   return { p, f: failedHere };
 }
 

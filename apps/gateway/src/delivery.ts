@@ -13,6 +13,8 @@ const EVENT = 2;
 export interface Delivered {
   seq: number;
   env: DeliveryEnvelope;
+  /** Size of the logged envelope. */
+  bytes: number;
 }
 
 export interface Delivery extends Subscription {
@@ -66,7 +68,7 @@ export async function startDelivery(gw: Gateway): Promise<Delivery> {
       flags: {},
     };
     for (const data of packetsOf(gw.config, env, e.seq)) adapter.broadcast({ type: EVENT, data, nsp: "/" }, opts);
-    recent.push({ seq: e.seq, env });
+    recent.push({ seq: e.seq, env, bytes: e.bytes });
     if (recent.length > 2 * RECENT_DELIVERIES) {
       floor = recent[recent.length - RECENT_DELIVERIES - 1]!.seq;
       recent = recent.slice(-RECENT_DELIVERIES);

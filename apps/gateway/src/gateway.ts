@@ -1,5 +1,6 @@
 import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
+import { Semaphore, withTimeout } from "async-mutex";
 import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
 import type { VerifiedToken } from "@rt/auth";
@@ -9,8 +10,8 @@ import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
 import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
-import { createRecoveryAdapter, refuseRecovery, serveAlive, type RecoveryAdapter as Recovery } from "./recovery.ts";
-import { replayAndJoin } from "./replay.ts";
+import { createRecoveryAdapter, refuseRecovery, serveAlive, startFresh, startSessionSweeper, type RecoveryAdapter as Recovery } from "./recovery.ts";
+import { Replay } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { createVerifier } from "@rt/auth";
@@ -47,8 +48,8 @@ export interface RunningGateway {
 /** Disconnect reasons socket.io keeps a session for (its own list); any other ends the session. */
 const RECOVERABLE = new Set(["transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close"]);
 
-/** Recovery window (docs/PROTOCOL.md#connection-state-recovery). */
-export const RECOVERY_MS = 2 * 60 * 1000;
+/** How long a recovering socket waits for one of the RECOVERY_MAX_CONCURRENT replay slots before it starts fresh. */
+const REPLAY_QUEUE_MS = 5000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;
 /**
@@ -69,9 +70,11 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   // The delivery tail starts below, before the server listens; recovery asks it for its position.
   let delivery: Delivery | null = null;
   let stopping = false;
-  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: RECOVERY_MS });
+  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: config.RECOVERY_MS, marginMs: config.SESSION_MARGIN_MS });
+  // A herd of reconnects (a gateway died) replays a few at a time: memory is at most this many bounded replays.
+  const replaySlots = withTimeout(new Semaphore(config.RECOVERY_MAX_CONCURRENT), REPLAY_QUEUE_MS);
   const io: GatewayServer = new Server({
-    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
+    connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_MS, skipMiddlewares: false },
     adapter: RecoveryAdapter as never,
   });
   const engine = new Engine({
@@ -124,7 +127,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       const v = await authenticateHandshake(gw, socket);
       const principal = v ? principalOf(v) : null;
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
-      refuseRecovery(recovery, socket, principal, gw.log);
+      if (!refuseRecovery(recovery, socket, principal, gw.log) && socket.recovered) await prepareReplay(socket, principal!);
       if (principal) {
         userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
         tenantLimits.sockets.admit(principal.tenantId, socket);
@@ -133,6 +136,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       socket.data.exp = v?.exp;
       next();
     } catch (err) {
+      recovery.unclaim(socket.id);
       if (err instanceof ConnectRefused) {
         gw.log.info({ address: socket.handshake.address, reason: err.message }, "handshake refused");
         return next(err);
@@ -165,45 +169,86 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   });
 
   /**
-   * The connection step of a restored socket (its owner checked by the middleware): the session's
-   * chat room and rooms as the new token grants them, then the replay from the client's offset,
-   * joining the rooms when it reaches the live position. A replay that cannot complete drops the
-   * session and closes the transport: the client comes back to a fresh session (and rejoins).
+   * Handshake step of a restored socket whose owner is verified: wait for a replay slot, then read
+   * ahead what it missed. A gap past RECOVERY_MAX_EVENTS / _BYTES, an offset the log no longer
+   * holds, or no slot within REPLAY_QUEUE_MS: a fresh session (`recovered` false; the client SDK
+   * re-joins and re-fetches), and the old session is dropped.
+   */
+  async function prepareReplay(socket: GatewaySocket, p: Principal) {
+    const claim = recovery.claims.get(socket.id);
+    if (!claim || !delivery) return;
+    const refuse = (reason: string) => {
+      const pid = (socket as unknown as { pid?: string }).pid;
+      startFresh(recovery, socket, reason, p, gw.log);
+      RecoveryAdapter.forget(pid);
+    };
+    let release: () => void;
+    try {
+      [, release] = await replaySlots.acquire();
+    } catch {
+      return refuse("no replay slot free");
+    }
+    metrics.replays.inc();
+    let held = true;
+    claim.release = () => {
+      if (!held) return;
+      held = false;
+      metrics.replays.dec();
+      release();
+    };
+    // A client gone before the connection step never reaches resume(): its slot is freed here.
+    if (socket.conn.readyState !== "open") return recovery.unclaim(socket.id);
+    socket.conn.once("close", claim.release);
+    const stored = claim.session;
+    claim.pending = grantedRooms(stored.rooms, p, config);
+    const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => claim.pending!.includes(r))) };
+    claim.replay = new Replay({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, { maxEvents: config.RECOVERY_MAX_EVENTS, maxBytes: config.RECOVERY_MAX_BYTES });
+    const refused = await claim.replay.readAhead();
+    if (refused) refuse(refused);
+  }
+
+  /**
+   * The connection step of a restored socket (its owner checked and its replay read ahead by the
+   * middleware): the session's chat room and rooms as the new token grants them, then the rest of
+   * the replay, joining the rooms when it reaches the live position. A replay that cannot complete
+   * drops the session and closes the transport: the client comes back to a fresh session (and rejoins).
    */
   function resume(socket: GatewaySocket) {
     const p = socket.data.principal!;
     const claim = recovery.claims.get(socket.id);
-    if (!claim || !delivery) return startSession(gw, socket, p, socket.data.exp);
+    if (!claim?.replay) return startSession(gw, socket, p, socket.data.exp);
     const stored = claim.session;
     socket.data.chatRoom = stored.data.chatRoom;
     socket.data.since = stored.data.since ?? socket.data.since;
-    const rooms = grantedRooms(stored.rooms, p, config);
-    claim.pending = rooms;
+    const rooms = claim.pending ?? [];
     startSession(gw, socket, p, socket.data.exp, false);
     const join = () => {
       // What the session still has: rooms left during the replay are gone from `pending`.
       const now = claim.pending ?? rooms;
-      recovery.claims.delete(socket.id);
+      recovery.unclaim(socket.id);
       socket.join(now);
     };
-    const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => rooms.includes(r))), join };
     const drop = (why: string) => {
       if (!socket.connected) return;
       gw.log.warn({ socketId: socket.id, userId: p.userId, why }, "replay failed, session dropped");
-      recovery.claims.delete(socket.id);
+      recovery.unclaim(socket.id);
       RecoveryAdapter.forget((socket as unknown as { pid?: string }).pid);
       // Not persisted again on this close (no principal): the client's next handshake is fresh.
       socket.data.principal = null;
       socket.conn.close();
     };
-    replayAndJoin({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, socket, plan)
-      .then((ok) => ok || drop("log no longer holds the offset, or the replay could not catch up"))
-      .catch((err) => drop(String(err)));
+    claim.replay
+      .run(socket, join)
+      .then((ok) => ok || drop("log no longer holds the offset, the replay outgrew its bound, or it could not catch up"))
+      .catch((err) => drop(String(err)))
+      .finally(() => claim.release?.());
   }
 
   delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
   const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
+  // Half the shorter of window and margin: a gone socket's session lives at most window + 1.5 × margin.
+  const sweeper = startSessionSweeper(recovery, Math.min(30_000, Math.max(100, Math.min(config.RECOVERY_MS, config.SESSION_MARGIN_MS) / 2)), gw.log);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
   const admin = startAdmin(gw);
   const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter, admin: admin.app });
@@ -237,6 +282,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     io,
     async stop() {
       stopping = true;
+      sweeper.stop();
       publishing.unsubscribe();
       admin.stop();
       // Close transports, not sessions: clients see a transport close, reconnect (to another

@@ -22,7 +22,8 @@ beforeAll(async () => {
     { bus: p.platform.bus, log: createLogger({ name: "gw2", level: "silent" }), config: p.config, metrics: createMetrics("gw2") },
     { port: 0 },
   );
-});
+  // PGlite migrations of every service: slow on a loaded machine.
+}, 60_000);
 afterAll(async () => {
   await second.stop();
   await p.stop();

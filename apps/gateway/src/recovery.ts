@@ -3,6 +3,7 @@ import { Adapter, type Room, type Session, type SocketId } from "socket.io-adapt
 import { AliveReply, AliveRequest, subjects, type Principal } from "@rt/contracts";
 import { isBusError, type Bus, type KvStore, type Subscription } from "@rt/bus";
 import type { Logger } from "@rt/service-kit";
+import type { Replay } from "./replay.ts";
 import type { GatewaySocket, SocketData } from "./socket/types.ts";
 
 /** KV bucket of socket sessions (rooms and data), readable by every gateway. */
@@ -26,6 +27,10 @@ export interface Claim {
   after: number;
   /** Rooms the socket will join when the replay hands over (kept in snapshots meanwhile). */
   pending?: string[];
+  /** The replay read ahead in the handshake, run in the connection step. */
+  replay?: Replay;
+  /** Gives back the replay slot this claim holds (idempotent). */
+  release?: () => void;
 }
 
 export interface RecoveryDeps {
@@ -33,6 +38,8 @@ export interface RecoveryDeps {
   log: Logger;
   gatewayId: string;
   recoveryMs: number;
+  /** How long a session whose socket is gone outlives the window before a sweep removes it. */
+  marginMs: number;
   /** How long the session's gateway gets to say whether its socket is still connected. */
   aliveTimeoutMs?: number;
 }
@@ -57,7 +64,8 @@ export const freshId = () => randomBytes(15).toString("base64url");
  */
 export function createRecoveryAdapter(deps: RecoveryDeps) {
   let kvP: Promise<KvStore> | null = null;
-  // Sessions outlive the recovery window of a live socket: the KV ttl bounds what a dead gateway leaves.
+  // The bucket's ttl counts from the last write and is bucket-wide (NATS 2.9), so it cannot follow
+  // a socket's disconnect: sweeps (`sweep`) remove gone sockets' sessions; the ttl is a backstop.
   const kv = () => (kvP ??= deps.bus.kv(SESSIONS_BUCKET, { ttlMs: 24 * 3600_000 }));
   const fail = (what: string) => (err: unknown) => deps.log.warn({ err: String(err) }, `session ${what} failed`);
   // Session writes still on their way: a gateway shutting down waits for them before it drains.
@@ -86,10 +94,55 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
     }
   }
 
+  /** Whether a gateway answers at all (NO_RESPONDERS: it is gone); unknown counts as up. */
+  async function gatewayUp(id: string): Promise<boolean> {
+    try {
+      await deps.bus.request(subjects.gatewayAlive(id), { sid: "sweep" }, { timeoutMs: deps.aliveTimeoutMs ?? ALIVE_TIMEOUT_MS });
+      return true;
+    } catch (err) {
+      return !(isBusError(err) && err.code === "NO_RESPONDERS");
+    }
+  }
+  /** Sessions last seen without a live socket (no disconnect recorded: their gateway died), by key, since when. */
+  let orphans = new Map<string, number>();
+
   return class RecoveryAdapter extends Adapter {
     /** Resolves when every session write started so far has landed. */
     static async settle(): Promise<void> {
       await Promise.allSettled([...writes]);
+    }
+
+    /**
+     * Remove the sessions no restore can use any more, once the recovery window plus the margin
+     * has passed: a recorded disconnect that long ago, or (no disconnect recorded) a socket that is
+     * not connected here although this gateway owns it, or whose gateway no longer answers, since
+     * a sweep first saw it so. A session written meanwhile is kept (the delete is conditional).
+     * Returns how many were removed.
+     */
+    async sweep(now = Date.now()): Promise<number> {
+      const store = await kv();
+      const keep = deps.recoveryMs + deps.marginMs;
+      const up = new Map<string, Promise<boolean>>();
+      const seen = new Map<string, number>();
+      let swept = 0;
+      for (const e of await store.entries()) {
+        const s = e.value as Partial<StoredSession> | null;
+        let since: number;
+        if (typeof s?.disconnectedAt === "number") since = s.disconnectedAt;
+        else {
+          const owner = s?.gatewayId;
+          const live =
+            owner === deps.gatewayId
+              ? !!s?.sid && (this.nsp.sockets.has(s.sid) || this.claims.has(s.sid))
+              : !!owner && (await (up.get(owner) ?? up.set(owner, gatewayUp(owner)).get(owner)!));
+          if (live) continue;
+          since = orphans.get(e.key) ?? now;
+          seen.set(e.key, since);
+        }
+        if (now - since > keep && (await store.deleteIf(e.key, e.revision))) swept++;
+      }
+      orphans = seen;
+      return swept;
     }
 
     /** Restored sessions by socket id, from the restore until the replay handed over (or the socket went). */
@@ -112,7 +165,14 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
 
     override delAll(id: SocketId): void {
       super.delAll(id);
+      this.unclaim(id);
+    }
+
+    /** The restore of this socket is over (handed over, refused or gone): drop its claim, free its replay slot. */
+    unclaim(id: SocketId): void {
+      const claim = this.claims.get(id);
       this.claims.delete(id);
+      claim?.release?.();
     }
 
     /** Room changes are saved in batches: a join of three rooms is one write. */
@@ -210,8 +270,17 @@ export function refuseRecovery(adapter: RecoveryAdapter, socket: GatewaySocket, 
           ? "user mismatch"
           : null;
   if (!reason) return null;
+  startFresh(adapter, socket, reason, principal, log);
+  return reason;
+}
+
+/**
+ * Turn a restored socket, before its connect packet, into a fresh one (new id and pid, `recovered`
+ * false, none of the session's rooms or data), and log why.
+ */
+export function startFresh(adapter: RecoveryAdapter, socket: GatewaySocket, reason: string, principal: Principal | null, log: Logger) {
   log.info({ reason, socketId: socket.id, userId: principal?.userId ?? null, tenantId: principal?.tenantId, address: socket.handshake.address }, "recovery refused");
-  adapter.claims.delete(socket.id);
+  adapter.unclaim(socket.id);
   // Before the connect packet: the socket takes a new identity, so the stale one stays the owner's.
   // socket.io keys sockets waiting for their middlewares by id (`_preConnectSockets`, private).
   const waiting = (socket.nsp as unknown as { _preConnectSockets: Map<string, GatewaySocket> })._preConnectSockets;
@@ -219,7 +288,28 @@ export function refuseRecovery(adapter: RecoveryAdapter, socket: GatewaySocket, 
   Object.assign(socket, { id: freshId(), pid: freshId(), recovered: false });
   socket.data = { principal: null, since: new Date().toISOString() };
   waiting.set(socket.id, socket);
-  return reason;
+}
+
+/** Sweep the session bucket every `everyMs` (±20 %, so gateways do not sweep in step) until stopped. */
+export function startSessionSweeper(adapter: RecoveryAdapter, everyMs: number, log: Logger): { stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const next = () => {
+    if (!stopped) timer = setTimeout(tick, everyMs * (0.8 + Math.random() * 0.4));
+  };
+  const tick = () =>
+    void adapter
+      .sweep()
+      .then((n) => n && log.debug({ swept: n }, "sessions swept"))
+      .catch((err) => log.warn({ err: String(err) }, "session sweep failed"))
+      .finally(next);
+  next();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Answer `rt.gw.<id>.alive` for this gateway's sockets. */

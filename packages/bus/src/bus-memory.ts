@@ -1,5 +1,5 @@
 import { deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
-import type { Bus, BusErrorSink, EventRetry, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
@@ -21,6 +21,12 @@ export interface MemoryNetworkOptions {
   events?: EventRetry;
 }
 
+interface MemoryKv {
+  map: Map<string, { v: string; exp: number; rev: number }>;
+  ttlMs: number;
+  nextPrune: number;
+}
+
 const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 
 /**
@@ -37,7 +43,8 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
   type Consumer = { subjects: string[]; handlers: Array<{ h: MsgHandler; run: (p: Promise<void>) => void; report: BusErrorSink }>; next: number };
   const consumers = new Map<string, Consumer>();
   const counters = new Map<string, number>();
-  const kvs = new Map<string, Map<string, { v: string; exp: number }>>();
+  const kvs = new Map<string, MemoryKv>();
+  let kvRevision = 0;
   // The delivery log: entries in publish order, pruned by age and count.
   const log: Array<LogEntry & { at: number }> = [];
   const tails = new Set<(e: LogEntry) => void>();
@@ -47,7 +54,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
 
   function append(subject: string, payload: string) {
     const now = Date.now();
-    log.push({ seq: ++logSeq, subject, data: JSON.parse(payload), at: now });
+    log.push({ seq: ++logSeq, subject, data: JSON.parse(payload), bytes: payload.length, at: now });
     let drop = 0;
     while (drop < log.length && (log[drop]!.at < now - logCfg.maxAgeMs || log.length - drop > MAX_LOG_ENTRIES)) drop++;
     if (drop) {
@@ -56,7 +63,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
     }
     const seq = logSeq;
     for (const t of tails) {
-      const copy = { seq, subject, data: JSON.parse(payload) };
+      const copy = { seq, subject, data: JSON.parse(payload), bytes: payload.length };
       queueMicrotask(() => t(copy));
     }
   }
@@ -215,23 +222,46 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
         if (afterSeq + 1 < firstKept) return null;
         return log
           .filter((e) => e.seq > afterSeq && e.seq <= untilSeq && subjectMatches(filter, e.subject))
-          .map((e) => ({ seq: e.seq, subject: e.subject, data: clone(e.data) }));
+          .map((e) => ({ seq: e.seq, subject: e.subject, data: clone(e.data), bytes: e.bytes }));
       },
       async kv(name, o) {
-        let m = kvs.get(name);
-        if (!m) kvs.set(name, (m = new Map()));
-        const map = m;
+        let bucket = kvs.get(name);
+        // As a NATS bucket: created once, its ttl is the first caller's.
+        if (!bucket) kvs.set(name, (bucket = { map: new Map(), ttlMs: o.ttlMs, nextPrune: 0 }));
+        const { map } = bucket;
+        // Expired entries leave the map (as NATS max_age removes them), at most once per ttl/2.
+        const live = () => {
+          const now = Date.now();
+          if (now >= bucket.nextPrune) {
+            for (const [k, e] of map) if (e.exp <= now) map.delete(k);
+            bucket.nextPrune = now + Math.min(bucket.ttlMs / 2, 10_000);
+          }
+          return now;
+        };
+        const hit = (key: string) => {
+          const e = map.get(key);
+          return e && e.exp > live() ? e : undefined;
+        };
         const store: KvStore = {
           async get(key) {
-            const hit = map.get(key);
-            if (!hit || hit.exp < Date.now()) return null;
-            return JSON.parse(hit.v);
+            const e = hit(key);
+            return e ? JSON.parse(e.v) : null;
           },
           async put(key, value) {
-            map.set(key, { v: JSON.stringify(value), exp: Date.now() + o.ttlMs });
+            map.set(key, { v: JSON.stringify(value), exp: live() + bucket.ttlMs, rev: ++kvRevision });
           },
           async delete(key) {
             map.delete(key);
+          },
+          async entries() {
+            const now = live();
+            const out: KvEntry[] = [];
+            for (const [key, e] of map) if (e.exp > now) out.push({ key, value: JSON.parse(e.v), revision: e.rev });
+            return out;
+          },
+          async deleteIf(key, revision) {
+            if (hit(key)?.rev !== revision) return false;
+            return map.delete(key);
           },
         };
         return store;

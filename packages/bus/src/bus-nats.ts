@@ -2,7 +2,7 @@ import { connect, createInbox, errors, type NatsConnection, type Msg } from "@na
 import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
 import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
@@ -387,7 +387,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           for await (const m of messages) {
             let e: LogEntry;
             try {
-              e = { seq: m.seq, subject: back(m.subject), data: m.json() };
+              e = { seq: m.seq, subject: back(m.subject), data: m.json(), bytes: m.data.length };
             } catch (err) {
               report(err, m.subject);
               continue;
@@ -422,7 +422,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         let done = false;
         for await (const m of batch) {
           n++;
-          if (m.seq <= last) outEntries.push({ seq: m.seq, subject: back(m.subject), data: m.json() });
+          if (m.seq <= last) outEntries.push({ seq: m.seq, subject: back(m.subject), data: m.json(), bytes: m.data.length });
           if (m.seq >= last || m.info.pending === 0) {
             done = true;
             break;
@@ -447,6 +447,21 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         },
         async delete(key) {
           await kv.delete(key);
+        },
+        async entries() {
+          // history 1: the last value of every key, read by one ordered consumer (not a get per key).
+          const out: KvEntry[] = [];
+          for await (const e of await kv.history()) if (e.operation === "PUT" && e.length > 0) out.push({ key: e.key, value: e.json(), revision: e.revision });
+          return out;
+        },
+        async deleteIf(key, revision) {
+          try {
+            await kv.delete(key, { previousSeq: revision });
+            return true;
+          } catch {
+            // wrong last sequence: written since (or already deleted)
+            return false;
+          }
         },
       };
       return store;

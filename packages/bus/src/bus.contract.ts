@@ -129,6 +129,37 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       expect(await ka.get("never")).toBeNull();
     });
 
+    test("kv: entries lists the live ones; deleteIf deletes only an unchanged entry", async () => {
+      const ka = await a.kv(`${prefix}_kv2`, { ttlMs: 60_000 });
+      const kb = await b.kv(`${prefix}_kv2`, { ttlMs: 60_000 });
+      await ka.put("x", { n: 1 });
+      await ka.put("y", { n: 2 });
+      await ka.delete("y");
+      const [x] = await kb.entries();
+      expect(await kb.entries()).toEqual([{ key: "x", value: { n: 1 }, revision: x!.revision }]);
+      await ka.put("x", { n: 3 });
+      expect(await kb.deleteIf("x", x!.revision)).toBe(false);
+      expect(await kb.get("x")).toEqual({ n: 3 });
+      const [x2] = await kb.entries();
+      expect(await kb.deleteIf("x", x2!.revision)).toBe(true);
+      expect(await ka.get("x")).toBeNull();
+      expect(await ka.entries()).toEqual([]);
+    });
+
+    test("kv: an entry is gone once the bucket's ttl has passed since its last write, from get and entries", async () => {
+      const ka = await a.kv(`${prefix}_ttl`, { ttlMs: 1000 });
+      await ka.put("old", { n: 1 });
+      await Bun.sleep(600);
+      await ka.put("young", { n: 2 });
+      const end = Date.now() + 5000;
+      while ((await ka.get("old")) !== null && Date.now() < end) await Bun.sleep(100);
+      expect(await ka.get("old")).toBeNull();
+      expect((await ka.entries()).map((e) => e.key)).toEqual(["young"]);
+      while ((await ka.get("young")) !== null && Date.now() < end + 2000) await Bun.sleep(100);
+      expect(await ka.get("young")).toBeNull();
+      expect(await ka.entries()).toEqual([]);
+    }, 15_000);
+
     test("drain lets a request already being handled reply", async () => {
       const c = await make(prefix, false);
       c.respond(subj("slow-drain"), () => Bun.sleep(200).then(() => "done"), { queue: "sd" });

@@ -49,13 +49,26 @@ export interface LogEntry {
   seq: number;
   subject: string;
   data: unknown;
+  /** Size of the stored message (its JSON), for bounds on what a reader holds. */
+  bytes: number;
 }
 
-/** A small key/value store whose entries expire after the store's ttl. */
+/** One live entry of a key/value store; `revision` changes on every write. */
+export interface KvEntry {
+  key: string;
+  value: unknown;
+  revision: number;
+}
+
+/** A small key/value store whose entries expire the store's ttl after their last write. */
 export interface KvStore {
   get(key: string): Promise<unknown | null>;
   put(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Every live entry (for sweeps: the store is small, a few entries per connected socket). */
+  entries(): Promise<KvEntry[]>;
+  /** Delete the key only if it was not written since `revision`; false when it was (or is gone). */
+  deleteIf(key: string, revision: number): Promise<boolean>;
 }
 
 export interface Bus {

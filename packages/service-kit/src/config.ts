@@ -183,6 +183,26 @@ export const PlatformEnv = z
       z.coerce.number().int().positive().default(200),
       "data-sync types one socket may hold; a `join-data-sync` past it answers `VALIDATION` (waiting does not help, `leave-data-sync` does), which bounds the rooms and the session snapshot of a socket",
     ),
+    RECOVERY_MS: about(
+      z.coerce.number().int().positive().default(2 * 60 * 1000),
+      "connection state recovery window in milliseconds: a client back within it gets what it missed (the delivery log keeps 150 s, so more is no use)",
+    ),
+    RECOVERY_MAX_EVENTS: about(
+      z.coerce.number().int().positive().default(20_000),
+      "most events one recovery replays; a longer gap is a fresh session (`recovered === false`) and the client SDK re-joins (`apps/gateway/src/recovery-bound.test.ts`)",
+    ),
+    RECOVERY_MAX_BYTES: about(
+      z.coerce.number().int().positive().default(8 * 1024 * 1024),
+      "most bytes (delivery envelopes as logged) one recovery replays; past it a fresh session",
+    ),
+    RECOVERY_MAX_CONCURRENT: about(
+      z.coerce.number().int().positive().default(16),
+      "replays one gateway runs at once; a reconnect waits up to 5 s for a turn, then starts fresh. Memory for replays stays under this × `RECOVERY_MAX_BYTES`",
+    ),
+    SESSION_MARGIN_MS: about(
+      z.coerce.number().int().positive().default(30_000),
+      "how long a session outlives the recovery window after its socket is gone, before a gateway's sweep removes it (`apps/gateway/src/recovery-sweep.test.ts`)",
+    ),
     SYNC_TYPE_ROLES: about(
       z
         .string()
@@ -232,7 +252,7 @@ export const PlatformEnv = z
           ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(", ") });
           return z.NEVER;
         }),
-      "JSON overrides per tenant: `{\"acme\":{\"connections\":50000,\"messagesPerMinute\":200000,\"syncRooms\":5000}}`, each field optional",
+      "JSON overrides per tenant: `{\"big-co\":{\"connections\":50000,\"messagesPerMinute\":200000,\"syncRooms\":5000}}`, each field optional",
     ),
     TENANT_METRICS_TOP: about(
       z.coerce.number().int().min(0).max(1000).default(20),
