@@ -1,6 +1,6 @@
 import type { Bus } from "@rt/bus";
 import { connectDatabase, type Database } from "@rt/db";
-import { connectBus, createMetrics, instrumentDatabase, migrationsTable, type Logger, type PlatformConfig, type RunningService } from "@rt/service-kit";
+import { connectBus, createMetrics, instrumentDatabase, startModules, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { startGateway, type RunningGateway } from "@rt/app-gateway";
 import { serviceModules } from "./services.ts";
 
@@ -22,11 +22,7 @@ export async function startPlatform(opts: { config: PlatformConfig; log: Logger;
   const db = opts.db ?? (await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR }));
   const metrics = createMetrics("all-in-one");
   instrumentDatabase(db, metrics);
-  const running: RunningService[] = [];
-  for (const mod of serviceModules) {
-    if (mod.migrations) await db.migrate({ folder: mod.migrations, table: migrationsTable(mod.name) });
-    running.push(await mod.create({ bus, db, log: log.child({ svc: mod.name }), config, metrics }));
-  }
+  const services = await startModules(serviceModules, { bus, db, log, config, metrics });
   const gateway = await startGateway({ bus, log: log.child({ svc: "gateway" }), config, metrics }, { port: opts.port ?? config.PORT });
   return {
     url: gateway.url,
@@ -37,7 +33,7 @@ export async function startPlatform(opts: { config: PlatformConfig; log: Logger;
       await gateway.stop();
       // As runService: answer what is on its way, then stop the services, then the database.
       await bus.drain();
-      for (const r of running) await r.stop();
+      await services.stop();
       await db.close();
     },
   };

@@ -1,17 +1,10 @@
 import type { ServiceModule } from "@rt/service-kit";
-import { presenceModule } from "../../presence/src/module.ts";
-import { callsModule } from "../../calls/src/module.ts";
-import { paymentsModule } from "../../payments/src/module.ts";
-import { chatModule } from "../../chat/src/module.ts";
-import { jobsModule } from "../../jobs/src/module.ts";
-import { notificationsModule } from "../../notifications/src/module.ts";
+import { presenceService } from "../../presence/src/service.ts";
+import { callsService } from "../../calls/src/service.ts";
+import { paymentsService } from "../../payments/src/service.ts";
+import { chatService } from "../../chat/src/service.ts";
+import { jobsService } from "../../jobs/src/service.ts";
+import { notificationsService } from "../../notifications/src/service.ts";
 
 /** Every service the one-process runner (and the test platform) starts, in start order. */
-export const serviceModules: ServiceModule[] = [
-  presenceModule,
-  chatModule,
-  callsModule,
-  paymentsModule,
-  notificationsModule,
-  jobsModule,
-];
+export const serviceModules: ServiceModule[] = [presenceService, chatService, callsService, paymentsService, notificationsService, jobsService];

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { actions, subjects, type Call, type ErrorCode, type SvcReply } from "@rt/contracts";
+import { subjects, type Call, type ErrorCode, type ForwardedEventName, type SvcReply } from "@rt/contracts";
 import type { Subscription } from "@rt/bus";
 import { expectRefused, expectSafeMessage, okData, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { callsModule } from "./module.ts";
+import { callsService } from "./service.ts";
 
 /**
  * chat is a separate service; here a small bus peer answers its `is-member` action from a table
@@ -17,7 +17,7 @@ let h: ServiceHarness;
 let chatPeer: Subscription;
 const startChatPeer = () =>
   h.bus.respond(
-    subjects.svc("chat", actions.chat.isMember),
+    subjects.svc("chat", "is-member"),
     async (raw) => {
       const { ctx, data } = raw as { ctx: { tenantId: string }; data: { roomId: number; userId: string } };
       // Silent: answers "yes" only after the caller has given up, so a late reply must change nothing.
@@ -28,7 +28,7 @@ const startChatPeer = () =>
   );
 
 beforeAll(async () => {
-  h = await startServices([callsModule]);
+  h = await startServices([callsService]);
   chatPeer = startChatPeer();
   await h.bus.flush();
 });
@@ -37,8 +37,7 @@ afterAll(async () => {
   await h.stop();
 });
 
-const call = (action: keyof typeof actions.calls, tenantId: string, userId: string, data: unknown) =>
-  h.call(`calls.${actions.calls[action]}`, { tenantId, userId }, data);
+const call = (action: ForwardedEventName<"calls">, tenantId: string, userId: string, data: unknown) => h.call(`calls.${action}`, { tenantId, userId }, data);
 
 const ok = (reply: SvcReply) => okData<Call>(reply);
 const refused = (reply: SvcReply, code: ErrorCode) => expectRefused(reply, code);
@@ -61,7 +60,7 @@ describe("calls", () => {
     const t = uniqueTenant();
     addRoom(t, 7, ["alice", "bob", "carol"]);
 
-    const started = ok(await call("initiate", t, "alice", { roomId: "7", callType: "VIDEO", initiatedBy: "mallory" }));
+    const started = ok(await call("call:initiated", t, "alice", { roomId: "7", callType: "VIDEO", initiatedBy: "mallory" }));
     expect(started).toMatchObject({ roomId: 7, callType: "VIDEO", status: "RINGING", initiatedBy: "alice", endedAt: null });
     expect(typeof started.id).toBe("number");
     expect(started.participants).toEqual([{ userId: "alice", joinedAt: started.createdAt, leftAt: null }]);
@@ -70,7 +69,7 @@ describe("calls", () => {
     expect(init.envelope.target).toEqual({ kind: "room", id: "7" });
     expect(init.envelope.data).toEqual({ callId: started.id, roomId: 7, callType: "VIDEO", initiatedBy: "alice", timestamp: started.createdAt });
 
-    const answered = ok(await call("answer", t, "bob", { callId: started.id, roomId: 999 }));
+    const answered = ok(await call("call:answered", t, "bob", { callId: started.id, roomId: 999 }));
     expect(answered.status).toBe("ONGOING");
     expect(answered.participants.map((p) => p.userId)).toEqual(["alice", "bob"]);
     const ans = await waitForDelivery(t, "call:answered");
@@ -79,12 +78,12 @@ describe("calls", () => {
     expect(Number.isNaN(Date.parse(ans.envelope.data.timestamp))).toBe(false);
 
     // A later member joining an ongoing call is just one more participant.
-    const joined = ok(await call("answer", t, "carol", { callId: String(started.id) }));
+    const joined = ok(await call("call:answered", t, "carol", { callId: String(started.id) }));
     expect(joined.status).toBe("ONGOING");
     expect(joined.participants.map((p) => p.userId)).toEqual(["alice", "bob", "carol"]);
     await waitForDelivery(t, "call:answered", (d) => d.answeredBy === "carol");
 
-    const ended = ok(await call("end", t, "carol", { callId: started.id }));
+    const ended = ok(await call("call:ended", t, "carol", { callId: started.id }));
     expect(ended.status).toBe("ENDED");
     expect(ended.endedAt).not.toBeNull();
     for (const p of ended.participants) expect(p.leftAt).toBe(ended.endedAt);
@@ -96,9 +95,9 @@ describe("calls", () => {
   test("a ringing call can be ended without being answered; callType defaults to AUDIO", async () => {
     const t = uniqueTenant();
     addRoom(t, 1, ["alice"]);
-    const c = ok(await call("initiate", t, "alice", { roomId: 1 }));
+    const c = ok(await call("call:initiated", t, "alice", { roomId: 1 }));
     expect(c.callType).toBe("AUDIO");
-    const ended = ok(await call("end", t, "alice", { callId: c.id }));
+    const ended = ok(await call("call:ended", t, "alice", { callId: c.id }));
     expect(ended.status).toBe("ENDED");
     expect(ended.participants).toEqual([{ userId: "alice", joinedAt: c.createdAt, leftAt: ended.endedAt }]);
   });
@@ -106,15 +105,15 @@ describe("calls", () => {
   test("illegal transitions are CONFLICT and announce nothing", async () => {
     const t = uniqueTenant();
     addRoom(t, 3, ["alice", "bob", "dave"]);
-    const c = ok(await call("initiate", t, "alice", { roomId: 3, callType: "AUDIO" }));
-    refused(await call("answer", t, "alice", { callId: c.id }), "CONFLICT"); // already in it
-    ok(await call("answer", t, "bob", { callId: c.id }));
-    refused(await call("answer", t, "bob", { callId: c.id }), "CONFLICT");
-    ok(await call("end", t, "alice", { callId: c.id }));
+    const c = ok(await call("call:initiated", t, "alice", { roomId: 3, callType: "AUDIO" }));
+    refused(await call("call:answered", t, "alice", { callId: c.id }), "CONFLICT"); // already in it
+    ok(await call("call:answered", t, "bob", { callId: c.id }));
+    refused(await call("call:answered", t, "bob", { callId: c.id }), "CONFLICT");
+    ok(await call("call:ended", t, "alice", { callId: c.id }));
     await settle();
     const before = deliveriesOf(t).length;
-    refused(await call("end", t, "alice", { callId: c.id }), "CONFLICT");
-    refused(await call("answer", t, "dave", { callId: c.id }), "CONFLICT");
+    refused(await call("call:ended", t, "alice", { callId: c.id }), "CONFLICT");
+    refused(await call("call:answered", t, "dave", { callId: c.id }), "CONFLICT");
     await settle();
     expect(deliveriesOf(t).length).toBe(before);
     const stored = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "dave" } });
@@ -124,11 +123,11 @@ describe("calls", () => {
   test("non-members are refused and nothing is stored or announced", async () => {
     const t = uniqueTenant();
     addRoom(t, 4, ["alice"]);
-    refused(await call("initiate", t, "eve", { roomId: 4, callType: "AUDIO" }), "FORBIDDEN");
-    refused(await call("initiate", t, "alice", { roomId: 5, callType: "AUDIO" }), "FORBIDDEN"); // room chat does not know
-    const c = ok(await call("initiate", t, "alice", { roomId: 4 }));
-    refused(await call("answer", t, "eve", { callId: c.id }), "FORBIDDEN");
-    refused(await call("end", t, "eve", { callId: c.id }), "FORBIDDEN");
+    refused(await call("call:initiated", t, "eve", { roomId: 4, callType: "AUDIO" }), "FORBIDDEN");
+    refused(await call("call:initiated", t, "alice", { roomId: 5, callType: "AUDIO" }), "FORBIDDEN"); // room chat does not know
+    const c = ok(await call("call:initiated", t, "alice", { roomId: 4 }));
+    refused(await call("call:answered", t, "eve", { callId: c.id }), "FORBIDDEN");
+    refused(await call("call:ended", t, "eve", { callId: c.id }), "FORBIDDEN");
     await settle();
     expect(deliveriesOf(t).map((d) => d.envelope.event)).toEqual(["call:initiated"]);
     const stored = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "alice" } });
@@ -140,12 +139,12 @@ describe("calls", () => {
     const t = uniqueTenant();
     addRoom(t, 1, ["alice"]);
     silentTenants.add(t);
-    refused(await call("initiate", t, "alice", { roomId: 1 }), "UNAVAILABLE");
+    refused(await call("call:initiated", t, "alice", { roomId: 1 }), "UNAVAILABLE");
 
     chatPeer.unsubscribe();
     await h.bus.flush();
     try {
-      refused(await call("initiate", uniqueTenant(), "alice", { roomId: 1 }), "UNAVAILABLE");
+      refused(await call("call:initiated", uniqueTenant(), "alice", { roomId: 1 }), "UNAVAILABLE");
     } finally {
       chatPeer = startChatPeer();
       await h.bus.flush();
@@ -158,8 +157,8 @@ describe("calls", () => {
     const t = uniqueTenant();
     addRoom(t, 1, ["alice"]);
     const huge = Number.MAX_SAFE_INTEGER;
-    refused(await call("answer", t, "alice", { callId: huge }), "NOT_FOUND");
-    refused(await call("end", t, "alice", { callId: "987654321" }), "NOT_FOUND");
+    refused(await call("call:answered", t, "alice", { callId: huge }), "NOT_FOUND");
+    refused(await call("call:ended", t, "alice", { callId: "987654321" }), "NOT_FOUND");
     const r = await h.http("GET", `/api/calls/${huge}`, { ctx: { tenantId: t, userId: "alice" } });
     expect(r.status).toBe(404);
     expect(r.json.error.code).toBe("NOT_FOUND");
@@ -169,10 +168,10 @@ describe("calls", () => {
     const t = uniqueTenant();
     addRoom(t, 1, ["alice"]);
     for (const data of [{}, { roomId: "abc" }, { roomId: 1, callType: "FAX" }, { roomId: -1 }, { roomId: 1.5 }, null, "x"])
-      refused(await call("initiate", t, "alice", data), "VALIDATION");
+      refused(await call("call:initiated", t, "alice", data), "VALIDATION");
     for (const data of [{}, { callId: "0" }, { callId: "1; drop table calls.calls" }, { callId: 2 ** 60 }]) {
-      refused(await call("answer", t, "alice", data), "VALIDATION");
-      refused(await call("end", t, "alice", data), "VALIDATION");
+      refused(await call("call:answered", t, "alice", data), "VALIDATION");
+      refused(await call("call:ended", t, "alice", data), "VALIDATION");
     }
     const r = await h.http("GET", "/api/calls/abc", { ctx: { tenantId: t, userId: "alice" } });
     expect(r.status).toBe(400);
@@ -186,8 +185,8 @@ describe("calls", () => {
     const other = uniqueTenant();
     addRoom(t, 9, ["alice", "bob"]);
     addRoom(other, 9, ["alice", "bob"]); // same room id and users elsewhere must not help
-    const c = ok(await call("initiate", t, "alice", { roomId: 9, callType: "VIDEO" }));
-    ok(await call("answer", t, "bob", { callId: c.id }));
+    const c = ok(await call("call:initiated", t, "alice", { roomId: 9, callType: "VIDEO" }));
+    ok(await call("call:answered", t, "bob", { callId: c.id }));
 
     const r = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "bob" } });
     expect(r.status).toBe(200);
@@ -197,7 +196,7 @@ describe("calls", () => {
     const foreign = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: other, userId: "alice" } });
     expect(foreign.status).toBe(404);
     expect(foreign.json.error.code).toBe("NOT_FOUND");
-    refused(await call("end", other, "alice", { callId: c.id }), "NOT_FOUND");
+    refused(await call("call:ended", other, "alice", { callId: c.id }), "NOT_FOUND");
 
     const outsider = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "eve" } });
     expect(outsider.status).toBe(403);
@@ -213,10 +212,10 @@ describe("calls", () => {
     const t = uniqueTenant();
     const users = ["u0", "u1", "u2", "u3", "u4", "u5"];
     addRoom(t, 2, users);
-    const c = ok(await call("initiate", t, "u0", { roomId: 2 }));
+    const c = ok(await call("call:initiated", t, "u0", { roomId: 2 }));
     const replies = await Promise.all([
-      ...users.slice(1).map((u) => call("answer", t, u, { callId: c.id })),
-      call("end", t, "u0", { callId: c.id }),
+      ...users.slice(1).map((u) => call("call:answered", t, u, { callId: c.id })),
+      call("call:ended", t, "u0", { callId: c.id }),
     ]);
     for (const r of replies) if (!r.ok) expect(r.error.code).toBe("CONFLICT");
     const r = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "u0" } });

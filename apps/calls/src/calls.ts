@@ -1,19 +1,8 @@
 import { and, asc, eq, isNull, ne } from "drizzle-orm";
-import {
-  AppError,
-  CallInitiate,
-  CallRef,
-  IsMemberReply,
-  SvcReply,
-  actions,
-  subjects,
-  type Call,
-  type CallStatus,
-  type SvcContext,
-} from "@rt/contracts";
-import { isBusError, type Bus } from "@rt/bus";
+import { AppError, toRoom, type Call, type CallInitiate, type CallStatus, type IsMemberReply, type SvcContext } from "@rt/contracts";
+import type { Bus } from "@rt/bus";
 import type { Database, Db } from "@rt/db";
-import { deliver } from "@rt/service-kit";
+import { callService, deliver } from "@rt/service-kit";
 import { callParticipants, calls } from "./schema.ts";
 
 export interface CallsDeps {
@@ -25,29 +14,23 @@ type CallRow = typeof calls.$inferSelect;
 /** A transaction handle or the database: both run the same queries. */
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
 
-const roomTarget = (roomId: number) => ({ kind: "room" as const, id: String(roomId) });
+/** Chat's answer, however slow, beyond which a call action is UNAVAILABLE. */
+const CHAT_TIMEOUT_MS = 3000;
 
 /**
  * Ask chat (the owner of rooms) whether the caller is a member. Chat being down or silent is
  * UNAVAILABLE, never a silent yes; a room chat does not know is simply "not a member".
  */
 async function requireMember(bus: Bus, ctx: SvcContext, roomId: number): Promise<void> {
-  let raw: unknown;
+  let answer: IsMemberReply;
   try {
-    raw = await bus.request(subjects.svc("chat", actions.chat.isMember), { ctx, data: { roomId, userId: ctx.userId } }, { timeoutMs: 3000 });
+    answer = await callService(bus, "chat", "is-member", ctx, { roomId, userId: ctx.userId }, { timeoutMs: CHAT_TIMEOUT_MS });
   } catch (err) {
-    if (isBusError(err)) throw new AppError("UNAVAILABLE", "chat service unavailable");
+    if (err instanceof AppError && (err.code === "NOT_FOUND" || err.code === "FORBIDDEN")) throw new AppError("FORBIDDEN", "not a member of this room");
+    if (err instanceof AppError && err.code !== "UNAVAILABLE") throw new AppError("UNAVAILABLE", "chat service unavailable");
     throw err;
   }
-  const reply = SvcReply.safeParse(raw);
-  if (!reply.success) throw new AppError("UNAVAILABLE", "chat service gave no usable answer");
-  if (!reply.data.ok) {
-    if (reply.data.error.code === "NOT_FOUND" || reply.data.error.code === "FORBIDDEN") throw new AppError("FORBIDDEN", "not a member of this room");
-    throw new AppError("UNAVAILABLE", "chat service unavailable");
-  }
-  const answer = IsMemberReply.safeParse(reply.data.data);
-  if (!answer.success) throw new AppError("UNAVAILABLE", "chat service gave no usable answer");
-  if (!answer.data.member) throw new AppError("FORBIDDEN", "not a member of this room");
+  if (!answer.member) throw new AppError("FORBIDDEN", "not a member of this room");
 }
 
 async function toCall(tx: Tx, row: CallRow): Promise<Call> {
@@ -82,8 +65,7 @@ async function memberCall(deps: CallsDeps, ctx: SvcContext, callId: number): Pro
   return row;
 }
 
-export async function initiateCall(deps: CallsDeps, ctx: SvcContext, data: unknown): Promise<Call> {
-  const input = CallInitiate.parse(data);
+export async function initiateCall(deps: CallsDeps, ctx: SvcContext, input: CallInitiate): Promise<Call> {
   await requireMember(deps.bus, ctx, input.roomId);
   const call = await deps.db.db.transaction(async (tx) => {
     const [row] = await tx
@@ -96,15 +78,14 @@ export async function initiateCall(deps: CallsDeps, ctx: SvcContext, data: unkno
   deliver(deps.bus, {
     id: `call:${call.id}:initiated`,
     tenantId: ctx.tenantId,
-    target: roomTarget(call.roomId),
+    target: toRoom(call.roomId),
     event: "call:initiated",
     data: { callId: call.id, roomId: call.roomId, callType: call.callType, initiatedBy: call.initiatedBy, timestamp: call.createdAt },
   });
   return call;
 }
 
-export async function answerCall(deps: CallsDeps, ctx: SvcContext, data: unknown): Promise<Call> {
-  const { callId } = CallRef.parse(data);
+export async function answerCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<Call> {
   await memberCall(deps, ctx, callId);
   const now = new Date();
   // The row lock orders this against a concurrent end, so nobody joins a call that just ended.
@@ -130,15 +111,14 @@ export async function answerCall(deps: CallsDeps, ctx: SvcContext, data: unknown
   deliver(deps.bus, {
     id: `call:${call.id}:answered:${ctx.userId}`,
     tenantId: ctx.tenantId,
-    target: roomTarget(call.roomId),
+    target: toRoom(call.roomId),
     event: "call:answered",
     data: { callId: call.id, roomId: call.roomId, answeredBy: ctx.userId, timestamp: now.toISOString() },
   });
   return call;
 }
 
-export async function endCall(deps: CallsDeps, ctx: SvcContext, data: unknown): Promise<Call> {
-  const { callId } = CallRef.parse(data);
+export async function endCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<Call> {
   await memberCall(deps, ctx, callId);
   const now = new Date();
   const call = await deps.db.db.transaction(async (tx) => {
@@ -157,7 +137,7 @@ export async function endCall(deps: CallsDeps, ctx: SvcContext, data: unknown): 
   deliver(deps.bus, {
     id: `call:${call.id}:ended`,
     tenantId: ctx.tenantId,
-    target: roomTarget(call.roomId),
+    target: toRoom(call.roomId),
     event: "call:ended",
     data: { callId: call.id, roomId: call.roomId, endedBy: ctx.userId, timestamp: now.toISOString() },
   });

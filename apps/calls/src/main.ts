@@ -1,4 +1,4 @@
 import { runService } from "@rt/service-kit";
-import { callsModule } from "./module.ts";
+import { callsService } from "./service.ts";
 
-await runService(callsModule);
+await runService(callsService);

@@ -12,10 +12,12 @@ import {
   type Room,
   type RoomCreateBody,
   type SvcContext,
+  toRoom,
 } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
-import { isUniqueViolation, type Db } from "@rt/db";
+import type { Db } from "@rt/db";
 import { deliver } from "@rt/service-kit";
+import { createMessageWriter, newMessage, type MessageRow } from "./message-writer.ts";
 import { members, messages, rooms } from "./schema.ts";
 
 /** The verified caller; every query is scoped by its tenant, never by input. */
@@ -26,7 +28,6 @@ export interface ChatDeps {
   db: Db;
 }
 
-type MessageRow = typeof messages.$inferSelect;
 type RoomRow = typeof rooms.$inferSelect;
 
 function toMessage(m: MessageRow): Message {
@@ -44,7 +45,7 @@ function toMessage(m: MessageRow): Message {
   };
 }
 
-const toRoom = (r: RoomRow, memberIds: string[]): Room => ({
+const asRoom = (r: RoomRow, memberIds: string[]): Room => ({
   id: r.id,
   name: r.name,
   createdBy: r.createdBy,
@@ -55,20 +56,36 @@ const toRoom = (r: RoomRow, memberIds: string[]): Room => ({
 /** Room ids are `serial` (int4): a larger id cannot exist, and Postgres would refuse to compare it. */
 const MAX_ROOM_ID = 2_147_483_647;
 
-const roomTarget = (roomId: number) => ({ kind: "room" as const, id: String(roomId) });
-
 export type Chat = ReturnType<typeof createChat>;
 
 export function createChat({ bus, db }: ChatDeps) {
+  // Prepared: Postgres plans them once per connection (they run on every join and repeated send).
+  const roomAndMember = db
+    .select({ room: rooms, memberId: members.userId })
+    .from(rooms)
+    .leftJoin(members, and(eq(members.roomId, rooms.id), eq(members.userId, sql.placeholder("userId"))))
+    .where(and(eq(rooms.tenantId, sql.placeholder("tenantId")), eq(rooms.id, sql.placeholder("roomId"))))
+    .limit(1)
+    .prepare("chat_room_and_member");
+  const byClientMsgId = db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        eq(messages.tenantId, sql.placeholder("tenantId")),
+        eq(messages.roomId, sql.placeholder("roomId")),
+        eq(messages.senderId, sql.placeholder("senderId")),
+        eq(messages.clientMsgId, sql.placeholder("clientMsgId")),
+      ),
+    )
+    .limit(1)
+    .prepare("chat_message_by_client_id");
+  const writer = createMessageWriter(db, (row) => announce(row));
+
   /** The room's row and whether `userId` is in it; undefined when the tenant has no such room. */
   async function roomWithMembership(tenantId: string, roomId: number, userId: string) {
     if (roomId > MAX_ROOM_ID) return undefined;
-    const [row] = await db
-      .select({ room: rooms, memberId: members.userId })
-      .from(rooms)
-      .leftJoin(members, and(eq(members.roomId, rooms.id), eq(members.userId, userId)))
-      .where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, roomId)))
-      .limit(1);
+    const [row] = await roomAndMember.execute({ tenantId, roomId, userId });
     return row && { room: row.room, member: row.memberId !== null };
   }
 
@@ -93,31 +110,14 @@ export function createChat({ bus, db }: ChatDeps) {
   }
 
   async function roomView(tenantId: string, room: RoomRow): Promise<Room> {
-    return toRoom(room, (await memberIdsOf(tenantId, [room.id])).get(room.id) ?? []);
+    return asRoom(room, (await memberIdsOf(tenantId, [room.id])).get(room.id) ?? []);
   }
 
   /** Broadcast a stored message under its stable envelope id: however often, each socket gets it once. */
-  function announce(caller: Caller, row: MessageRow): Message {
+  function announce(row: MessageRow): Message {
     const message = toMessage(row);
-    deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
+    deliver(bus, { tenantId: row.tenantId, target: toRoom(row.roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
     return message;
-  }
-
-  /** The message a sender already stored under this clientMsgId, if any. */
-  async function findByClientMsgId(caller: Caller, roomId: number, clientMsgId: string): Promise<MessageRow | undefined> {
-    const [row] = await db
-      .select()
-      .from(messages)
-      .where(
-        and(
-          eq(messages.tenantId, caller.tenantId),
-          eq(messages.roomId, roomId),
-          eq(messages.senderId, caller.userId),
-          eq(messages.clientMsgId, clientMsgId),
-        ),
-      )
-      .limit(1);
-    return row;
   }
 
   /**
@@ -153,7 +153,7 @@ export function createChat({ bus, db }: ChatDeps) {
           .values({ tenantId: caller.tenantId, name: body.name, createdBy: caller.userId })
           .returning();
         await tx.insert(members).values(ids.map((userId) => ({ tenantId: caller.tenantId, roomId: room!.id, userId })));
-        return toRoom(room!, ids);
+        return asRoom(room!, ids);
       });
     },
 
@@ -165,7 +165,7 @@ export function createChat({ bus, db }: ChatDeps) {
         .where(and(eq(members.tenantId, caller.tenantId), eq(members.userId, caller.userId), eq(rooms.tenantId, caller.tenantId)))
         .orderBy(desc(rooms.id));
       const ids = await memberIdsOf(caller.tenantId, rows.map((r) => r.room.id));
-      return rows.map((r) => toRoom(r.room, ids.get(r.room.id) ?? []));
+      return rows.map((r) => asRoom(r.room, ids.get(r.room.id) ?? []));
     },
 
     async getRoom(caller: Caller, roomId: number): Promise<Room> {
@@ -184,40 +184,27 @@ export function createChat({ bus, db }: ChatDeps) {
     },
 
     /**
-     * Store and broadcast `message:new`; the socket and both REST paths come here. A repeated
-     * clientMsgId returns the stored message without a second row; two racing sends meet at the
-     * unique index and the loser returns the winner's message. The repeat publishes the broadcast
-     * again under the same envelope id: gateways deliver an id once, and a replica that died
-     * between its insert and its publish would otherwise leave an acked message undelivered.
+     * Store and broadcast `message:new`; the socket and both REST paths come here. Membership is
+     * checked by the insert itself (a JOIN on members in the same statement, see message-writer),
+     * so a send costs one statement, grouped with concurrent sends. A repeated clientMsgId stores
+     * nothing (the unique index) and returns the stored message, published again under the same
+     * envelope id: gateways deliver an id once, and a replica that died between its insert and its
+     * publish would otherwise leave an acked message undelivered.
      */
     async sendMessage(caller: Caller, roomId: number, input: MessageCreateBody): Promise<Message> {
-      await requireMember(caller, roomId);
+      if (roomId > MAX_ROOM_ID) throw new AppError("NOT_FOUND", "room not found");
+      const row = await writer.write(newMessage(caller, roomId, input));
+      if (row) return toMessage(row);
+      // Nothing stored: an earlier send with this clientMsgId, or not a member (say which).
       if (input.clientMsgId !== undefined) {
-        const prior = await findByClientMsgId(caller, roomId, input.clientMsgId);
-        if (prior) return announce(caller, prior);
+        const [prior] = await byClientMsgId.execute({ tenantId: caller.tenantId, roomId, senderId: caller.userId, clientMsgId: input.clientMsgId });
+        if (prior) return announce(prior);
       }
-      let row: MessageRow;
-      try {
-        [row] = (await db
-          .insert(messages)
-          .values({
-            tenantId: caller.tenantId,
-            roomId,
-            senderId: caller.userId,
-            senderName: caller.name,
-            content: input.content,
-            type: input.type,
-            fileUrl: input.fileUrl ?? null,
-            clientMsgId: input.clientMsgId ?? null,
-          })
-          .returning()) as [MessageRow];
-      } catch (err) {
-        if (input.clientMsgId === undefined || !isUniqueViolation(err)) throw err;
-        const winner = await findByClientMsgId(caller, roomId, input.clientMsgId);
-        if (!winner) throw err;
-        return announce(caller, winner);
-      }
-      return announce(caller, row);
+      await requireMember(caller, roomId);
+      // Added to the room between the insert and the check: store it now.
+      const again = await writer.write(newMessage(caller, roomId, input));
+      if (!again) throw new AppError("CONFLICT", "message not stored, send it again");
+      return toMessage(again);
     },
 
     async editMessage(caller: Caller, messageId: number, content: string): Promise<MessageEdited> {
@@ -236,7 +223,7 @@ export function createChat({ bus, db }: ChatDeps) {
       if (!row) return refuseChange(caller, messageId);
       const updatedAt = row.updatedAt.toISOString();
       const edited: MessageEdited = { messageId: row.id, roomId: row.roomId, content: row.content, updatedAt, timestamp: updatedAt };
-      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:edited", data: edited });
+      deliver(bus, { tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:edited", data: edited });
       return edited;
     },
 
@@ -256,7 +243,7 @@ export function createChat({ bus, db }: ChatDeps) {
         .returning({ id: messages.id, roomId: messages.roomId, deletedAt: messages.deletedAt });
       if (!row) return refuseChange(caller, messageId);
       const deleted: MessageDeleted = { messageId: row.id, roomId: row.roomId, timestamp: row.deletedAt!.toISOString() };
-      deliver(bus, { tenantId: caller.tenantId, target: roomTarget(row.roomId), event: "message:deleted", data: deleted });
+      deliver(bus, { tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:deleted", data: deleted });
       return deleted;
     },
 

@@ -1,4 +1,4 @@
 import { runService } from "@rt/service-kit";
-import { chatModule } from "./module.ts";
+import { chatService } from "./service.ts";
 
-await runService(chatModule);
+await runService(chatService);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { subjects } from "@rt/contracts";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { chatModule } from "./module.ts";
+import { chatService } from "./service.ts";
 import { deliveriesOf, broadcastsOf, expectHttpError, settle } from "./test-helpers.ts";
 
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([chatModule]);
+  h = await startServices([chatService]);
 });
 afterAll(async () => {
   await h?.stop();
@@ -136,7 +136,7 @@ describe("POST messages (both paths)", () => {
     const room = await newRoom(alice);
     const rest = await h.http("POST", `/shared/chat/rooms/${room.id}/messages`, { ctx: alice, body: { content: "x", clientMsgId: "k1" } });
     const again = await h.http("POST", `/api/chat/rooms/${room.id}/messages`, { ctx: alice, body: { content: "x", clientMsgId: "k1" } });
-    const socket: any = await h.call("chat.message-send", alice, { roomId: room.id, content: "x", clientMsgId: "k1" });
+    const socket: any = await h.call("chat.message:send", alice, { roomId: room.id, content: "x", clientMsgId: "k1" });
     expect(again.json).toEqual(rest.json);
     expect(socket.data).toEqual(rest.json);
     await settle(h);

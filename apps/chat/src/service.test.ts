@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { subjects } from "@rt/contracts";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { chatModule } from "./module.ts";
+import { chatService } from "./service.ts";
 import { deliveriesOf, broadcastsOf, expectRefused, settle } from "./test-helpers.ts";
 
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([chatModule]);
+  h = await startServices([chatService]);
 });
 afterAll(async () => {
   await h?.stop();
@@ -44,8 +44,8 @@ describe("room-authorize", () => {
   test("ids beyond any stored id are NOT_FOUND, not an internal error", async () => {
     const { alice } = await setup();
     expectRefused(await h.call("chat.room-authorize", alice, { roomId: Number.MAX_SAFE_INTEGER }), "NOT_FOUND");
-    expectRefused(await h.call("chat.message-send", alice, { roomId: Number.MAX_SAFE_INTEGER, content: "x" }), "NOT_FOUND");
-    expectRefused(await h.call("chat.message-edit", alice, { messageId: Number.MAX_SAFE_INTEGER, content: "x" }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:send", alice, { roomId: Number.MAX_SAFE_INTEGER, content: "x" }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:edit", alice, { messageId: Number.MAX_SAFE_INTEGER, content: "x" }), "NOT_FOUND");
   });
 
   test("the same user id in another tenant does not see the room", async () => {
@@ -77,10 +77,10 @@ describe("is-member", () => {
   });
 });
 
-describe("message-send", () => {
+describe("message:send", () => {
   test("stores, replies with the message and broadcasts message:new to the room", async () => {
     const { tenant, roomId, bob } = await setup();
-    const reply: any = await h.call("chat.message-send", bob, { roomId, content: "hello", senderId: "mallory", userId: "mallory" });
+    const reply: any = await h.call("chat.message:send", bob, { roomId, content: "hello", senderId: "mallory", userId: "mallory" });
     expect(reply.ok).toBe(true);
     const m = reply.data;
     expect(m).toEqual({
@@ -104,7 +104,7 @@ describe("message-send", () => {
 
   test("keeps type, fileUrl and clientMsgId", async () => {
     const { roomId, alice } = await setup();
-    const reply: any = await h.call("chat.message-send", alice, {
+    const reply: any = await h.call("chat.message:send", alice, {
       roomId: String(roomId),
       content: "see file",
       type: "FILE",
@@ -116,8 +116,8 @@ describe("message-send", () => {
 
   test("a non-member is FORBIDDEN: nothing stored, nothing broadcast", async () => {
     const { tenant, roomId, carol } = await setup();
-    expectRefused(await h.call("chat.message-send", carol, { roomId, content: "let me in" }), "FORBIDDEN");
-    expectRefused(await h.call("chat.message-send", carol, { roomId: 2_000_000_000, content: "x" }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:send", carol, { roomId, content: "let me in" }), "FORBIDDEN");
+    expectRefused(await h.call("chat.message:send", carol, { roomId: 2_000_000_000, content: "x" }), "NOT_FOUND");
     await settle(h);
     expect(await messageRows(tenant)).toBe(0);
     expect(deliveriesOf(h, tenant)).toHaveLength(0);
@@ -126,7 +126,7 @@ describe("message-send", () => {
   test("a user of another tenant cannot post into the room by id", async () => {
     const { tenant, roomId } = await setup();
     const other = as(uniqueTenant("other"), "alice");
-    expectRefused(await h.call("chat.message-send", other, { roomId, content: "hi" }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:send", other, { roomId, content: "hi" }), "NOT_FOUND");
     expect(await messageRows(tenant)).toBe(0);
   });
 
@@ -141,14 +141,14 @@ describe("message-send", () => {
       { roomId, content: "x".repeat(10_001) },
       { roomId, content: 42 },
     ];
-    for (const data of bad) expectRefused(await h.call("chat.message-send", alice, data), "VALIDATION");
+    for (const data of bad) expectRefused(await h.call("chat.message:send", alice, data), "VALIDATION");
     expect(await messageRows(tenant)).toBe(0);
   });
 
   test("the same clientMsgId twice stores and broadcasts once and returns the original", async () => {
     const { tenant, roomId, alice } = await setup();
-    const first: any = await h.call("chat.message-send", alice, { roomId, content: "once", clientMsgId: "dup-1" });
-    const again: any = await h.call("chat.message-send", alice, { roomId, content: "once (retry)", clientMsgId: "dup-1" });
+    const first: any = await h.call("chat.message:send", alice, { roomId, content: "once", clientMsgId: "dup-1" });
+    const again: any = await h.call("chat.message:send", alice, { roomId, content: "once (retry)", clientMsgId: "dup-1" });
     expect(again).toEqual(first);
     expect(again.data.content).toBe("once");
     await settle(h);
@@ -159,7 +159,7 @@ describe("message-send", () => {
   test("concurrent sends with one clientMsgId store and broadcast once", async () => {
     const { tenant, roomId, alice } = await setup();
     const replies: any[] = await Promise.all(
-      Array.from({ length: 20 }, () => h.call("chat.message-send", alice, { roomId, content: "race", clientMsgId: "race-1" })),
+      Array.from({ length: 20 }, () => h.call("chat.message:send", alice, { roomId, content: "race", clientMsgId: "race-1" })),
     );
     for (const r of replies) expect(r).toEqual(replies[0]);
     expect(replies[0].ok).toBe(true);
@@ -171,9 +171,9 @@ describe("message-send", () => {
   test("a clientMsgId is per sender and per room", async () => {
     const { tenant, roomId, alice, bob } = await setup();
     const other = await h.http("POST", "/api/chat/rooms", { ctx: alice, body: { name: "second", memberIds: [] } });
-    const a: any = await h.call("chat.message-send", alice, { roomId, content: "a", clientMsgId: "same" });
-    const b: any = await h.call("chat.message-send", bob, { roomId, content: "b", clientMsgId: "same" });
-    const c: any = await h.call("chat.message-send", alice, { roomId: other.json.id, content: "c", clientMsgId: "same" });
+    const a: any = await h.call("chat.message:send", alice, { roomId, content: "a", clientMsgId: "same" });
+    const b: any = await h.call("chat.message:send", bob, { roomId, content: "b", clientMsgId: "same" });
+    const c: any = await h.call("chat.message:send", alice, { roomId: other.json.id, content: "c", clientMsgId: "same" });
     expect(new Set([a.data.id, b.data.id, c.data.id]).size).toBe(3);
     expect(await messageRows(tenant)).toBe(3);
   });
@@ -182,8 +182,8 @@ describe("message-send", () => {
 describe("message-edit", () => {
   test("the sender edits: reply and message:edited to the room", async () => {
     const { tenant, roomId, alice } = await setup();
-    const sent: any = await h.call("chat.message-send", alice, { roomId, content: "tpyo" });
-    const reply: any = await h.call("chat.message-edit", alice, { messageId: String(sent.data.id), content: "typo" });
+    const sent: any = await h.call("chat.message:send", alice, { roomId, content: "tpyo" });
+    const reply: any = await h.call("chat.message:edit", alice, { messageId: String(sent.data.id), content: "typo" });
     expect(reply).toEqual({ ok: true, data: { messageId: sent.data.id, roomId, content: "typo", updatedAt: expect.any(String), timestamp: expect.any(String) } });
     await settle(h);
     const edits = deliveriesOf(h, tenant, "message:edited");
@@ -196,13 +196,13 @@ describe("message-edit", () => {
 
   test("someone else's message is FORBIDDEN; unknown, deleted or other-tenant ids are NOT_FOUND", async () => {
     const { tenant, roomId, alice, bob } = await setup();
-    const sent: any = await h.call("chat.message-send", alice, { roomId, content: "mine" });
+    const sent: any = await h.call("chat.message:send", alice, { roomId, content: "mine" });
     const id = sent.data.id;
-    expectRefused(await h.call("chat.message-edit", bob, { messageId: id, content: "yours now" }), "FORBIDDEN");
-    expectRefused(await h.call("chat.message-edit", as(uniqueTenant("other"), "alice"), { messageId: id, content: "x" }), "NOT_FOUND");
-    expectRefused(await h.call("chat.message-edit", alice, { messageId: 2_000_000_000, content: "x" }), "NOT_FOUND");
-    await h.call("chat.message-delete", alice, { messageId: id });
-    expectRefused(await h.call("chat.message-edit", alice, { messageId: id, content: "back" }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:edit", bob, { messageId: id, content: "yours now" }), "FORBIDDEN");
+    expectRefused(await h.call("chat.message:edit", as(uniqueTenant("other"), "alice"), { messageId: id, content: "x" }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:edit", alice, { messageId: 2_000_000_000, content: "x" }), "NOT_FOUND");
+    await h.call("chat.message:delete", alice, { messageId: id });
+    expectRefused(await h.call("chat.message:edit", alice, { messageId: id, content: "back" }), "NOT_FOUND");
     await settle(h);
     expect(deliveriesOf(h, tenant, "message:edited")).toHaveLength(0);
   });
@@ -210,7 +210,7 @@ describe("message-edit", () => {
   test("bad payloads are VALIDATION", async () => {
     const { alice } = await setup();
     for (const data of [{}, { messageId: 1 }, { messageId: 1, content: "" }, { messageId: "x", content: "y" }]) {
-      expectRefused(await h.call("chat.message-edit", alice, data), "VALIDATION");
+      expectRefused(await h.call("chat.message:edit", alice, data), "VALIDATION");
     }
   });
 });
@@ -218,8 +218,8 @@ describe("message-edit", () => {
 describe("message-delete", () => {
   test("the sender deletes: reply and message:deleted to the room; history no longer shows it", async () => {
     const { tenant, roomId, alice } = await setup();
-    const sent: any = await h.call("chat.message-send", alice, { roomId, content: "oops" });
-    const reply: any = await h.call("chat.message-delete", alice, { messageId: sent.data.id });
+    const sent: any = await h.call("chat.message:send", alice, { roomId, content: "oops" });
+    const reply: any = await h.call("chat.message:delete", alice, { messageId: sent.data.id });
     expect(reply).toEqual({ ok: true, data: { messageId: sent.data.id, roomId, timestamp: expect.any(String) } });
     await settle(h);
     const dels = deliveriesOf(h, tenant, "message:deleted");
@@ -231,13 +231,13 @@ describe("message-delete", () => {
 
   test("someone else's message is FORBIDDEN; twice, unknown or other-tenant is NOT_FOUND", async () => {
     const { tenant, roomId, alice, bob } = await setup();
-    const sent: any = await h.call("chat.message-send", alice, { roomId, content: "keep" });
+    const sent: any = await h.call("chat.message:send", alice, { roomId, content: "keep" });
     const id = sent.data.id;
-    expectRefused(await h.call("chat.message-delete", bob, { messageId: id }), "FORBIDDEN");
-    expectRefused(await h.call("chat.message-delete", as(uniqueTenant("other"), "alice"), { messageId: id }), "NOT_FOUND");
-    expectRefused(await h.call("chat.message-delete", alice, { messageId: 2_000_000_000 }), "NOT_FOUND");
-    expect((await h.call("chat.message-delete", alice, { messageId: id })).ok).toBe(true);
-    expectRefused(await h.call("chat.message-delete", alice, { messageId: id }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:delete", bob, { messageId: id }), "FORBIDDEN");
+    expectRefused(await h.call("chat.message:delete", as(uniqueTenant("other"), "alice"), { messageId: id }), "NOT_FOUND");
+    expectRefused(await h.call("chat.message:delete", alice, { messageId: 2_000_000_000 }), "NOT_FOUND");
+    expect((await h.call("chat.message:delete", alice, { messageId: id })).ok).toBe(true);
+    expectRefused(await h.call("chat.message:delete", alice, { messageId: id }), "NOT_FOUND");
     await settle(h);
     expect(deliveriesOf(h, tenant, "message:deleted")).toHaveLength(1);
   });
@@ -245,7 +245,7 @@ describe("message-delete", () => {
   test("bad payloads are VALIDATION", async () => {
     const { alice } = await setup();
     for (const data of [{}, { messageId: "abc" }, { messageId: 0 }]) {
-      expectRefused(await h.call("chat.message-delete", alice, data), "VALIDATION");
+      expectRefused(await h.call("chat.message:delete", alice, data), "VALIDATION");
     }
   });
 });

@@ -1,37 +1,23 @@
-import { IsMemberInput, MessageDelete, MessageEdit, MessageSend, RoomRef, actions, type IsMemberReply } from "@rt/contracts";
-import { serveActions, serveHttpRelay, type RunningService, type ServiceDeps } from "@rt/service-kit";
+import { fileURLToPath } from "node:url";
+import { defineService } from "@rt/service-kit";
 import { createChat } from "./chat.ts";
 import { chatRoutes } from "./routes.ts";
 
-export function createChatService({ bus, db, log, metrics }: ServiceDeps): RunningService {
-  const chat = createChat({ bus, db: db.db });
-  const served = serveActions(
-    bus,
-    "chat",
-    {
-      [actions.chat.authorizeJoin]: (ctx, data) => chat.authorizeJoin(ctx, RoomRef.parse(data).roomId),
-      [actions.chat.isMember]: async (ctx, data): Promise<IsMemberReply> => {
-        const { roomId, userId } = IsMemberInput.parse(data);
-        return { member: await chat.isMember(ctx, roomId, userId) };
+/** Chat: rooms, members, messages. Inputs arrive parsed by the kit from the contract's schemas. */
+export const chatService = defineService({
+  name: "chat",
+  migrations: fileURLToPath(new URL("../drizzle", import.meta.url)),
+  create({ bus, db, log }) {
+    const chat = createChat({ bus, db: db.db });
+    return {
+      actions: {
+        "message:send": (ctx, { roomId, ...input }) => chat.sendMessage(ctx, roomId, input),
+        "message:edit": (ctx, { messageId, content }) => chat.editMessage(ctx, messageId, content),
+        "message:delete": (ctx, { messageId }) => chat.deleteMessage(ctx, messageId),
+        "room-authorize": (ctx, { roomId }) => chat.authorizeJoin(ctx, roomId),
+        "is-member": async (ctx, { roomId, userId }) => ({ member: await chat.isMember(ctx, roomId, userId) }),
       },
-      [actions.chat.messageSend]: (ctx, data) => {
-        const { roomId, ...input } = MessageSend.parse(data);
-        return chat.sendMessage(ctx, roomId, input);
-      },
-      [actions.chat.messageEdit]: (ctx, data) => {
-        const { messageId, content } = MessageEdit.parse(data);
-        return chat.editMessage(ctx, messageId, content);
-      },
-      [actions.chat.messageDelete]: (ctx, data) => chat.deleteMessage(ctx, MessageDelete.parse(data).messageId),
-    },
-    log,
-    metrics,
-  );
-  const relay = serveHttpRelay(bus, "chat", chatRoutes(chat, log), log, metrics);
-  return {
-    async stop() {
-      served.unsubscribe();
-      relay.unsubscribe();
-    },
-  };
-}
+      http: chatRoutes(chat, log),
+    };
+  },
+});

@@ -105,7 +105,7 @@ test("/docs is a self-contained HTML page of the routes and events", async () =>
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toContain("text/html");
   const html = await res.text();
-  for (const s of ["/api/chat/rooms/{roomId}/messages", "/api/publish", "message:send", "payment_update", "rt.svc.chat.message-send"]) expect(html).toContain(s);
+  for (const s of ["/api/chat/rooms/{roomId}/messages", "/api/publish", "message:send", "payment_update", "rt.svc.chat.message:send"]) expect(html).toContain(s);
   // Nothing is fetched from elsewhere at runtime.
   expect(html).not.toMatch(/<script|https?:\/\/(?!localhost)/);
 });

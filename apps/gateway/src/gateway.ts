@@ -5,7 +5,7 @@ import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
 import type { VerifiedToken } from "@rt/auth";
 import type { Principal } from "@rt/contracts";
-import { nowIso, startOpsServer, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { InFlightLimit, nowIso, startOpsServer, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
@@ -116,6 +116,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     presence: new LocalPresence(bus, id, socketCount),
     verify: createVerifier(authConfig(config)),
     tenantLimits,
+    inflight: new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway"),
   };
   const recovery = io.of("/").adapter as unknown as Recovery;
 

@@ -2,8 +2,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import {
   AppError,
-  actions,
-  ConnectedCount,
   HealthStatus,
   httpStatusOf,
   PublishAccepted,
@@ -18,9 +16,8 @@ import {
   type SvcContext,
 } from "@rt/contracts";
 import { bearer, TokenError } from "@rt/auth";
-import { jsonDepthLimit, opsResponse, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
+import { callService, jsonDepthLimit, opsResponse, requestService, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
-import { forward, requestService } from "./forward.ts";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
 import { demoApp, demoEnabled } from "./demo/demo.ts";
@@ -74,7 +71,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     let connectedClients = gw.io.engine.clientsCount;
     try {
       const ctx: SvcContext = { tenantId: "", userId: "", roles: [], name: "", gatewayId: gw.id, traceId: crypto.randomUUID() };
-      connectedClients = ConnectedCount.parse(await forward(gw, "presence", actions.presence.count, ctx, {})).connectedClients;
+      connectedClients = (await callService(gw.bus, "presence", "count", ctx, {}, { timer: gw.metrics.busTimer })).connectedClients;
     } catch (err) {
       gw.log.debug({ err: String(err) }, "presence unavailable; counting local sockets");
     }
@@ -150,14 +147,14 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     const url = new URL(c.req.url);
     const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
     const started = performance.now();
-    const raw = await requestService(gw, service, subjects.http(service), {
+    const raw = await requestService(gw.bus, service, subjects.http(service), {
       method: c.req.method,
       path: url.pathname,
       query: url.search,
       headers,
       body: hasBody ? await c.req.text() : undefined,
       ctx,
-    });
+    }, { timer: gw.metrics.busTimer });
     const res = HttpRelayResponse.parse(raw);
     log.debug({ userId: ctx?.userId ?? null, status: res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, "http relayed");
     const out = new Headers({ "x-request-id": traceId });

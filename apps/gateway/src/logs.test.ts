@@ -39,7 +39,7 @@ test("one traceId follows a client event from the gateway to the service and bac
   const gatewayLine = lines().find((l) => l.msg === "event handled" && l.event === "message:send");
   expect(gatewayLine).toMatchObject({ code: "OK", userId: "tracy", traceId: expect.any(String), ms: expect.any(Number) });
   const traceId = gatewayLine!.traceId;
-  expect(lines().find((l) => l.msg === "action handled")).toMatchObject({ traceId, action: "chat.message-send", code: "OK", userId: "tracy" });
+  expect(lines().find((l) => l.msg === "action handled")).toMatchObject({ traceId, action: "chat.message:send", code: "OK", userId: "tracy" });
   expect(lines().find((l) => l.msg === "delivered" && l.event === "message:new")).toMatchObject({ traceId });
   s.close();
 });

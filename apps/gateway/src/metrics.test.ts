@@ -76,14 +76,14 @@ test("/metrics: the platform's metrics exist and move with traffic", async () =>
   moved('rt_gateway_acks_total{code="RATE_LIMITED"}');
   moved('rt_gateway_rate_limited_total{class="typing"}');
   moved('rt_gateway_auth_failures_total{reason="token invalid"}');
-  moved('rt_gateway_service_request_seconds_count{subject="rt.svc.chat.message-send"}');
+  moved('rt_gateway_service_request_seconds_count{subject="rt.svc.chat.message:send"}');
   moved('rt_gateway_service_request_seconds_count{subject="rt.http.chat"}');
-  moved('rt_service_action_seconds_count{service="chat",action="message-send",code="OK"}');
-  moved('rt_service_action_seconds_count{service="chat",action="message-edit",code="NOT_FOUND"}');
+  moved('rt_service_action_seconds_count{service="chat",action="message:send",code="OK"}');
+  moved('rt_service_action_seconds_count{service="chat",action="message:edit",code="NOT_FOUND"}');
   moved('rt_service_http_seconds_count{service="chat",method="POST",status="201"}');
   moved('rt_db_query_seconds_count{op="query"}');
   moved('rt_db_query_seconds_count{op="transaction"}');
-  const buckets = [...after.keys()].filter((k) => k.startsWith("rt_gateway_service_request_seconds_bucket{") && k.includes('subject="rt.svc.chat.message-send"'));
+  const buckets = [...after.keys()].filter((k) => k.startsWith("rt_gateway_service_request_seconds_bucket{") && k.includes('subject="rt.svc.chat.message:send"'));
   expect(buckets.length).toBeGreaterThan(5);
   // Label values stay bounded: no metric carries the publisher's own event name.
   expect([...after.keys()].some((k) => k.includes("my-own-event-42"))).toBe(false);

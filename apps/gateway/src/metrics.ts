@@ -6,8 +6,18 @@ export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
 /** Label of a delivered event: publishers may use any name, so only the contract's names are kept. */
 export const eventLabel = (event: string) => (Object.hasOwn(serverEvents, event) ? event : "other");
 
+/** A label child per value, resolved once: prom-client hashes the label object on every call otherwise. */
+function cached<T>(child: (value: string) => T): (value: string) => T {
+  const children = new Map<string, T>();
+  return (value) => {
+    let c = children.get(value);
+    if (c === undefined) children.set(value, (c = child(value)));
+    return c;
+  };
+}
+
 export function createGatewayMetrics(registry: Registry) {
-  return {
+  const m = {
     sockets: new Gauge({ name: "rt_gateway_connected_sockets", help: "Sockets connected to this gateway", registers: [registry] }),
     eventsIn: new Counter({ name: "rt_gateway_events_in_total", help: "Client events received", labelNames: ["event"], registers: [registry] }),
     eventsOut: new Counter({ name: "rt_gateway_deliveries_total", help: "Deliveries emitted to local rooms", labelNames: ["event"], registers: [registry] }),
@@ -30,5 +40,16 @@ export function createGatewayMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers: [registry],
     }),
+  };
+  // Hot-path children: labels come from finite tables (contract events, codes, service subjects).
+  const eventIn = cached((event) => m.eventsIn.labels({ event }));
+  const ack = cached((code) => m.acks.labels({ code }));
+  const bus = cached((subject) => m.busLatency.labels({ subject }));
+  return {
+    ...m,
+    eventIn: (event: string) => eventIn(event).inc(),
+    ack: (code: string) => ack(code).inc(),
+    /** The `timer` of callService: times one bus request per subject. */
+    busTimer: (subject: string) => bus(subject).startTimer(),
   };
 }

@@ -1,6 +1,6 @@
 import { AppError, DataChangeInput, PublishEnvelope, describeZodError, subjects, type DeliveryEnvelope, type SvcReply } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
-import { authenticatePublisher, deliver, mayPublish, nowIso, publishKeysOf, requirePublishTenant, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { authenticatePublisher, deliverRaw, mayPublish, nowIso, publishKeysOf, requirePublishTenant, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "./metrics.ts";
 
 type Deps = { bus: Bus; config: PlatformConfig; log: Logger; metrics: Pick<GatewayMetrics, "publishRefused"> };
@@ -28,7 +28,7 @@ export async function acceptPublish({ bus }: Deps, raw: unknown): Promise<Delive
     // docs/PROTOCOL.md#ids-and-timestamps: every server event carries a timestamp unless it has createdAt.
     data = { ...data, timestamp: nowIso() };
   }
-  return deliver(bus, { ...env, data });
+  return deliverRaw(bus, { ...env, data });
 }
 
 /** `POST /api/publish`: the HTTP path, behind X-Api-Key, only into the key's tenants. */

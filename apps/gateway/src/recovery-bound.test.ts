@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
 import type { Gauge } from "prom-client";
 import { connect, type RejoinReport, type StateChange } from "@rt/client";
-import { createLogger, createMetrics, deliver } from "@rt/service-kit";
+import { createLogger, createMetrics, deliverRaw } from "@rt/service-kit";
 import { startPlatform, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
 import { startGateway, type RunningGateway } from "./gateway.ts";
 
@@ -34,7 +34,7 @@ async function flood(witness: ClientSocket, entityType: string, n: number, size 
   let got = 0;
   const done = new Promise<void>((resolve) => witness.on("data-change", (d: { entityType: string }) => d.entityType === entityType && ++got === n && resolve()));
   const pad = "x".repeat(size);
-  for (let i = from; i < from + n; i++) deliver(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { entityType, action: "UPDATE", data: { n: i, pad } } });
+  for (let i = from; i < from + n; i++) deliverRaw(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { entityType, action: "UPDATE", data: { n: i, pad } } });
   await done;
 }
 

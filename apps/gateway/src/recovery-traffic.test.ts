@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
-import { createLogger, createMetrics, deliver } from "@rt/service-kit";
+import { createLogger, createMetrics, deliverRaw } from "@rt/service-kit";
 import { startPlatform, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
 import { startGateway, type RunningGateway } from "./gateway.ts";
 
@@ -37,7 +37,7 @@ function stream(entityType: string) {
     // Keep up with the wall clock, so a busy machine still gets the rate on average.
     const due = Math.floor(((performance.now() - started) / 1000) * RATE);
     while (n < due) {
-      deliver(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { entityType, action: "UPDATE", data: { n }, seq: n } });
+      deliverRaw(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { entityType, action: "UPDATE", data: { n }, seq: n } });
       n++;
     }
   }, 10);

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { Job } from "@rt/contracts";
 import { startServices, uniqueTenant } from "@rt/testkit";
-import { notificationsModule } from "../../notifications/src/module.ts";
+import { notificationsService } from "../../notifications/src/service.ts";
 import { eventually } from "../../notifications/src/test-support.ts";
-import { jobsModule } from "./module.ts";
+import { jobsService } from "./service.ts";
 
 const NEW_JOB = { projectId: 1, jobTypeId: 2, subject: "Test Job" };
 const as = (tenantId: string, userId: string) => ({ tenantId, userId });
@@ -12,7 +12,7 @@ const as = (tenantId: string, userId: string) => ({ tenantId, userId });
 describe("jobs durability", () => {
   test("jobs and their notifications survive a service restart (same Postgres, nats mode)", async () => {
     const t = uniqueTenant();
-    const first = await startServices([jobsModule, notificationsModule], { mode: "nats" });
+    const first = await startServices([jobsService, notificationsService], { mode: "nats" });
     let job: Job;
     try {
       const created = await first.http("POST", "/api/jobs", { ctx: as(t, "boss"), body: NEW_JOB });
@@ -21,12 +21,12 @@ describe("jobs durability", () => {
     } finally {
       await first.stop();
     }
-    const second = await startServices([jobsModule, notificationsModule], { mode: "nats" });
+    const second = await startServices([jobsService, notificationsService], { mode: "nats" });
     try {
       expect((await second.http("GET", `/api/jobs/${job.id}`, { ctx: as(t, "dj") })).json).toEqual(job);
       expect((await second.http("GET", "/api/notifications/unread-count", { ctx: as(t, "dj") })).json).toEqual({ count: 1 });
       // The restarted service carries on from the stored state.
-      expect((await second.call("jobs.start", as(t, "dj"), { jobId: job.id })).ok).toBe(true);
+      expect((await second.call("jobs.job:start", as(t, "dj"), { jobId: job.id })).ok).toBe(true);
     } finally {
       await second.stop();
     }

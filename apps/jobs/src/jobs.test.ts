@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { Job, JobAssigned, JobStatusChanged, JobTransition, Notification, type SvcReply } from "@rt/contracts";
 import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { notificationsModule } from "../../notifications/src/module.ts";
+import { notificationsService } from "../../notifications/src/service.ts";
 import { delivered, eventually, expectSafeMessage, settle } from "../../notifications/src/test-support.ts";
-import { jobsModule } from "./module.ts";
+import { jobsService } from "./service.ts";
 import { jobStatusHistory } from "./schema.ts";
 
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([jobsModule, notificationsModule]);
+  h = await startServices([jobsService, notificationsService]);
 });
 afterAll(async () => {
   await h.stop();
@@ -20,34 +20,34 @@ const as = (tenantId: string, userId: string) => ({ tenantId, userId });
 
 
 async function createJob(t: string, by: string) {
-  return Job.parse(ok(await h.call("jobs.create", as(t, by), NEW_JOB)));
+  return Job.parse(ok(await h.call("jobs.test:create-job", as(t, by), NEW_JOB)));
 }
 async function assignedJob(t: string, creator: string, assignee: string) {
   const job = await createJob(t, creator);
-  return Job.parse(ok(await h.call("jobs.assign", as(t, creator), { jobId: job.id, assigneeId: assignee })));
+  return Job.parse(ok(await h.call("jobs.test:assign-job", as(t, creator), { jobId: job.id, assigneeId: assignee })));
 }
 
 describe("jobs actions", () => {
   test("create: the caller is the creator, ids are numbers, status NEW", async () => {
     const t = uniqueTenant();
     // Seeds send extra fields (userId); they are ignored, and ids may be numeric strings.
-    const job = Job.parse(ok(await h.call("jobs.create", as(t, "u1"), { projectId: "7", jobTypeId: 2, subject: "Mix", userId: "evil", createdBy: "evil" })));
+    const job = Job.parse(ok(await h.call("jobs.test:create-job", as(t, "u1"), { projectId: "7", jobTypeId: 2, subject: "Mix", userId: "evil", createdBy: "evil" })));
     expect(job).toMatchObject({ projectId: 7, jobTypeId: 2, subject: "Mix", status: "NEW", createdBy: "u1", assigneeId: null, note: null });
     expect(typeof job.id).toBe("number");
   });
 
   test("create: bad payloads are VALIDATION", async () => {
     const t = uniqueTenant();
-    refused(await h.call("jobs.create", as(t, "u1"), { projectId: 1, jobTypeId: 2 }), "VALIDATION");
-    refused(await h.call("jobs.create", as(t, "u1"), { ...NEW_JOB, projectId: "abc" }), "VALIDATION");
-    refused(await h.call("jobs.create", as(t, "u1"), { ...NEW_JOB, subject: "" }), "VALIDATION");
-    refused(await h.call("jobs.create", as(t, "u1"), null), "VALIDATION");
+    refused(await h.call("jobs.test:create-job", as(t, "u1"), { projectId: 1, jobTypeId: 2 }), "VALIDATION");
+    refused(await h.call("jobs.test:create-job", as(t, "u1"), { ...NEW_JOB, projectId: "abc" }), "VALIDATION");
+    refused(await h.call("jobs.test:create-job", as(t, "u1"), { ...NEW_JOB, subject: "" }), "VALIDATION");
+    refused(await h.call("jobs.test:create-job", as(t, "u1"), null), "VALIDATION");
   });
 
   test("assign: assignee gets job:assigned, both get job:status-changed, and a stored notification", async () => {
     const t = uniqueTenant();
     const job = await createJob(t, "boss");
-    const assigned = Job.parse(ok(await h.call("jobs.assign", as(t, "boss"), { jobId: job.id, assigneeId: 3 })));
+    const assigned = Job.parse(ok(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id, assigneeId: 3 })));
     expect(assigned).toMatchObject({ id: job.id, status: "ASSIGNED", assigneeId: "3" });
 
     const [a] = await eventually(() => delivered(h, t, "job:assigned").length > 0 && delivered(h, t, "job:assigned"));
@@ -72,36 +72,36 @@ describe("jobs actions", () => {
   test("assign: only the creator, only in the tenant, only before work starts", async () => {
     const t = uniqueTenant();
     const job = await createJob(t, "boss");
-    refused(await h.call("jobs.assign", as(t, "someone"), { jobId: job.id, assigneeId: "u2" }), "FORBIDDEN");
-    refused(await h.call("jobs.assign", as(uniqueTenant(), "boss"), { jobId: job.id, assigneeId: "u2" }), "NOT_FOUND");
-    refused(await h.call("jobs.assign", as(t, "boss"), { jobId: 999_999_999_999, assigneeId: "u2" }), "NOT_FOUND");
-    refused(await h.call("jobs.assign", as(t, "boss"), { jobId: job.id }), "VALIDATION");
-    refused(await h.call("jobs.assign", as(t, "boss"), { jobId: "x", assigneeId: "u2" }), "VALIDATION");
+    refused(await h.call("jobs.test:assign-job", as(t, "someone"), { jobId: job.id, assigneeId: "u2" }), "FORBIDDEN");
+    refused(await h.call("jobs.test:assign-job", as(uniqueTenant(), "boss"), { jobId: job.id, assigneeId: "u2" }), "NOT_FOUND");
+    refused(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: 999_999_999_999, assigneeId: "u2" }), "NOT_FOUND");
+    refused(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id }), "VALIDATION");
+    refused(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: "x", assigneeId: "u2" }), "VALIDATION");
 
-    ok(await h.call("jobs.assign", as(t, "boss"), { jobId: job.id, assigneeId: "u2" }));
+    ok(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id, assigneeId: "u2" }));
     // Re-assignment while ASSIGNED is allowed; the new assignee is the one who may start.
-    const again = Job.parse(ok(await h.call("jobs.assign", as(t, "boss"), { jobId: job.id, assigneeId: "u3" })));
+    const again = Job.parse(ok(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id, assigneeId: "u3" })));
     expect(again.assigneeId).toBe("u3");
-    refused(await h.call("jobs.start", as(t, "u2"), { jobId: job.id }), "FORBIDDEN");
-    ok(await h.call("jobs.start", as(t, "u3"), { jobId: job.id }));
-    refused(await h.call("jobs.assign", as(t, "boss"), { jobId: job.id, assigneeId: "u2" }), "CONFLICT");
+    refused(await h.call("jobs.job:start", as(t, "u2"), { jobId: job.id }), "FORBIDDEN");
+    ok(await h.call("jobs.job:start", as(t, "u3"), { jobId: job.id }));
+    refused(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id, assigneeId: "u2" }), "CONFLICT");
   });
 
   test("start and complete: assignee only, both participants hear each change", async () => {
     const t = uniqueTenant();
     const job = await assignedJob(t, "boss", "dj");
-    refused(await h.call("jobs.start", as(t, "boss"), { jobId: job.id }), "FORBIDDEN");
-    refused(await h.call("jobs.start", as(uniqueTenant(), "dj"), { jobId: job.id }), "NOT_FOUND");
-    refused(await h.call("jobs.complete", as(t, "dj"), { jobId: job.id }), "CONFLICT");
+    refused(await h.call("jobs.job:start", as(t, "boss"), { jobId: job.id }), "FORBIDDEN");
+    refused(await h.call("jobs.job:start", as(uniqueTenant(), "dj"), { jobId: job.id }), "NOT_FOUND");
+    refused(await h.call("jobs.job:complete", as(t, "dj"), { jobId: job.id }), "CONFLICT");
 
-    const started = Job.parse(ok(await h.call("jobs.start", as(t, "dj"), { jobId: String(job.id) })));
+    const started = Job.parse(ok(await h.call("jobs.job:start", as(t, "dj"), { jobId: String(job.id) })));
     expect(started.status).toBe("IN_PROGRESS");
-    refused(await h.call("jobs.start", as(t, "dj"), { jobId: job.id }), "CONFLICT");
+    refused(await h.call("jobs.job:start", as(t, "dj"), { jobId: job.id }), "CONFLICT");
 
-    const done = Job.parse(ok(await h.call("jobs.complete", as(t, "dj"), { jobId: job.id, note: "all good" })));
+    const done = Job.parse(ok(await h.call("jobs.job:complete", as(t, "dj"), { jobId: job.id, note: "all good" })));
     expect(done).toMatchObject({ status: "COMPLETED", note: "all good" });
-    refused(await h.call("jobs.complete", as(t, "dj"), { jobId: job.id }), "CONFLICT");
-    refused(await h.call("jobs.complete", as(t, "dj"), { jobId: job.id, note: 5 }), "VALIDATION");
+    refused(await h.call("jobs.job:complete", as(t, "dj"), { jobId: job.id }), "CONFLICT");
+    refused(await h.call("jobs.job:complete", as(t, "dj"), { jobId: job.id, note: 5 }), "VALIDATION");
 
     for (const [event, to] of [["job:started", "IN_PROGRESS"], ["job:completed", "COMPLETED"]] as const) {
       const got = await eventually(() => delivered(h, t, event).length === 2 && delivered(h, t, event));
@@ -133,7 +133,7 @@ describe("jobs actions", () => {
   test("a creator who is also the assignee hears each change once", async () => {
     const t = uniqueTenant();
     const job = await assignedJob(t, "solo", "solo");
-    ok(await h.call("jobs.start", as(t, "solo"), { jobId: job.id }));
+    ok(await h.call("jobs.job:start", as(t, "solo"), { jobId: job.id }));
     await eventually(() => delivered(h, t, "job:started").length === 1);
     await settle();
     expect(delivered(h, t, "job:started")).toHaveLength(1);
@@ -143,7 +143,7 @@ describe("jobs actions", () => {
   test("concurrent transitions: exactly one wins, the others are CONFLICT", async () => {
     const t = uniqueTenant();
     const job = await assignedJob(t, "boss", "dj");
-    const replies = await Promise.all(Array.from({ length: 6 }, () => h.call("jobs.start", as(t, "dj"), { jobId: job.id })));
+    const replies = await Promise.all(Array.from({ length: 6 }, () => h.call("jobs.job:start", as(t, "dj"), { jobId: job.id })));
     expect(replies.filter((r) => r.ok)).toHaveLength(1);
     for (const r of replies.filter((r) => !r.ok)) refused(r, "CONFLICT");
     const history = await h.db.db.select().from(jobStatusHistory).where(and(eq(jobStatusHistory.tenantId, t), eq(jobStatusHistory.to, "IN_PROGRESS")));
@@ -197,11 +197,11 @@ describe("jobs REST", () => {
 describe("jobs errors", () => {
   test("a failing database answers without internals", async () => {
     // Its own in-process bus, so no other replica can answer for the broken one.
-    const own = await startServices([jobsModule, notificationsModule], { mode: "embedded" });
+    const own = await startServices([jobsService, notificationsService], { mode: "embedded" });
     const t = uniqueTenant();
     await own.db.close();
     try {
-      const r = await own.call("jobs.create", as(t, "u1"), NEW_JOB);
+      const r = await own.call("jobs.test:create-job", as(t, "u1"), NEW_JOB);
       expect(r.ok).toBe(false);
       if (!r.ok) {
         expect(["UNAVAILABLE", "INTERNAL"]).toContain(r.error.code);

@@ -10,7 +10,10 @@ import {
   type JobComplete,
   type JobCreate,
   type JobStatus,
+  type ServerEventName,
+  type ServerEventPayload,
   type SvcContext,
+  toUser,
 } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
@@ -108,9 +111,9 @@ function participants(job: Job): string[] {
   return [...new Set([job.assigneeId, job.createdBy].filter((u): u is string => !!u))];
 }
 
-function toUser(bus: Bus, tenantId: string, userId: string, event: string, data: unknown) {
-  deliver(bus, { tenantId, target: { kind: "user", id: userId }, event, data });
-}
+/** One event to all of a user's sockets. */
+const tell = <E extends ServerEventName>(bus: Bus, tenantId: string, userId: string, event: E, data: ServerEventPayload<E>) =>
+  deliver(bus, { tenantId, target: toUser(userId), event, data });
 
 /** Only the creator assigns (and re-assigns until work starts). */
 export async function assignJob({ bus, db }: JobsDeps, caller: Caller, input: JobAssign): Promise<Job> {
@@ -123,20 +126,20 @@ export async function assignJob({ bus, db }: JobsDeps, caller: Caller, input: Jo
   const evt: DomainEvent<JobAssignedEvent> = { id, tenantId: caller.tenantId, ts: Date.now(), data: { job, assignedBy: caller.userId } };
   await bus.publishEvent(subjects.evt(domain, fact), evt, { msgId: id });
   const timestamp = nowIso();
-  toUser(bus, caller.tenantId, input.assigneeId, "job:assigned", { jobId: job.id, job, assignedBy: caller.userId, timestamp });
-  for (const u of participants(job)) toUser(bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
+  tell(bus, caller.tenantId, input.assigneeId, "job:assigned", { jobId: job.id, job, assignedBy: caller.userId, timestamp });
+  for (const u of participants(job)) tell(bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
   return job;
 }
 
 /** start / complete: the assignee only; the assignee and the creator hear about it. */
-async function work(deps: JobsDeps, caller: Caller, jobId: number, m: "start" | "complete", event: string, note?: string): Promise<Job> {
+async function work(deps: JobsDeps, caller: Caller, jobId: number, m: "start" | "complete", event: "job:started" | "job:completed", note?: string): Promise<Job> {
   const seen = await load(deps.db, caller, jobId);
   if (seen.assigneeId !== caller.userId) throw new AppError("FORBIDDEN", "only the assignee can do this");
   const { job, from } = await move(deps.db, caller, seen, m, note === undefined ? {} : { note });
   const timestamp = nowIso();
   for (const u of participants(job)) {
-    toUser(deps.bus, caller.tenantId, u, event, { jobId: job.id, job, by: caller.userId, timestamp });
-    toUser(deps.bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
+    tell(deps.bus, caller.tenantId, u, event, { jobId: job.id, job, by: caller.userId, timestamp });
+    tell(deps.bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
   }
   return job;
 }

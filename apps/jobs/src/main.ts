@@ -1,4 +1,4 @@
 import { runService } from "@rt/service-kit";
-import { jobsModule } from "./module.ts";
+import { jobsService } from "./service.ts";
 
-await runService(jobsModule);
+await runService(jobsService);

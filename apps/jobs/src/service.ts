@@ -1,28 +1,20 @@
-import { JobComplete, JobAssign, JobCreate, JobStart, actions } from "@rt/contracts";
-import { serveActions, serveHttpRelay, type RunningService, type ServiceDeps } from "@rt/service-kit";
+import { fileURLToPath } from "node:url";
+import { defineService } from "@rt/service-kit";
 import { assignJob, completeJob, createJob, startJob } from "./jobs.ts";
 import { jobRoutes } from "./routes.ts";
 
-export function createJobsService(deps: ServiceDeps): RunningService {
-  const { bus, log, metrics } = deps;
-  const subs = [
-    serveActions(
-      bus,
-      "jobs",
-      {
-        [actions.jobs.create]: (ctx, data) => createJob(deps, ctx, JobCreate.parse(data)),
-        [actions.jobs.assign]: (ctx, data) => assignJob(deps, ctx, JobAssign.parse(data)),
-        [actions.jobs.start]: (ctx, data) => startJob(deps, ctx, JobStart.parse(data).jobId),
-        [actions.jobs.complete]: (ctx, data) => completeJob(deps, ctx, JobComplete.parse(data)),
+export const jobsService = defineService({
+  name: "jobs",
+  migrations: fileURLToPath(new URL("../drizzle", import.meta.url)),
+  create(deps) {
+    return {
+      actions: {
+        "test:create-job": (ctx, input) => createJob(deps, ctx, input),
+        "test:assign-job": (ctx, input) => assignJob(deps, ctx, input),
+        "job:start": (ctx, { jobId }) => startJob(deps, ctx, jobId),
+        "job:complete": (ctx, input) => completeJob(deps, ctx, input),
       },
-      log,
-      metrics,
-    ),
-    serveHttpRelay(bus, "jobs", jobRoutes(deps), log, metrics),
-  ];
-  return {
-    async stop() {
-      for (const s of subs) s.unsubscribe();
-    },
-  };
-}
+      http: jobRoutes(deps),
+    };
+  },
+});

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ArtisanApproved, ArtisanRejected, ArtisanRequest } from "@rt/contracts";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { jobsModule } from "../../jobs/src/module.ts";
-import { notificationsModule } from "./module.ts";
+import { jobsService } from "../../jobs/src/service.ts";
+import { notificationsService } from "./service.ts";
 import { delivered, eventually, expectSafeMessage, settle } from "./test-support.ts";
 
 const KEY = "test-publish-key-0123456789-abcdef";
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([jobsModule, notificationsModule], { env: { PUBLISH_API_KEY: KEY } });
+  h = await startServices([jobsService, notificationsService], { env: { PUBLISH_API_KEY: KEY } });
 });
 afterAll(async () => {
   await h.stop();

@@ -1,5 +1,5 @@
 import { and, desc, eq, type SQL } from "drizzle-orm";
-import { AppError, type ArtisanRequest, type ArtisanRequestCreate, type SvcContext } from "@rt/contracts";
+import { AppError, toRole, type ArtisanRequest, type ArtisanRequestCreate, type ServerEventName, type ServerEventPayload, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
 import { deliver, nowIso } from "@rt/service-kit";
@@ -30,9 +30,9 @@ export function toArtisanRequest(r: ArtisanRequestRow): ArtisanRequest {
   };
 }
 
-function toPdg(bus: Bus, tenantId: string, event: string, data: unknown) {
-  deliver(bus, { tenantId, target: { kind: "role", id: PDG_ROLE }, event, data });
-}
+/** One event to every pdg user of the tenant. */
+const tellPdg = <E extends ServerEventName>(bus: Bus, tenantId: string, event: E, data: ServerEventPayload<E>) =>
+  deliver(bus, { tenantId, target: toRole(PDG_ROLE), event, data });
 
 export function requirePdg(ctx: SvcContext): SvcContext {
   if (!ctx.roles.includes(PDG_ROLE)) throw new AppError("FORBIDDEN", "only pdg users can do this");
@@ -48,7 +48,7 @@ export async function createArtisanRequest({ bus, db }: ApprovalsDeps, tenantId:
     .values({ tenantId, contactId: String(contact_id), nomComplet: nom_complet, email, details })
     .returning();
   const req = toArtisanRequest(row!);
-  toPdg(bus, tenantId, "artisan-request:new", req);
+  tellPdg(bus, tenantId, "artisan-request:new", req);
   return req;
 }
 
@@ -86,7 +86,7 @@ export async function decideArtisanRequest(
   }
   const req = toArtisanRequest(row);
   const timestamp = nowIso();
-  if (decision === "approved") toPdg(bus, ctx.tenantId, "artisan-request:approved", { contact_id: req.contact_id, nom_complet: req.nom_complet, email: req.email, timestamp });
-  else toPdg(bus, ctx.tenantId, "artisan-request:rejected", { contact_id: req.contact_id, timestamp });
+  if (decision === "approved") tellPdg(bus, ctx.tenantId, "artisan-request:approved", { contact_id: req.contact_id, nom_complet: req.nom_complet, email: req.email, timestamp });
+  else tellPdg(bus, ctx.tenantId, "artisan-request:rejected", { contact_id: req.contact_id, timestamp });
   return req;
 }

@@ -1,4 +1,4 @@
 import { runService } from "@rt/service-kit";
-import { notificationsModule } from "./module.ts";
+import { notificationsService } from "./service.ts";
 
-await runService(notificationsModule);
+await runService(notificationsService);

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { MarkedRead, Notification, NotificationDeleted, domainEvents, subjects, type SvcReply } from "@rt/contracts";
 import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { jobsModule } from "../../jobs/src/module.ts";
-import { notificationsModule } from "./module.ts";
+import { jobsService } from "../../jobs/src/service.ts";
+import { notificationsService } from "./service.ts";
 import { notifications } from "./schema.ts";
 import { delivered, eventually, expectSafeMessage, settle } from "./test-support.ts";
 
 const KEY = "test-publish-key-0123456789-abcdef";
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([jobsModule, notificationsModule], { env: { PUBLISH_API_KEY: KEY } });
+  h = await startServices([jobsService, notificationsService], { env: { PUBLISH_API_KEY: KEY } });
 });
 afterAll(async () => {
   await h.stop();
@@ -53,13 +53,13 @@ describe("notification actions", () => {
     const t = uniqueTenant();
     const n = await create(t, "u1");
     await create(t, "u1");
-    refused(await h.call("notifications.read", as(t, "u2"), { notificationId: n.id }), "NOT_FOUND");
-    refused(await h.call("notifications.read", as(uniqueTenant(), "u1"), { notificationId: n.id }), "NOT_FOUND");
-    refused(await h.call("notifications.read", as(t, "u1"), { notificationId: 987_654_321_012 }), "NOT_FOUND");
-    refused(await h.call("notifications.read", as(t, "u1"), { notificationId: "abc" }), "VALIDATION");
-    refused(await h.call("notifications.read", as(t, "u1"), {}), "VALIDATION");
+    refused(await h.call("notifications.notification:read", as(t, "u2"), { notificationId: n.id }), "NOT_FOUND");
+    refused(await h.call("notifications.notification:read", as(uniqueTenant(), "u1"), { notificationId: n.id }), "NOT_FOUND");
+    refused(await h.call("notifications.notification:read", as(t, "u1"), { notificationId: 987_654_321_012 }), "NOT_FOUND");
+    refused(await h.call("notifications.notification:read", as(t, "u1"), { notificationId: "abc" }), "VALIDATION");
+    refused(await h.call("notifications.notification:read", as(t, "u1"), {}), "VALIDATION");
 
-    const read = Notification.parse(ok(await h.call("notifications.read", as(t, "u1"), { notificationId: String(n.id) })));
+    const read = Notification.parse(ok(await h.call("notifications.notification:read", as(t, "u1"), { notificationId: String(n.id) })));
     expect(read.id).toBe(n.id);
     expect(read.readAt).not.toBeNull();
     await eventually(() => delivered(h, t, "notification:marked-read", "u1").length === 1);
@@ -75,7 +75,7 @@ describe("notification actions", () => {
     const a = await create(t, "u1");
     const b = await create(t, "u1");
     await create(t, "u2");
-    const r = ok(await h.call("notifications.read-all", as(t, "u1"), { anything: 1 }));
+    const r = ok(await h.call("notifications.notification:read-all", as(t, "u1"), { anything: 1 }));
     expect(r).toEqual({ notificationIds: [a.id, b.id], count: 0 });
     const [m] = await eventually(() => delivered(h, t, "notification:marked-read", "u1").length === 1 && delivered(h, t, "notification:marked-read", "u1"));
     expect(MarkedRead.parse(m!.data)).toMatchObject({ notificationIds: [a.id, b.id], all: true });
@@ -86,9 +86,9 @@ describe("notification actions", () => {
   test("delete: owner only, notification:deleted then the count", async () => {
     const t = uniqueTenant();
     const n = await create(t, "u1");
-    refused(await h.call("notifications.delete", as(t, "u2"), { notificationId: n.id }), "NOT_FOUND");
-    expect(ok(await h.call("notifications.delete", as(t, "u1"), { notificationId: n.id }))).toEqual({ notificationId: n.id });
-    refused(await h.call("notifications.delete", as(t, "u1"), { notificationId: n.id }), "NOT_FOUND");
+    refused(await h.call("notifications.notification:delete", as(t, "u2"), { notificationId: n.id }), "NOT_FOUND");
+    expect(ok(await h.call("notifications.notification:delete", as(t, "u1"), { notificationId: n.id }))).toEqual({ notificationId: n.id });
+    refused(await h.call("notifications.notification:delete", as(t, "u1"), { notificationId: n.id }), "NOT_FOUND");
     const [d] = await eventually(() => delivered(h, t, "notification:deleted", "u1").length === 1 && delivered(h, t, "notification:deleted", "u1"));
     expect(NotificationDeleted.parse(d!.data).notificationId).toBe(n.id);
     await eventually(() => counts(t, "u1").at(-1) === 0);
@@ -185,7 +185,7 @@ describe("POST /api/notifications (publish API key)", () => {
   });
 
   test("a platform without PUBLISH_API_KEY refuses every key", async () => {
-    const bare = await startServices([notificationsModule], { mode: "embedded" });
+    const bare = await startServices([notificationsService], { mode: "embedded" });
     try {
       const r = await bare.http("POST", "/api/notifications", { headers: { "X-Api-Key": KEY }, body: { ...BODY, tenantId: uniqueTenant() } });
       expect(r.status).toBe(401);

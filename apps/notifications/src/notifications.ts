@@ -1,5 +1,5 @@
 import { and, count, desc, eq, isNull, lt, type SQL } from "drizzle-orm";
-import { AppError, type Notification, type NotificationInput, type SvcContext } from "@rt/contracts";
+import { AppError, toUser, type Notification, type NotificationInput, type ServerEventName, type ServerEventPayload, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
 import { deliver, nowIso } from "@rt/service-kit";
@@ -38,14 +38,14 @@ export async function unreadCount(db: Database, o: Owner): Promise<number> {
   return r?.n ?? 0;
 }
 
-function toUser(bus: Bus, o: Owner, event: string, data: unknown) {
-  deliver(bus, { tenantId: o.tenantId, target: { kind: "user", id: o.userId }, event, data });
-}
+/** One event to all the owner's sockets. */
+const tell = <E extends ServerEventName>(bus: Bus, o: Owner, event: E, data: ServerEventPayload<E>) =>
+  deliver(bus, { tenantId: o.tenantId, target: toUser(o.userId), event, data });
 
 /** Every change ends with the fresh count, so all the user's sockets show the same badge. */
 async function sendCount({ bus, db }: NotificationsDeps, o: Owner): Promise<number> {
   const n = await unreadCount(db, o);
-  toUser(bus, o, "notification:unread-count", { count: n, timestamp: new Date().toISOString() });
+  tell(bus, o, "notification:unread-count", { count: n, timestamp: new Date().toISOString() });
   return n;
 }
 
@@ -72,7 +72,7 @@ export async function notify(deps: NotificationsDeps, o: Owner, input: Notificat
     .returning();
   if (!row) return null;
   const n = toNotification(row);
-  toUser(deps.bus, o, "notification:new", n);
+  tell(deps.bus, o, "notification:new", n);
   await sendCount(deps, o);
   return n;
 }
@@ -103,7 +103,7 @@ export async function markRead(deps: NotificationsDeps, o: Owner, notificationId
     .where(and(eq(notifications.id, notificationId), ownedBy(o)))
     .returning();
   if (!row) throw new AppError("NOT_FOUND", "notification not found");
-  toUser(deps.bus, o, "notification:marked-read", { notificationIds: [row.id], timestamp: nowIso() });
+  tell(deps.bus, o, "notification:marked-read", { notificationIds: [row.id], timestamp: nowIso() });
   await sendCount(deps, o);
   return toNotification(row);
 }
@@ -115,7 +115,7 @@ export async function markAllRead(deps: NotificationsDeps, o: Owner): Promise<{ 
     .where(and(ownedBy(o), isNull(notifications.readAt)))
     .returning({ id: notifications.id });
   const notificationIds = rows.map((r) => r.id).sort((a, b) => a - b);
-  toUser(deps.bus, o, "notification:marked-read", { notificationIds, all: true, timestamp: nowIso() });
+  tell(deps.bus, o, "notification:marked-read", { notificationIds, all: true, timestamp: nowIso() });
   return { notificationIds, count: await sendCount(deps, o) };
 }
 
@@ -125,7 +125,7 @@ export async function removeNotification(deps: NotificationsDeps, o: Owner, noti
     .where(and(eq(notifications.id, notificationId), ownedBy(o)))
     .returning({ id: notifications.id });
   if (rows.length === 0) throw new AppError("NOT_FOUND", "notification not found");
-  toUser(deps.bus, o, "notification:deleted", { notificationId, timestamp: nowIso() });
+  tell(deps.bus, o, "notification:deleted", { notificationId, timestamp: nowIso() });
   await sendCount(deps, o);
   return { notificationId };
 }

@@ -1,4 +1,4 @@
 import { runService } from "@rt/service-kit";
-import { paymentsModule } from "./module.ts";
+import { paymentsService } from "./service.ts";
 
-await runService(paymentsModule);
+await runService(paymentsService);

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { subjects } from "@rt/contracts";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { paymentsModule } from "./module.ts";
+import { paymentsService } from "./service.ts";
 import { signWebhook } from "./sign-webhook.ts";
 
 const SECRET = "whsec_test_0123456789abcdef";
 
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([paymentsModule], { env: { PAYMENTS_WEBHOOK_SECRET: SECRET, PAYMENTS_ADMIN_ROLES: "admin,finance" } });
+  h = await startServices([paymentsService], { env: { PAYMENTS_WEBHOOK_SECRET: SECRET, PAYMENTS_ADMIN_ROLES: "admin,finance" } });
 });
 afterAll(() => h.stop());
 

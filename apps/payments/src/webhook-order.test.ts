@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { PaymentData } from "@rt/contracts";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { paymentsModule } from "./module.ts";
+import { paymentsService } from "./service.ts";
 import { signWebhook } from "./sign-webhook.ts";
 
 // The attack of issue 15 (items 4, 5): a provider's events arrive shuffled, retried, and re-sent
@@ -11,7 +11,7 @@ const SECRET = "whsec_test_storm_0123456789";
 
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([paymentsModule], { env: { PAYMENTS_WEBHOOK_SECRET: SECRET } });
+  h = await startServices([paymentsService], { env: { PAYMENTS_WEBHOOK_SECRET: SECRET } });
 }, 60_000); // an embedded database starts slowly on a loaded machine
 afterAll(() => h.stop());
 

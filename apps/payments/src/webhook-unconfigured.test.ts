@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
-import { paymentsModule } from "./module.ts";
+import { paymentsService } from "./service.ts";
 import { signWebhook } from "./sign-webhook.ts";
 
 // Its own file: on NATS, a harness with a secret in the same file would share the queue group.
 let h: ServiceHarness;
 beforeAll(async () => {
-  h = await startServices([paymentsModule]);
+  h = await startServices([paymentsService]);
 });
 afterAll(() => h.stop());
 

@@ -1,4 +1,4 @@
 import { runService } from "@rt/service-kit";
-import { presenceModule } from "./module.ts";
+import { presenceService } from "./service.ts";
 
-await runService(presenceModule);
+await runService(presenceService);

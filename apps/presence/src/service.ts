@@ -1,13 +1,5 @@
-import {
-  GATEWAY_TIMEOUT_MS,
-  Heartbeat,
-  PresenceDelta,
-  SnapshotPage,
-  actions,
-  subjects,
-  type SvcContext,
-} from "@rt/contracts";
-import { deliver, serveActions, type RunningService, type ServiceDeps } from "@rt/service-kit";
+import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toTenant } from "@rt/contracts";
+import { defineService, deliver, type ServiceDeps, type ServiceParts } from "@rt/service-kit";
 import { PresenceRegistry, type PresenceChange } from "./registry.ts";
 
 const SNAPSHOT_PAGE = 2000;
@@ -18,7 +10,7 @@ const WARMUP_MS = 2 * 1000;
  * Every replica listens to every gateway (no queue group) so each holds the whole view; the
  * online/offline events they publish carry the same id, so gateways deliver each once.
  */
-export function createPresenceService({ bus, log, metrics }: Pick<ServiceDeps, "bus" | "log" | "metrics">): RunningService {
+function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presence"> {
   const registry = new PresenceRegistry();
   const startedAt = Date.now();
   const syncing = new Set<string>();
@@ -28,14 +20,10 @@ export function createPresenceService({ bus, log, metrics }: Pick<ServiceDeps, "
     for (const c of changes) {
       const s = c.socket;
       const timestamp = new Date().toISOString();
-      deliver(bus, {
-        // Same id from every replica (they all saw this connection), new for every connection.
-        id: `${c.kind}:${s.connId}`,
-        tenantId: s.tenantId,
-        target: { kind: "tenant" },
-        event: c.kind === "online" ? "user:online" : "user:offline",
-        data: c.kind === "online" ? { userId: s.userId, socketId: s.socketId, timestamp } : { userId: s.userId, timestamp },
-      });
+      // Same id from every replica (they all saw this connection), new for every connection.
+      const id = `${c.kind}:${s.connId}`;
+      if (c.kind === "online") deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:online", data: { userId: s.userId, socketId: s.socketId, timestamp } });
+      else deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:offline", data: { userId: s.userId, timestamp } });
     }
   };
 
@@ -55,7 +43,7 @@ export function createPresenceService({ bus, log, metrics }: Pick<ServiceDeps, "
     }
   }
 
-  const subs = [
+  const subscriptions = [
     bus.subscribe(subjects.presenceDeltaAll, (raw) => {
       const d = PresenceDelta.parse(raw);
       announce(d.op === "connect" ? registry.add(d.gatewayId, d.socket) : registry.remove(d.gatewayId, d.socket.socketId));
@@ -64,26 +52,19 @@ export function createPresenceService({ bus, log, metrics }: Pick<ServiceDeps, "
       const hb = Heartbeat.parse(raw);
       if (!registry.beat(hb.gatewayId, hb.digest, hb.socketCount)) await resync(hb.gatewayId);
     }),
-    serveActions(
-      bus,
-      "presence",
-      {
-        [actions.presence.list]: (ctx: SvcContext) => ({ users: registry.list(ctx.tenantId) }),
-        [actions.presence.count]: (ctx: SvcContext, data) =>
-          (data as { scope?: string } | null)?.scope === "tenant"
-            ? { connectedClients: registry.tenantClients(ctx.tenantId) }
-            : { connectedClients: registry.connectedClients() },
-      },
-      log,
-      metrics,
-    ),
   ];
   const sweeper = setInterval(() => announce(registry.sweep(GATEWAY_TIMEOUT_MS)), 500);
 
   return {
-    async stop() {
-      clearInterval(sweeper);
-      subs.forEach((s) => s.unsubscribe());
+    actions: {
+      "presence:list": (ctx) => ({ users: registry.list(ctx.tenantId) }),
+      count: (ctx, { scope }) =>
+        scope === "tenant" ? { connectedClients: registry.tenantClients(ctx.tenantId) } : { connectedClients: registry.connectedClients() },
     },
+    subscriptions,
+    stop: () => clearInterval(sweeper),
   };
 }
+
+/** Presence keeps no tables: its truth is the gateways' heartbeats. */
+export const presenceService = defineService({ name: "presence", create: createPresence });

@@ -1,30 +1,62 @@
+import type { z } from "zod";
+import { clientEvents, type ClientEventName, type ForwardedEventName, type RateClass } from "./client-events.ts";
+import { NoPayload } from "./events/common.ts";
+import { IsMemberInput, IsMemberReply, MembershipCheck, RoomRef } from "./events/chat.ts";
+import { Notification, NotificationInput, UnreadCount } from "./events/notifications.ts";
+import { ConnectedCount, PresenceCountInput } from "./events/presence.ts";
 import type { ServiceName } from "./subjects.ts";
-import { clientEvents, type ClientEventName, type RateClass } from "./client-events.ts";
 
 /**
- * Service actions reached over `rt.svc.<service>.<action>`. The gateway routes client events
- * to these; the services register handlers under the same names.
+ * Service actions no client event names: asked by the gateway itself (joining a room, the unread
+ * count on connect, the socket count) or by another service. Every other action is a forwarded
+ * client event of the same name (`clientEvents`, with its `service`).
  */
-export const actions = {
-  presence: { list: "list", count: "count" },
+export const internalActions = {
+  presence: { count: { input: PresenceCountInput, reply: ConnectedCount } },
   chat: {
-    authorizeJoin: "room-authorize",
-    messageSend: "message-send",
-    messageEdit: "message-edit",
-    messageDelete: "message-delete",
-    isMember: "is-member",
+    "room-authorize": { input: RoomRef, reply: MembershipCheck },
+    "is-member": { input: IsMemberInput, reply: IsMemberReply },
   },
-  calls: { initiate: "initiate", answer: "answer", end: "end" },
-  jobs: { create: "create", assign: "assign", start: "start", complete: "complete" },
+  calls: {},
+  jobs: {},
   notifications: {
-    unreadCount: "unread-count",
-    read: "read",
-    readAll: "read-all",
-    remove: "delete",
-    create: "create",
+    "unread-count": { input: NoPayload, reply: UnreadCount },
+    /** The SDK's sendUserNotification: stored for `ctx.userId`; null when it was already stored. */
+    create: { input: NotificationInput, reply: Notification.nullable() },
   },
   payments: {},
-} as const satisfies Record<ServiceName, Record<string, string>>;
+} as const satisfies Record<ServiceName, Record<string, { input: z.ZodType; reply: z.ZodType }>>;
+
+export type InternalActionName<S extends ServiceName> = keyof (typeof internalActions)[S] & string;
+/** Every action of a service: its forwarded client events and its internal actions. */
+export type ActionName<S extends ServiceName> = ForwardedEventName<S> | InternalActionName<S>;
+/** What an action's handler receives, parsed by the service kit from the contract's schema. */
+export type ActionInput<S extends ServiceName, A extends ActionName<S>> = A extends ClientEventName
+  ? z.output<(typeof clientEvents)[A]["input"]>
+  : A extends InternalActionName<S>
+    ? z.output<(typeof internalActions)[S][A] extends { input: infer I extends z.ZodType } ? I : never>
+    : never;
+/** The reply of an internal action (typed for its callers); a forwarded event's reply goes to the client as is. */
+export type ActionReply<S extends ServiceName, A extends ActionName<S>> = A extends InternalActionName<S>
+  ? z.output<(typeof internalActions)[S][A] extends { reply: infer R extends z.ZodType } ? R : never>
+  : unknown;
+
+type Schemas = { input: z.ZodType; reply?: z.ZodType };
+
+/** The contract's schemas of one action, or undefined when the service has no such action. */
+export function actionSchemas(service: ServiceName, action: string): Schemas | undefined {
+  const internal = (internalActions[service] as Record<string, Schemas>)[action];
+  if (internal) return internal;
+  if (!Object.hasOwn(clientEvents, action)) return undefined;
+  const def: { input: z.ZodType; service?: ServiceName } = clientEvents[action as ClientEventName];
+  return def.service === service ? { input: def.input } : undefined;
+}
+
+/** Every action name of a service, from the contract (docs, AsyncAPI, the kit's completeness check). */
+export function actionNames(service: ServiceName): string[] {
+  const forwarded = (Object.keys(clientEvents) as ClientEventName[]).filter((e) => (clientEvents[e] as { service?: ServiceName }).service === service);
+  return [...forwarded, ...Object.keys(internalActions[service])];
+}
 
 /** Which service answers the public HTTP paths the gateway relays (longest prefix wins). */
 export const httpRoutes: ReadonlyArray<{ prefix: string; service: ServiceName }> = [

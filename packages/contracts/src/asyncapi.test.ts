@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { ASYNCAPI_PATH, PROTOCOL_PATH, asyncApiText, protocolText } from "../../../scripts/docs.ts";
 import { buildAsyncApi } from "./asyncapi.ts";
-import { actions, domainEvents } from "./actions.ts";
+import { actionNames, domainEvents } from "./actions.ts";
 import { clientEvents } from "./client-events.ts";
 import { serverEvents } from "./server-events.ts";
 import { ServiceName, subjects } from "./subjects.ts";
@@ -45,7 +45,7 @@ describe("AsyncAPI document", () => {
       "rt.gw.{gatewayId}.snapshot",
       "rt.gw.{gatewayId}.alive",
       "rt.gwadmin.{gatewayId}.{op}",
-      ...ServiceName.options.flatMap((s) => Object.values(actions[s] as Record<string, string>).map((a) => subjects.svc(s, a))),
+      ...ServiceName.options.flatMap((s) => actionNames(s).map((a) => subjects.svc(s, a))),
       ...ServiceName.options.filter((s) => s !== "presence").map((s) => subjects.http(s)),
       ...Object.values(domainEvents).map((e) => subjects.evt(e.domain, e.fact)),
     ];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actions, domainEvents } from "./actions.ts";
+import { actionNames, domainEvents } from "./actions.ts";
 import { clientEvents } from "./client-events.ts";
 import { serverEvents } from "./server-events.ts";
 import { Ack, ErrorCode } from "./errors.ts";
@@ -171,8 +171,9 @@ export function buildAsyncApi(): AsyncApiDocument {
   const svcReqKey = message("nats.SvcRequest", { name: "SvcRequest", schema: SvcRequest, summary: "{ ctx, data }: the verified caller and the event payload" });
   const svcReplyKey = message("nats.SvcReply", { name: "SvcReply", schema: SvcReply });
   for (const service of ServiceName.options) {
-    for (const action of Object.values(actions[service] as Record<string, string>)) {
-      const id = `svc.${service}.${action}`;
+    for (const action of actionNames(service)) {
+      // Ids are component keys: no `:` there; the address keeps the action's name.
+      const id = `svc.${service}.${action.replaceAll(":", "_")}`;
       channel(id, { address: subjects.svc(service, action), servers: nats, description: `Request/reply, queue group \`${service}\`` }, [svcReqKey, svcReplyKey]);
       natsOp(id, "receive", `${service} service action \`${action}\``, svcReqKey, svcReplyKey);
     }

@@ -7,58 +7,80 @@ import { JobCreate, JobAssign, JobStart, JobComplete } from "./events/jobs.ts";
 import { NotificationRef, NotificationInput } from "./events/notifications.ts";
 import { SyncSubscribe, JoinUserRoom, UserActivityInput } from "./events/sync.ts";
 import { AuthenticateInput } from "./events/auth.ts";
+import type { ServiceName } from "./subjects.ts";
 
 /** Rate-limit bucket an event draws from (docs/PROTOCOL.md#rate-limits: message 10/min, typing 30/min, default 120/min). */
 export const RateClass = z.enum(["message", "typing", "default"]);
 export type RateClass = z.infer<typeof RateClass>;
 
-type Def = { input: z.ZodType; rate: RateClass; testOnly?: true; anonymous?: true };
-const def = <S extends z.ZodType>(input: S, rate: RateClass = "default", extra: Omit<Def, "input" | "rate"> = {}) => ({
+/**
+ * One client event. `service` set: the gateway forwards it unparsed to `rt.svc.<service>.<event>`
+ * (the action has the event's own name) and that service parses `input`; unset: the gateway owns it.
+ */
+type Def = { input: z.ZodType; rate: RateClass; service?: ServiceName; testOnly?: true; anonymous?: true };
+type Extra = Omit<Def, "input" | "rate" | "service">;
+/** An event the gateway itself answers (rooms, typing, sync, authenticate). */
+const edge = <S extends z.ZodType, X extends Extra = {}>(input: S, rate: RateClass = "default", extra?: X) => ({ input, rate, ...(extra as X) });
+/** An event answered by a service's action of the same name. */
+const to = <N extends ServiceName, S extends z.ZodType, X extends Extra = {}>(service: N, input: S, rate: RateClass = "default", extra?: X) => ({
   input,
   rate,
-  ...extra,
+  service,
+  ...(extra as X),
 });
 
-/** Every event a client may emit, with its payload schema. Anything else is refused. */
+/** Every event a client may emit: payload schema, rate bucket and, when forwarded, the service. Anything else is refused. */
 export const clientEvents = {
-  ping: def(NoPayload, "default", { anonymous: true }),
-  authenticate: def(AuthenticateInput, "default", { anonymous: true }),
+  ping: edge(NoPayload, "default", { anonymous: true as const }),
+  authenticate: edge(AuthenticateInput, "default", { anonymous: true as const }),
 
-  "presence:list": def(PresenceListInput),
+  "presence:list": to("presence", PresenceListInput),
 
-  join_room: def(RoomRef),
-  leave_room: def(RoomRef),
-  "message:send": def(MessageSend, "message"),
-  "message:edit": def(MessageEdit),
-  "message:delete": def(MessageDelete),
-  "user:typing": def(RoomRef, "typing"),
-  "user:stop_typing": def(RoomRef, "typing"),
+  join_room: edge(RoomRef),
+  leave_room: edge(RoomRef),
+  "message:send": to("chat", MessageSend, "message"),
+  "message:edit": to("chat", MessageEdit),
+  "message:delete": to("chat", MessageDelete),
+  "user:typing": edge(RoomRef, "typing"),
+  "user:stop_typing": edge(RoomRef, "typing"),
 
-  "call:initiated": def(CallInitiate),
-  "call:answered": def(CallRef),
-  "call:ended": def(CallRef),
+  "call:initiated": to("calls", CallInitiate),
+  "call:answered": to("calls", CallRef),
+  "call:ended": to("calls", CallRef),
 
-  "job:start": def(JobStart),
-  "job:complete": def(JobComplete),
-  "test:create-job": def(JobCreate, "default", { testOnly: true }),
-  "test:assign-job": def(JobAssign, "default", { testOnly: true }),
+  "job:start": to("jobs", JobStart),
+  "job:complete": to("jobs", JobComplete),
+  "test:create-job": to("jobs", JobCreate, "default", { testOnly: true as const }),
+  "test:assign-job": to("jobs", JobAssign, "default", { testOnly: true as const }),
 
-  "notification:read": def(NotificationRef),
-  "notification:read-all": def(NoPayload),
-  "notification:delete": def(NotificationRef),
-  "test:notification": def(NotificationInput, "default", { testOnly: true }),
+  "notification:read": to("notifications", NotificationRef),
+  "notification:read-all": to("notifications", NoPayload),
+  "notification:delete": to("notifications", NotificationRef),
+  "test:notification": to("notifications", NotificationInput, "default", { testOnly: true as const }),
 
-  "join-data-sync": def(SyncSubscribe),
-  "leave-data-sync": def(SyncSubscribe),
-  "join-user-room": def(JoinUserRoom),
-  "user:activity": def(UserActivityInput),
+  "join-data-sync": edge(SyncSubscribe),
+  "leave-data-sync": edge(SyncSubscribe),
+  "join-user-room": edge(JoinUserRoom),
+  "user:activity": edge(UserActivityInput),
 
-  "subscribe:payments": def(NoPayload),
-  "unsubscribe:payments": def(NoPayload),
+  "subscribe:payments": edge(NoPayload),
+  "unsubscribe:payments": edge(NoPayload),
 } as const satisfies Record<string, Def>;
 
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientEventInput<E extends ClientEventName> = z.output<(typeof clientEvents)[E]["input"]>;
+/** Events a service answers, by service. */
+export type ForwardedEventName<S extends ServiceName = ServiceName> = {
+  [E in ClientEventName]: (typeof clientEvents)[E] extends { service: S } ? E : never;
+}[ClientEventName];
+/** Events the gateway answers itself. */
+export type EdgeEventName = Exclude<ClientEventName, ForwardedEventName>;
+
+/** Where a forwarded event goes: its service and the action, which is the event's own name. */
+export function routeOf(event: ClientEventName): { service: ServiceName; action: string } | undefined {
+  const def: Def = clientEvents[event];
+  return def.service ? { service: def.service, action: event } : undefined;
+}
 
 export function isClientEvent(name: unknown): name is ClientEventName {
   return typeof name === "string" && Object.hasOwn(clientEvents, name);

@@ -27,6 +27,12 @@ export const DeliveryTarget = z
   });
 export type DeliveryTarget = z.infer<typeof DeliveryTarget>;
 
+/** Delivery targets, built in one place (services and the gateway alike). */
+export const toUser = (userId: string): DeliveryTarget => ({ kind: "user", id: userId });
+export const toRole = (role: string): DeliveryTarget => ({ kind: "role", id: role });
+export const toRoom = (roomId: number | string): DeliveryTarget => ({ kind: "room", id: String(roomId) });
+export const toTenant = (): DeliveryTarget => ({ kind: "tenant" });
+
 /** What a publisher hands over (NATS, SDK or HTTP): the platform adds id and ts. */
 export const PublishEnvelope = z.object({
   tenantId: z.string().min(1).max(128),
@@ -71,7 +77,8 @@ export const SvcContext = z.object({
 });
 export type SvcContext = z.infer<typeof SvcContext>;
 
-export const SvcRequest = z.object({ ctx: SvcContext, data: z.unknown() });
+/** `data` is the client's payload as sent (absent when the client sent none); the service parses it. */
+export const SvcRequest = z.object({ ctx: SvcContext, data: z.unknown().optional() });
 export type SvcRequest = z.infer<typeof SvcRequest>;
 
 export const SvcReply = z.discriminatedUnion("ok", [

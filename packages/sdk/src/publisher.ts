@@ -5,7 +5,6 @@ import {
   PaymentData,
   SvcReply,
   SystemNotification,
-  actions,
   evtStream,
   subjects,
   type DeliveryTarget,
@@ -68,12 +67,12 @@ export class Realtime {
   /** Seeds 000/002: stored by the notifications service, counted, and delivered to all the user's sockets. */
   async sendUserNotification(userId: string | number, notification: z.input<typeof NotificationInput>): Promise<Notification> {
     const data = NotificationInput.parse(notification);
-    return (await this.call("notifications", actions.notifications.create, String(userId), data)) as Notification;
+    return (await this.call("notifications", "create", String(userId), data)) as Notification;
   }
 
   /** Sockets of this tenant connected to any gateway. */
   async getConnectedClientsCount(): Promise<number> {
-    return ConnectedCount.parse(await this.call("presence", actions.presence.count, "sdk", { scope: "tenant" })).connectedClients;
+    return ConnectedCount.parse(await this.call("presence", "count", "sdk", { scope: "tenant" })).connectedClients;
   }
 
   /** Any event to any target; resolves with the delivery id once a gateway accepted it. */
@@ -81,7 +80,7 @@ export class Realtime {
     return (await this.reply(subjects.publish(this.tenantId, target.kind, target.id), { tenantId: this.tenantId, target, event, data })) as { id: string };
   }
 
-  private call(service: "notifications" | "presence", action: string, userId: string, data: unknown) {
+  private call(service: "notifications" | "presence", action: "create" | "count", userId: string, data: unknown) {
     const ctx: SvcContext = { tenantId: this.tenantId, userId, roles: [], name: "sdk", gatewayId: "sdk", traceId: crypto.randomUUID() };
     return this.reply(subjects.svc(service, action), { ctx, data });
   }

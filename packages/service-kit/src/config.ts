@@ -262,6 +262,14 @@ export const PlatformEnv = z
       list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
       "comma list of proxy IPs / CIDRs whose `X-Forwarded-For` names the client (right-most address none of them vouches for); from any other peer the header is ignored. Compose sets it for its nginx; behind a Kubernetes ingress set it to the ingress's addresses",
     ),
+    GATEWAY_MAX_INFLIGHT: about(
+      z.coerce.number().int().positive().default(4096),
+      "forwarded events one gateway has waiting for their service; past it an event is refused at once with `UNAVAILABLE` and `retryAfterMs`, never queued into a timeout (a bound against collapse: lower it to trade refusals for latency)",
+    ),
+    SERVICE_MAX_INFLIGHT: about(
+      z.coerce.number().int().positive().default(1000),
+      "actions one service process runs at once; past it an action is refused at once with `UNAVAILABLE` and `retryAfterMs` (`apps/gateway/src/overload.test.ts`)",
+    ),
     OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
     GATEWAY_ID: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), "name of a gateway in the cluster", "random"),
     NATS_NAMESPACE: about(

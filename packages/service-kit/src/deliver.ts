@@ -1,18 +1,21 @@
-import { subjects, type DeliveryEnvelope, type DeliveryTarget, type ServerEventName } from "@rt/contracts";
+import { subjects, type DeliveryEnvelope, type DeliveryTarget, type ServerEventName, type ServerEventPayload } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import { currentTrace } from "./trace.ts";
 
-export interface DeliverInput {
+interface DeliverFields {
   tenantId: string;
   target: DeliveryTarget;
-  event: ServerEventName | (string & {});
-  data: unknown;
   exceptSocketId?: string;
   /** A stable id makes repeated publishes of one fact deliver once. */
   id?: string;
 }
 
-export function toEnvelope(d: DeliverInput): DeliveryEnvelope {
+/** A contract event and its payload: `deliver` refuses (at compile time) a payload of the wrong shape. */
+export type DeliverInput<E extends ServerEventName = ServerEventName> = DeliverFields & { event: E; data: ServerEventPayload<E> };
+/** Any event name and payload: only the publish API, whose publishers name their own events. */
+export type RawDeliverInput = DeliverFields & { event: string; data: unknown };
+
+export function toEnvelope(d: RawDeliverInput): DeliveryEnvelope {
   const traceId = currentTrace();
   return {
     id: d.id ?? crypto.randomUUID(),
@@ -26,8 +29,13 @@ export function toEnvelope(d: DeliverInput): DeliveryEnvelope {
   };
 }
 
-/** Hand an event to every gateway for delivery to the target's sockets. */
-export function deliver(bus: Bus, d: DeliverInput): DeliveryEnvelope {
+/** Hand a contract event to every gateway for delivery to the target's sockets. */
+export function deliver<E extends ServerEventName>(bus: Bus, d: DeliverInput<E>): DeliveryEnvelope {
+  return deliverRaw(bus, d);
+}
+
+/** `deliver` for events the contract does not name (the publish API); the caller validated the envelope. */
+export function deliverRaw(bus: Bus, d: RawDeliverInput): DeliveryEnvelope {
   const env = toEnvelope(d);
   bus.publish(subjects.deliver(env.tenantId, env.target.kind, env.target.id), env);
   return env;

@@ -38,6 +38,28 @@ export async function connectBus(config: PlatformConfig, name: string, log: Logg
   return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream, namespace: config.NATS_NAMESPACE });
 }
 
+/**
+ * Migrate and start services on one bus and database, in order: one service (runService), all of
+ * them (the all-in-one runner) or a few (the test harness). `metrics` is one registry for all, or
+ * one per service. Stopping stops them in reverse order.
+ */
+export async function startModules(
+  mods: ServiceModule[],
+  deps: Omit<ServiceDeps, "metrics"> & { metrics: Registry | ((service: ServiceName) => Registry) },
+): Promise<RunningService> {
+  const running: RunningService[] = [];
+  for (const mod of mods) {
+    if (mod.migrations) await deps.db.migrate({ folder: mod.migrations, table: migrationsTable(mod.name) });
+    const metrics = typeof deps.metrics === "function" ? deps.metrics(mod.name) : deps.metrics;
+    running.push(await mod.create({ ...deps, log: deps.log.child({ svc: mod.name }), metrics }));
+  }
+  return {
+    async stop() {
+      for (const r of running.reverse()) await r.stop();
+    },
+  };
+}
+
 /** Start one service with its own bus connection, database and ops port: the body of its main.ts. */
 export async function runService(mod: ServiceModule): Promise<void> {
   const config = loadConfigOrExit();
@@ -45,10 +67,9 @@ export async function runService(mod: ServiceModule): Promise<void> {
   if (!config.NATS_URL) throw new Error(`NATS_URL is required to run ${mod.name} alone (use \`bun run dev\` for one process)`);
   const bus = await connectBus(config, `${mod.name}-${process.pid}`, log);
   const db = await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR });
-  if (mod.migrations) await db.migrate({ folder: mod.migrations, table: migrationsTable(mod.name) });
   const metrics = createMetrics(mod.name);
   instrumentDatabase(db, metrics);
-  const svc = await mod.create({ bus, db, log, config, metrics });
+  const svc = await startModules([mod], { bus, db, log, config, metrics });
   let stopping = false;
   const ops = startOpsServer({
     port: config.OPS_PORT,

@@ -12,3 +12,9 @@ export function withTrace<T>(traceId: string | undefined, fn: () => T): T {
 
 /** The trace id of the work in progress, if any. */
 export const currentTrace = (): string | undefined => current.getStore();
+
+const TRACE_PREFIX = crypto.randomUUID().slice(0, 8);
+let traceCounter = 0;
+
+/** A new trace id: unique per process (random prefix) plus a counter, cheaper than a UUID per event. */
+export const newTraceId = (): string => `${TRACE_PREFIX}-${(++traceCounter).toString(36)}`;

@@ -1,7 +1,7 @@
 import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
 import { createPglite, createPostgres, type Database } from "@rt/db";
 import { evtStream, serviceForPath, subjects, type ServiceName, type SvcContext, type SvcReply, type HttpRelayResponse } from "@rt/contracts";
-import { createLogger, createMetrics, loadConfig, migrationsTable, type PlatformConfig, type RunningService, type ServiceModule } from "@rt/service-kit";
+import { createLogger, createMetrics, loadConfig, startModules, type PlatformConfig, type ServiceModule } from "@rt/service-kit";
 import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, testNamespace, usesRealServices, type TestMode } from "./mode.ts";
 
 export interface ServiceHarness {
@@ -41,11 +41,7 @@ export async function startServices(
     ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })
     : createMemoryBus();
   const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
-  const running: RunningService[] = [];
-  for (const m of mods) {
-    if (m.migrations) await db.migrate({ folder: m.migrations, table: migrationsTable(m.name) });
-    running.push(await m.create({ bus, db, log: log.child({ svc: m.name }), config, metrics: createMetrics(m.name) }));
-  }
+  const services = await startModules(mods, { bus, db, log, config, metrics: createMetrics });
   const deliveries: ServiceHarness["deliveries"] = [];
   const sub = bus.subscribe(subjects.deliverAll, (envelope, subject) => void deliveries.push({ subject, envelope }));
   await bus.flush();
@@ -55,7 +51,7 @@ export async function startServices(
     config,
     deliveries,
     async call(action, ctx, data) {
-      // action is "<service>.<action>", e.g. "chat.message-send"
+      // action is "<service>.<action>", e.g. "chat.message:send"
       const [svc, ...rest] = action.split(".");
       return (await bus.request(subjects.svc(svc as ServiceName, rest.join(".")), { ctx: fullCtx(ctx), data: data ?? {} })) as SvcReply;
     },
@@ -80,7 +76,7 @@ export async function startServices(
     async stop() {
       sub.unsubscribe();
       await bus.drain();
-      for (const r of running) await r.stop();
+      await services.stop();
       await db.close();
     },
   };

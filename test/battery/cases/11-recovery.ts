@@ -9,7 +9,7 @@
  * Knobs: BATTERY_RECOVERIES (forced recoveries, 50), BATTERY_RECOVERY_RATE (events/s, 2000).
  */
 import { io as ioClient, type Socket } from "socket.io-client";
-import { deliver } from "@rt/service-kit";
+import { deliverRaw } from "@rt/service-kit";
 import { TEST_API_KEY, uniqueTenant, waitFor } from "@rt/testkit";
 import { figure, runCase, size, sleep } from "../lib/common.ts";
 import { inProcessPlatform } from "../lib/platform.ts";
@@ -105,7 +105,7 @@ await runCase("11-recovery", 200, async (c) => {
     const timer = setInterval(() => {
       const due = Math.floor(((performance.now() - t0) / 1000) * RATE);
       while (n < due) {
-        deliver(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: type }, event: "data-change", data: { entityType: type, action: "UPDATE", data: { n }, seq: n } });
+        deliverRaw(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: type }, event: "data-change", data: { entityType: type, action: "UPDATE", data: { n }, seq: n } });
         n++;
       }
     }, 10);

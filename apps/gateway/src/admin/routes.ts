@@ -11,13 +11,11 @@ import {
   AdminWhoAmI,
   AppError,
   PresenceList,
-  actions,
   parseAdminInput,
   type SvcContext,
 } from "@rt/contracts";
-import { route } from "@rt/service-kit";
+import { callService, route } from "@rt/service-kit";
 import type { AdminApi } from "@rt/sdk";
-import { forward } from "../forward.ts";
 import type { Gateway } from "../socket/types.ts";
 import { adminCaller, requirePlatform, scopeTenant, type AdminCaller } from "./caller.ts";
 import { TapLimits } from "./tap-limits.ts";
@@ -96,7 +94,7 @@ export function adminRoutes(gw: Gateway, api: AdminApi): Hono<{ Variables: { cal
     const tenantId = tenantOf(c, c.req.query("tenantId"));
     if (!tenantId) throw new AppError("VALIDATION", "tenantId is required");
     const ctx: SvcContext = { tenantId, userId: c.get("caller").actor, roles: [], name: "admin", gatewayId: gw.id, traceId: crypto.randomUUID() };
-    return c.json(PresenceList.parse(await forward(gw, "presence", actions.presence.list, ctx, {})));
+    return c.json(PresenceList.parse(await callService(gw.bus, "presence", "presence:list", ctx, {}, { timer: gw.metrics.busTimer })));
   });
 
   app.get("/stats", doc("Counters of every gateway (events in, deliveries, errors, rate limits), for rates", AdminStatsResult, true), async (c) => {

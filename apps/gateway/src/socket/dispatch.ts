@@ -1,9 +1,8 @@
-import { AppError, clientEvents, isClientEvent, type Ack, type ClientEventName } from "@rt/contracts";
-import { measurePayload, toErrorBody, tooDeepMessage, withTrace } from "@rt/service-kit";
+import { AppError, clientEvents, isClientEvent, routeOf, type Ack, type EdgeEventName } from "@rt/contracts";
+import { callService, measurePayload, newTraceId, toErrorBody, tooDeepMessage, withTrace } from "@rt/service-kit";
 import { userKey, type Limiter } from "../limiter.ts";
 import { svcContext } from "./context.ts";
 import { chatHandlers } from "./handlers/chat.ts";
-import { serviceHandlers } from "./handlers/services.ts";
 import { syncHandlers } from "./handlers/sync.ts";
 import { publicHandlers } from "./handlers/auth.ts";
 import type { Gateway, GatewaySocket, Handler, HandlerTable } from "./types.ts";
@@ -11,7 +10,8 @@ import type { Gateway, GatewaySocket, Handler, HandlerTable } from "./types.ts";
 /** Payload cap per event (docs/PROTOCOL.md#connection). */
 export const MAX_EVENT_BYTES = 64 * 1024;
 
-const handlers: HandlerTable = { ...publicHandlers, ...chatHandlers, ...serviceHandlers, ...syncHandlers };
+/** The events the gateway answers itself; every other one goes to the service its contract entry names. */
+const handlers: HandlerTable = { ...publicHandlers, ...chatHandlers, ...syncHandlers };
 
 /** Echo an event name in an error only when it is a plain short string. */
 const safeName = (e: unknown) => (typeof e === "string" && e.length <= 100 ? e : "unknown");
@@ -28,8 +28,11 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: Limiter, event: 
   const who = ctx ? userKey(ctx.tenantId, ctx.userId) : `anon\u0000${socket.id}`;
   await limiter.spend(def.rate, who, `too many ${event} events, slow down`);
   if (ctx) await gw.tenantLimits.spendEvent(ctx.tenantId);
+  // Forwarded: the service parses the payload (once, there); the gateway checked only what protects it.
+  const route = routeOf(event);
+  if (route && ctx) return gw.inflight.run(() => callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer }));
   const input = def.input.parse(args[0]);
-  const handler = handlers[event] as Handler<ClientEventName>;
+  const handler = handlers[event as EdgeEventName] as Handler<EdgeEventName>;
   return handler(gw, socket, input as never, ctx ?? anonymousCtx(gw, socket, traceId));
 }
 
@@ -53,8 +56,8 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limi
   socket.onAny((event: unknown, ...args: unknown[]) => {
     const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack) => void) : undefined;
     const name = isClientEvent(event) ? event : "unknown";
-    gw.metrics.eventsIn.inc({ event: name });
-    const traceId = crypto.randomUUID();
+    gw.metrics.eventIn(name);
+    const traceId = newTraceId();
     // Fields, not a child logger per event: most events log nothing at info level.
     const fields = { traceId, event: name, socketId: socket.id };
     const started = performance.now();
@@ -64,13 +67,13 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limi
     };
     withTrace(traceId, () => run(gw, socket, limiter, event, args, traceId)).then(
       (data) => {
-        gw.metrics.acks.inc({ code: "OK" });
+        gw.metrics.ack("OK");
         handled("OK");
         ack?.(data === undefined ? { ok: true } : { ok: true, data });
       },
       (err) => {
         const error = toErrorBody(err, gw.log.child(fields), `event ${safeName(event)}`);
-        gw.metrics.acks.inc({ code: error.code });
+        gw.metrics.ack(error.code);
         handled(error.code);
         if (ack) ack({ ok: false, error });
         else socket.emit("error", { event: safeName(event), ...error, timestamp: new Date().toISOString() });

@@ -1,6 +1,5 @@
-import { actions, UnreadCount, type Principal } from "@rt/contracts";
-import { forward } from "../forward.ts";
-import type { PlatformConfig } from "@rt/service-kit";
+import type { Principal } from "@rt/contracts";
+import { callService, type PlatformConfig } from "@rt/service-kit";
 import { isPaymentsRoom, isSessionRoom, paymentsRoom, rooms, sessionRooms, syncAllowed } from "../rooms.ts";
 import type { RecoveryAdapter } from "../recovery.ts";
 import type { Gateway, GatewaySocket } from "./types.ts";
@@ -89,7 +88,7 @@ async function pushUnreadCount(gw: Gateway, socket: GatewaySocket) {
   const ctx = svcContext(gw, socket);
   if (!ctx) return;
   try {
-    const data = UnreadCount.parse(await forward(gw, "notifications", actions.notifications.unreadCount, ctx, {}));
+    const data = await callService(gw.bus, "notifications", "unread-count", ctx, {}, { timer: gw.metrics.busTimer });
     socket.emit("notification:unread-count", { ...data, timestamp: new Date().toISOString() });
   } catch (err) {
     gw.log.debug({ err: String(err) }, "unread count unavailable on connect");

@@ -2,8 +2,8 @@ import type { Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Bus } from "@rt/bus";
 import type { TokenVerifier } from "@rt/auth";
-import type { ClientEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
-import type { PlatformConfig } from "@rt/service-kit";
+import type { EdgeEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
+import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LocalPresence } from "../presence.ts";
 import type { TenantLimits } from "../tenant-limits.ts";
@@ -38,13 +38,16 @@ export interface Gateway {
   tenantLimits: TenantLimits;
   /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */
   verify: TokenVerifier;
+  /** Forwarded events waiting for their service (GATEWAY_MAX_INFLIGHT). */
+  inflight: InFlightLimit;
 }
 
-export type Handler<E extends ClientEventName> = (
+export type Handler<E extends EdgeEventName> = (
   gw: Gateway,
   socket: GatewaySocket,
   input: ClientEventInput<E>,
   ctx: SvcContext,
 ) => Promise<unknown> | unknown;
 
-export type HandlerTable = { [E in ClientEventName]?: Handler<E> };
+/** Handlers of the events the gateway answers itself; the others are forwarded (contract `service`). */
+export type HandlerTable = { [E in EdgeEventName]?: Handler<E> };

@@ -12,5 +12,8 @@ export type UserOnline = z.infer<typeof UserOnline>;
 export const UserOffline = z.object({ userId: z.string(), timestamp: Iso });
 export type UserOffline = z.infer<typeof UserOffline>;
 
+/** presence `count`: every gateway's sockets, or (scope tenant) the caller's tenant's. */
+export const PresenceCountInput = z.object({ scope: z.literal("tenant").optional() }).default({});
+export type PresenceCountInput = z.infer<typeof PresenceCountInput>;
 export const ConnectedCount = z.object({ connectedClients: z.number().int() });
 export type ConnectedCount = z.infer<typeof ConnectedCount>;

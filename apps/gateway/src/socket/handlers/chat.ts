@@ -1,6 +1,5 @@
-import { AppError, actions, MembershipCheck } from "@rt/contracts";
-import { deliver, nowIso } from "@rt/service-kit";
-import { forward } from "../../forward.ts";
+import { AppError, toRoom } from "@rt/contracts";
+import { callService, deliver, nowIso } from "@rt/service-kit";
 import { rooms } from "../../rooms.ts";
 import type { Gateway, GatewaySocket, HandlerTable } from "../types.ts";
 
@@ -10,13 +9,13 @@ function leaveChatRoom(gw: Gateway, socket: GatewaySocket, tenantId: string, use
   if (current === undefined) return;
   socket.leave(rooms.chat(tenantId, current));
   socket.data.chatRoom = undefined;
-  deliver(gw.bus, { tenantId, target: { kind: "room", id: String(current) }, event: "member:left", data: { userId, roomId: current, timestamp: nowIso() } });
+  deliver(gw.bus, { tenantId, target: toRoom(current), event: "member:left", data: { userId, roomId: current, timestamp: nowIso() } });
 }
 
-/** Chat: membership and messages are the chat service's; joining sockets to rooms and typing are the edge's. */
+/** Chat: membership and messages are the chat service's (forwarded); joining sockets to rooms and typing are the edge's. */
 export const chatHandlers: HandlerTable = {
   async join_room(gw, socket, { roomId }, ctx) {
-    MembershipCheck.parse(await forward(gw, "chat", actions.chat.authorizeJoin, ctx, { roomId }));
+    await callService(gw.bus, "chat", "room-authorize", ctx, { roomId }, { timer: gw.metrics.busTimer });
     if (socket.data.chatRoom !== roomId) {
       leaveChatRoom(gw, socket, ctx.tenantId, ctx.userId);
       socket.join(rooms.chat(ctx.tenantId, roomId));
@@ -24,7 +23,7 @@ export const chatHandlers: HandlerTable = {
     }
     // Joined before announcing, so the joiner hears its own member:joined as in the seed.
     const data = { userId: ctx.userId, roomId, timestamp: nowIso() };
-    deliver(gw.bus, { tenantId: ctx.tenantId, target: { kind: "room", id: String(roomId) }, event: "member:joined", data });
+    deliver(gw.bus, { tenantId: ctx.tenantId, target: toRoom(roomId), event: "member:joined", data });
     return data;
   },
 
@@ -32,10 +31,6 @@ export const chatHandlers: HandlerTable = {
     if (socket.data.chatRoom === roomId) leaveChatRoom(gw, socket, ctx.tenantId, ctx.userId);
     return { roomId };
   },
-
-  "message:send": (gw, _s, input, ctx) => forward(gw, "chat", actions.chat.messageSend, ctx, input),
-  "message:edit": (gw, _s, input, ctx) => forward(gw, "chat", actions.chat.messageEdit, ctx, input),
-  "message:delete": (gw, _s, input, ctx) => forward(gw, "chat", actions.chat.messageDelete, ctx, input),
 
   "user:typing": (gw, socket, { roomId }, ctx) => typing(gw, socket, roomId, ctx.tenantId, ctx.userId, "user:typing"),
   "user:stop_typing": (gw, socket, { roomId }, ctx) => typing(gw, socket, roomId, ctx.tenantId, ctx.userId, "user:stop_typing"),
@@ -45,6 +40,6 @@ export const chatHandlers: HandlerTable = {
 function typing(gw: Gateway, socket: GatewaySocket, roomId: number, tenantId: string, userId: string, event: "user:typing" | "user:stop_typing") {
   if (socket.data.chatRoom !== roomId) throw new AppError("FORBIDDEN", "join the room first");
   const data = { userId, roomId, timestamp: nowIso() };
-  deliver(gw.bus, { tenantId, target: { kind: "room", id: String(roomId) }, event, data, exceptSocketId: socket.id });
+  deliver(gw.bus, { tenantId, target: toRoom(roomId), event, data, exceptSocketId: socket.id });
   return data;
 }

@@ -1,4 +1,4 @@
-import { AppError } from "@rt/contracts";
+import { AppError, toTenant } from "@rt/contracts";
 import { deliver, nowIso } from "@rt/service-kit";
 import { paymentsRoom, rooms, syncAllowed } from "../../rooms.ts";
 import type { HandlerTable } from "../types.ts";
@@ -31,7 +31,7 @@ export const syncHandlers: HandlerTable = {
   },
   "user:activity"(gw, socket, input, ctx) {
     const data = { userId: ctx.userId, name: ctx.name, ...input, timestamp: nowIso() };
-    deliver(gw.bus, { tenantId: ctx.tenantId, target: { kind: "tenant" }, event: "user:activity", data, exceptSocketId: socket.id });
+    deliver(gw.bus, { tenantId: ctx.tenantId, target: toTenant(), event: "user:activity", data, exceptSocketId: socket.id });
     return data;
   },
   "subscribe:payments"(gw, socket, _i, ctx) {
