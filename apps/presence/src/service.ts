@@ -1,4 +1,4 @@
-import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toTenant } from "@rt/contracts";
+import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toTenant, type UserGone } from "@rt/contracts";
 import { defineService, deliver, type ServiceDeps, type ServiceParts } from "@rt/service-kit";
 import { PresenceRegistry, type PresenceChange } from "./registry.ts";
 
@@ -23,7 +23,12 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
       // Same id from every replica (they all saw this connection), new for every connection.
       const id = `${c.kind}:${s.connId}`;
       if (c.kind === "online") deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:online", data: { userId: s.userId, socketId: s.socketId, timestamp } });
-      else deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:offline", data: { userId: s.userId, timestamp } });
+      else {
+        deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:offline", data: { userId: s.userId, timestamp } });
+        // For services that hold per-user state (calls): the user has no socket left anywhere.
+        const gone: UserGone = { id, tenantId: s.tenantId, userId: s.userId, ts: Date.now() };
+        bus.publish(subjects.userGone(s.tenantId), gone);
+      }
     }
   };
 

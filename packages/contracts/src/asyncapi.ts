@@ -15,6 +15,7 @@ import {
   SnapshotRequest,
   SvcReply,
   SvcRequest,
+  UserGone,
 } from "./envelope.ts";
 import { JobAssignedEvent } from "./events/jobs.ts";
 import { SERVICE_OPENAPI_PATH } from "./http.ts";
@@ -205,6 +206,10 @@ export function buildAsyncApi(): AsyncApiDocument {
   const deltaKey = message("nats.PresenceDelta", { name: "PresenceDelta", schema: PresenceDelta });
   channel("presence.delta", { address: address((p) => subjects.presenceDelta(p("gatewayId"))), servers: nats, parameters: { gatewayId: params.gatewayId } }, [deltaKey]);
   natsOp("presence.delta", "send", "A socket connected to or left a gateway", deltaKey);
+
+  const goneKey = message("nats.UserGone", { name: "UserGone", schema: UserGone });
+  channel("presence.gone", { address: address((p) => subjects.userGone(p("tenant"))), servers: nats, parameters: { tenant: params.tenant } }, [goneKey]);
+  natsOp("presence.gone", "send", "Presence: a user's last socket in the cluster closed (calls: the user leaves their calls)", goneKey);
 
   const snapReqKey = message("nats.SnapshotRequest", { name: "SnapshotRequest", schema: SnapshotRequest });
   const snapPageKey = message("nats.SnapshotPage", { name: "SnapshotPage", schema: SnapshotPage });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { NoPayload } from "./events/common.ts";
 import { PresenceListInput } from "./events/presence.ts";
 import { RoomRef, MessageSend, MessageEdit, MessageDelete } from "./events/chat.ts";
-import { CallInitiate, CallRef } from "./events/calls.ts";
+import { CallInitiate, CallRef, CallSignalInput } from "./events/calls.ts";
 import { JobCreate, JobAssign, JobStart, JobComplete } from "./events/jobs.ts";
 import { NotificationRef, NotificationInput } from "./events/notifications.ts";
 import { SyncSubscribe, JoinUserRoom, UserActivityInput } from "./events/sync.ts";
@@ -47,6 +47,9 @@ export const clientEvents = {
   "call:initiated": to("calls", CallInitiate),
   "call:answered": to("calls", CallRef),
   "call:ended": to("calls", CallRef),
+  "call:leave": to("calls", CallRef),
+  "call:participants": to("calls", CallRef),
+  "call:signal": to("calls", CallSignalInput),
 
   "job:start": to("jobs", JobStart),
   "job:complete": to("jobs", JobComplete),

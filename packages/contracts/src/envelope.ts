@@ -148,3 +148,10 @@ export const PresenceDelta = z.object({
   ts: z.number(),
 });
 export type PresenceDelta = z.infer<typeof PresenceDelta>;
+
+/**
+ * `rt.presence.gone.<tenant>`: a user's last socket anywhere closed. Services that hold per-user
+ * state (calls: participants) react to it; every presence replica sends it with the same `id`.
+ */
+export const UserGone = z.object({ id: z.string(), tenantId: z.string(), userId: z.string(), ts: z.number() });
+export type UserGone = z.infer<typeof UserGone>;

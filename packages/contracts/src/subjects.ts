@@ -52,6 +52,9 @@ export const subjects = {
   /** One socket connected or closed on a gateway; presence replicas all listen. */
   presenceDelta: (gatewayId: string) => `rt.presence.delta.${subjectToken(gatewayId)}`,
   presenceDeltaAll: "rt.presence.delta.*",
+  /** A user's last socket in the cluster closed (every presence replica publishes it, same id). */
+  userGone: (tenantId: string) => `rt.presence.gone.${subjectToken(tenantId)}`,
+  userGoneAll: "rt.presence.gone.*",
   /** Request/reply to one gateway: a page of its sockets, when presence must rebuild its view. */
   gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
 } as const;

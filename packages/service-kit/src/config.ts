@@ -19,7 +19,7 @@ const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
 /** Every variable that holds a secret; in production each must pass `weakSecret`. */
-export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN"] as const;
+export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN", "TURN_SECRET"] as const;
 
 /**
  * Why a secret is too weak for production, or null. Shipped placeholders (`change-me…`, the dev
@@ -65,6 +65,12 @@ export const PlatformEnv = z
     GATEWAY_MAX_INFLIGHT: z.coerce.number().int().positive().default(1024),
     /** Actions one service process runs at once before it refuses more (UNAVAILABLE, retryAfterMs). */
     SERVICE_MAX_INFLIGHT: z.coerce.number().int().positive().default(200),
+    /** TURN servers handed to callers (`turn:host:3478`, `turns:…`); with TURN_SECRET, /api/calls/turn-credentials is on. */
+    TURN_URLS: list,
+    /** coturn's `static-auth-secret` (use-auth-secret): the key of the credentials' HMAC. */
+    TURN_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+    /** Lifetime of TURN credentials, seconds (the TURN REST API draft suggests a day). */
+    TURN_TTL: z.coerce.number().int().positive().max(7 * 24 * 60 * 60).default(24 * 60 * 60),
     /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
     OPS_PORT: port(0),
     GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
@@ -81,6 +87,9 @@ export const PlatformEnv = z
       // The console mints tokens for any tenant: never in production (a refusal, not a silent off).
       if (e.DEMO) ctx.addIssue({ code: "custom", path: ["DEMO"], message: "must not be on in production" });
     }
+    // One without the other is a half-configured TURN: refuse it rather than serve nothing.
+    if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) ctx.addIssue({ code: "custom", path: ["TURN_SECRET"], message: "is required with TURN_URLS" });
+    if (e.TURN_SECRET && e.TURN_URLS.length === 0) ctx.addIssue({ code: "custom", path: ["TURN_URLS"], message: "is required with TURN_SECRET" });
     return {
       ...e,
       JWT_SECRET: e.JWT_SECRET ?? DEV_JWT_SECRET,
