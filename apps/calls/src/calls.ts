@@ -1,8 +1,8 @@
 import { and, asc, eq, isNotNull, isNull, ne } from "drizzle-orm";
-import { AppError, toRoom, toUser, type Call, type CallInitiate, type CallParticipants, type CallSignalInput, type CallStatus, type IsMemberReply, type SvcContext } from "@rt/contracts";
+import { AppError, toRoom, toUser, type Call, type CallInitiate, type CallParticipants, type CallSignalInput, type CallStatus, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database, Db } from "@rt/db";
-import { callService, deliver } from "@rt/service-kit";
+import { deliver, requireRoomMember } from "@rt/service-kit";
 import { callParticipants, calls } from "./schema.ts";
 
 export interface CallsDeps {
@@ -13,25 +13,6 @@ export interface CallsDeps {
 type CallRow = typeof calls.$inferSelect;
 /** A transaction handle or the database: both run the same queries. */
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
-
-/** Chat's answer, however slow, beyond which a call action is UNAVAILABLE. */
-const CHAT_TIMEOUT_MS = 3000;
-
-/**
- * Ask chat (the owner of rooms) whether the caller is a member. Chat being down or silent is
- * UNAVAILABLE, never a silent yes; a room chat does not know is simply "not a member".
- */
-async function requireMember(bus: Bus, ctx: SvcContext, roomId: number, userId = ctx.userId, refusal = "not a member of this room"): Promise<void> {
-  let answer: IsMemberReply;
-  try {
-    answer = await callService(bus, "chat", "is-member", ctx, { roomId, userId }, { timeoutMs: CHAT_TIMEOUT_MS });
-  } catch (err) {
-    if (err instanceof AppError && (err.code === "NOT_FOUND" || err.code === "FORBIDDEN")) throw new AppError("FORBIDDEN", refusal);
-    if (err instanceof AppError && err.code !== "UNAVAILABLE") throw new AppError("UNAVAILABLE", "chat service unavailable");
-    throw err;
-  }
-  if (!answer.member) throw new AppError("FORBIDDEN", refusal);
-}
 
 async function toCall(tx: Tx, row: CallRow): Promise<Call> {
   const parts = await tx
@@ -61,12 +42,12 @@ async function findCall(tx: Tx, tenantId: string, callId: number, lock = false):
 /** Read the call, then refuse callers who are not members of its room. */
 async function memberCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<CallRow> {
   const row = await findCall(deps.db.db, ctx.tenantId, callId);
-  await requireMember(deps.bus, ctx, row.roomId);
+  await requireRoomMember(deps.bus, ctx, row.roomId);
   return row;
 }
 
 export async function initiateCall(deps: CallsDeps, ctx: SvcContext, input: CallInitiate): Promise<Call> {
-  await requireMember(deps.bus, ctx, input.roomId);
+  await requireRoomMember(deps.bus, ctx, input.roomId);
   const call = await deps.db.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(calls)
@@ -224,7 +205,7 @@ export async function leaveAllCalls(deps: CallsDeps, tenantId: string, userId: s
 export async function relaySignal(deps: CallsDeps, ctx: SvcContext, input: CallSignalInput): Promise<{ callId: number; toUserId: string }> {
   const row = await memberCall(deps, ctx, input.callId);
   if (row.status === "ENDED") throw new AppError("CONFLICT", "call has ended");
-  await requireMember(deps.bus, ctx, row.roomId, input.toUserId, "the recipient is not a member of this room");
+  await requireRoomMember(deps.bus, ctx, row.roomId, input.toUserId, "the recipient is not a member of this room");
   deliver(deps.bus, { tenantId: ctx.tenantId, target: toUser(input.toUserId), event: "call:signal", data: { callId: row.id, fromUserId: ctx.userId, signal: input.signal } });
   return { callId: row.id, toUserId: input.toUserId };
 }

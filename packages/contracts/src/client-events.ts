@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NoPayload } from "./events/common.ts";
-import { PresenceListInput } from "./events/presence.ts";
+import { PresenceListInput, RoomPresenceInput } from "./events/presence.ts";
 import { RoomRef, MessageSend, MessageEdit, MessageDelete } from "./events/chat.ts";
 import { CallInitiate, CallRef, CallSignalInput } from "./events/calls.ts";
 import { JobCreate, JobAssign, JobStart, JobComplete } from "./events/jobs.ts";
@@ -35,6 +35,7 @@ export const clientEvents = {
   authenticate: edge(AuthenticateInput, "default", { anonymous: true as const }),
 
   "presence:list": to("presence", PresenceListInput),
+  "room:presence": to("presence", RoomPresenceInput),
 
   join_room: edge(RoomRef),
   leave_room: edge(RoomRef),

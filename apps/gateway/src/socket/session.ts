@@ -18,6 +18,8 @@ export function startSession(gw: Gateway, socket: GatewaySocket, principal: Prin
   const { tenantId, userId, roles } = principal;
   socket.join([rooms.user(tenantId, userId), rooms.tenant(tenantId), ...roles.map((r) => rooms.role(tenantId, r))]);
   gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
+  // A recovered socket is back in its chat room: presence hears it as a join.
+  if (socket.data.chatRoom !== undefined) gw.presence.room(socket.id, socket.data.chatRoom);
   scheduleExpiry(gw, socket);
   void pushUnreadCount(gw, socket);
 }
