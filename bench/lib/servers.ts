@@ -37,6 +37,8 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
       RATE_LIMIT_MESSAGE: HIGH,
       RATE_LIMIT_TYPING: HIGH,
       RATE_LIMIT_DEFAULT: HIGH,
+      // Every bench client comes from 127.0.0.1.
+      RATE_LIMIT_HANDSHAKE: HIGH,
       PGLITE_DIR: "memory",
       ...extraEnv,
     };

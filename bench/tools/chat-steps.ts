@@ -14,6 +14,7 @@ const side = await startSide(kind as SideKind);
 const workers = await spawnWorkers(cfg.chat.workers);
 try {
   const setup = await setupChat(side, workers, Number(sockets), Number(roomSize), "steps");
+  console.log(`setup: ${setup.connected} connected, ${setup.connectFailed} connect failures, ${setup.joinFailed} join failures, ${setup.rooms.length} rooms`);
   for (const rate of rates.split(",").map(Number)) {
     const gen = cpuMeter({ ...cpuGroups(side), generator: () => workers.map((w) => w.proc.pid) });
     const machine = machineMeter();

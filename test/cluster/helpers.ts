@@ -14,7 +14,7 @@ export type { Cluster, Socket };
 export { TEST_API_KEY };
 
 /** Limits out of the way: these tests send faster than a person. */
-export const FAULT_ENV = { RATE_LIMIT_MESSAGE: "100000", RATE_LIMIT_TYPING: "100000", RATE_LIMIT_DEFAULT: "100000" };
+export const FAULT_ENV = { RATE_LIMIT_MESSAGE: "100000", RATE_LIMIT_TYPING: "100000", RATE_LIMIT_DEFAULT: "100000", RATE_LIMIT_HANDSHAKE: "1000000" };
 
 export function clusterOf(opts: { gateways?: number; replicas?: number } = {}): Promise<Cluster> {
   return startCluster({ gateways: opts.gateways ?? 2, replicas: opts.replicas ?? 2, env: FAULT_ENV, readyTimeoutMs: 90_000 });

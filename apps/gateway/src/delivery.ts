@@ -9,10 +9,25 @@ import type { Gateway } from "./socket/types.ts";
 /** Socket.IO EVENT packet type. */
 const EVENT = 2;
 
+/** One envelope delivered live, at its log position. */
+export interface Delivered {
+  seq: number;
+  env: DeliveryEnvelope;
+}
+
 export interface Delivery extends Subscription {
   /** The last delivery-log position delivered to local sockets. */
   position(): number;
+  /**
+   * Every envelope delivered live after `after`, in log order, when this gateway still holds all
+   * of them (the last RECENT_DELIVERIES); null when `after` is older. Read and joined in one tick,
+   * it hands a recovering socket over to live delivery with nothing missed or doubled.
+   */
+  deliveredAfter(after: number): Delivered[] | null;
 }
+
+/** How many delivered envelopes a gateway keeps for the last step of a replay (a fraction of a second under load). */
+export const RECENT_DELIVERIES = 4096;
 
 /** Every packet one envelope becomes: the event, plus `notification` beside `notification:new` (LEGACY_ALIASES). */
 export function packetsOf(config: Gateway["config"], env: DeliveryEnvelope, seq: number): unknown[][] {
@@ -33,6 +48,9 @@ export async function startDelivery(gw: Gateway): Promise<Delivery> {
   const seen = new RecentIds();
   const adapter = gw.io.of("/").adapter;
   let position = 0;
+  // Delivered envelopes after `floor`, oldest first; trimmed in halves so a push stays O(1).
+  let recent: Delivered[] = [];
+  let floor = 0;
   const onEntry = (e: LogEntry) => {
     position = e.seq;
     const parsed = DeliveryEnvelope.safeParse(e.data);
@@ -48,10 +66,28 @@ export async function startDelivery(gw: Gateway): Promise<Delivery> {
       flags: {},
     };
     for (const data of packetsOf(gw.config, env, e.seq)) adapter.broadcast({ type: EVENT, data, nsp: "/" }, opts);
+    recent.push({ seq: e.seq, env });
+    if (recent.length > 2 * RECENT_DELIVERIES) {
+      floor = recent[recent.length - RECENT_DELIVERIES - 1]!.seq;
+      recent = recent.slice(-RECENT_DELIVERIES);
+    }
     gw.metrics.eventsOut.inc({ event: eventLabel(env.event) });
     gw.log.debug({ traceId: env.traceId, event: env.event, id: env.id, target: env.target.kind }, "delivered");
   };
   const tail = await gw.bus.tailLog(onEntry);
   position = tail.startSeq;
-  return { position: () => position, unsubscribe: () => tail.unsubscribe() };
+  floor = Math.max(floor, tail.startSeq);
+  const deliveredAfter = (after: number): Delivered[] | null => {
+    if (after < floor) return null;
+    // Binary search for the first entry past `after`.
+    let lo = 0;
+    let hi = recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (recent[mid]!.seq <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    return recent.slice(lo);
+  };
+  return { position: () => position, deliveredAfter, unsubscribe: () => tail.unsubscribe() };
 }

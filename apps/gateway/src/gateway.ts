@@ -2,18 +2,26 @@ import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
 import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
+import type { VerifiedToken } from "@rt/auth";
+import type { Principal } from "@rt/contracts";
 import { InFlightLimit, nowIso, startOpsServer, type Logger, type PlatformConfig } from "@rt/service-kit";
 import { createHttpApp } from "./http.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./presence.ts";
 import { packetsOf, startDelivery, type Delivery } from "./delivery.ts";
-import { createRecoveryAdapter } from "./recovery.ts";
+import { createRecoveryAdapter, refuseRecovery, serveAlive, type RecoveryAdapter as Recovery } from "./recovery.ts";
+import { replayAndJoin } from "./replay.ts";
 import { checkOrigin } from "./origin.ts";
 import { servePublish } from "./publish.ts";
 import { authenticateHandshake, Unauthorized } from "./socket/auth.ts";
-import { attachDispatch, createLimiter } from "./socket/dispatch.ts";
-import { endSession, startSession } from "./socket/session.ts";
-import type { Gateway, GatewayServer } from "./socket/types.ts";
+import { attachDispatch } from "./socket/dispatch.ts";
+import { admitAddress, ConnectRefused, UserSockets } from "./socket/admission.ts";
+import { Limiter, limiterSpecs, userKey } from "./limiter.ts";
+import { MemoryLimiterStore } from "./limiter-memory.ts";
+import { clientAddress, trustedProxies } from "./client-address.ts";
+import { capPollingBuffer, type EngineConn } from "./send-cap.ts";
+import { endSession, grantedRooms, startSession } from "./socket/session.ts";
+import type { Gateway, GatewayServer, GatewaySocket } from "./socket/types.ts";
 
 export interface GatewayDeps {
   bus: Bus;
@@ -41,12 +49,15 @@ export const RECOVERY_MS = 2 * 60 * 1000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;
 /**
- * Per-WebSocket send buffer cap: a client that stops reading is disconnected once this much waits
- * in the gateway (Bun's default is 16 MB per socket, kept, with frames past it silently dropped).
- * The client sees a transport close, reconnects and recovers what it missed. Found by the abuse
- * battery: 100 stuck clients under a broadcast stream grew the gateway by 2 GB and stayed connected.
+ * Per-client send buffer cap, WebSocket and polling alike: a client that stops reading is
+ * disconnected once this much waits in the gateway (Bun's default is 16 MB per WebSocket, with
+ * frames past it silently dropped; polling had no cap). The client sees a transport close,
+ * reconnects and recovers what it missed. Found by the abuse battery: 100 stuck clients under a
+ * broadcast stream grew the gateway by 2 GB and stayed connected.
  */
-export const WS_SEND_BUFFER_BYTES = 2 * MAX_FRAME_BYTES;
+export const SEND_BUFFER_BYTES = 2 * MAX_FRAME_BYTES;
+
+const principalOf = ({ exp: _exp, ...principal }: VerifiedToken): Principal => principal;
 
 /** The Socket.IO edge: engine, auth, dispatch, delivery and public HTTP on one port. */
 export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
@@ -55,13 +66,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   // The delivery tail starts below, before the server listens; recovery asks it for its position.
   let delivery: Delivery | null = null;
   let stopping = false;
-  const RecoveryAdapter = createRecoveryAdapter({
-    bus,
-    log,
-    recoveryMs: RECOVERY_MS,
-    position: () => delivery?.position() ?? 0,
-    packetsOf: (env, seq) => packetsOf(config, env, seq),
-  });
+  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: RECOVERY_MS });
   const io: GatewayServer = new Server({
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
     adapter: RecoveryAdapter as never,
@@ -76,9 +81,15 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     },
     cors: config.ALLOWED_ORIGINS.length ? { origin: config.ALLOWED_ORIGINS, credentials: true } : undefined,
   });
-  // The engine knows no client address: take it from Bun before socket.io builds the handshake.
+  // The engine knows no client address: take it from Bun before socket.io builds the handshake
+  // (from X-Forwarded-For only when the peer is one of TRUSTED_PROXIES).
+  const trusted = trustedProxies(config.TRUSTED_PROXIES);
   engine.on("connection", (conn, req, server) => {
-    (conn as unknown as { remoteAddress?: string }).remoteAddress = server.requestIP(req)?.address;
+    const address = clientAddress(server.requestIP(req)?.address, req.headers.get("x-forwarded-for"), trusted);
+    (conn as unknown as { remoteAddress?: string }).remoteAddress = address;
+    capPollingBuffer(conn as unknown as EngineConn, SEND_BUFFER_BYTES, (bytes) =>
+      gw.log.info({ address, bytes, maxBytes: SEND_BUFFER_BYTES }, "polling client not reading, disconnecting"),
+    );
   });
   io.bind(engine as never);
 
@@ -86,18 +97,28 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const metrics = createGatewayMetrics(deps.metrics);
   const inflight = new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway");
   const gw: Gateway = { id, io, bus, log: log.child({ gatewayId: id }), config, metrics, presence: new LocalPresence(bus, id, socketCount), inflight };
-  const limiter = createLimiter(gw);
+  const limiterStore = new MemoryLimiterStore();
+  const limiter = new Limiter(limiterStore, limiterSpecs(config), (cls) => metrics.rateLimited.inc({ class: cls }));
+  const userSockets = new UserSockets(config.MAX_SOCKETS_PER_USER);
+  const recovery = io.of("/").adapter as unknown as Recovery;
 
   io.use(async (socket, next) => {
     try {
+      // Load limits first: a flood is refused before any token is verified.
+      await admitAddress(limiter, socket.handshake.address);
       const v = await authenticateHandshake(gw, socket);
-      if (v) {
-        const { exp, ...principal } = v;
-        socket.data.principal = principal;
-        socket.data.exp = exp;
-      } else socket.data.principal = null;
+      const principal = v ? principalOf(v) : null;
+      // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
+      refuseRecovery(recovery, socket, principal, gw.log);
+      if (principal) userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
+      socket.data.principal = principal;
+      socket.data.exp = v?.exp;
       next();
     } catch (err) {
+      if (err instanceof ConnectRefused) {
+        gw.log.info({ address: socket.handshake.address, reason: err.message }, "handshake refused");
+        return next(err);
+      }
       const reason = err instanceof Unauthorized ? err.data.reason : "error";
       metrics.authFailures.inc({ reason });
       gw.log.info({ reason, address: socket.handshake.address }, "handshake refused");
@@ -110,7 +131,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     metrics.sockets.set(socketCount());
     if (socket.recovered) metrics.recovered.inc();
     const p = socket.data.principal;
-    if (p) startSession(gw, socket, p, socket.data.exp);
+    if (p && socket.recovered) resume(socket);
+    else if (p) startSession(gw, socket, p, socket.data.exp);
     gw.log.info(
       { socketId: socket.id, userId: p?.userId ?? null, tenantId: p?.tenantId, roles: p?.roles, recovered: socket.recovered, transport: socket.conn.transport.name },
       "socket connected",
@@ -124,17 +146,55 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     });
   });
 
+  /**
+   * The connection step of a restored socket (its owner checked by the middleware): the session's
+   * chat room and rooms as the new token grants them, then the replay from the client's offset,
+   * joining the rooms when it reaches the live position. A replay that cannot complete drops the
+   * session and closes the transport: the client comes back to a fresh session (and rejoins).
+   */
+  function resume(socket: GatewaySocket) {
+    const p = socket.data.principal!;
+    const claim = recovery.claims.get(socket.id);
+    if (!claim || !delivery) return startSession(gw, socket, p, socket.data.exp);
+    const stored = claim.session;
+    socket.data.chatRoom = stored.data.chatRoom;
+    socket.data.since = stored.data.since ?? socket.data.since;
+    const rooms = grantedRooms(stored.rooms, p, config.PAYMENTS_ADMIN_ROLES);
+    claim.pending = rooms;
+    startSession(gw, socket, p, socket.data.exp, false);
+    const join = () => {
+      // What the session still has: rooms left during the replay are gone from `pending`.
+      const now = claim.pending ?? rooms;
+      recovery.claims.delete(socket.id);
+      socket.join(now);
+    };
+    const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => rooms.includes(r))), join };
+    const drop = (why: string) => {
+      if (!socket.connected) return;
+      gw.log.warn({ socketId: socket.id, userId: p.userId, why }, "replay failed, session dropped");
+      recovery.claims.delete(socket.id);
+      RecoveryAdapter.forget((socket as unknown as { pid?: string }).pid);
+      // Not persisted again on this close (no principal): the client's next handshake is fresh.
+      socket.data.principal = null;
+      socket.conn.close();
+    };
+    replayAndJoin({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, socket, plan)
+      .then((ok) => ok || drop("log no longer holds the offset, or the replay could not catch up"))
+      .catch((err) => drop(String(err)));
+  }
+
   delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
+  const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
   const readiness = { ready: async () => !stopping && bus.isConnected() };
-  const app = createHttpApp(gw, { readiness, metrics: deps.metrics });
+  const app = createHttpApp(gw, { readiness, metrics: deps.metrics, limiter });
   const { websocket, idleTimeout, maxRequestBodySize } = engine.handler();
   const server = Bun.serve({
     port: listen.port,
     hostname: listen.hostname ?? "0.0.0.0",
     idleTimeout,
     maxRequestBodySize,
-    websocket: { ...websocket, backpressureLimit: WS_SEND_BUFFER_BYTES, closeOnBackpressureLimit: true },
+    websocket: { ...websocket, backpressureLimit: SEND_BUFFER_BYTES, closeOnBackpressureLimit: true },
     fetch(req, srv) {
       const url = new URL(req.url);
       // Both Socket.IO paths reach the same engine; the URL is passed on untouched (upgrade needs it).
@@ -165,8 +225,11 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       await RecoveryAdapter.settle();
       delivery?.unsubscribe();
       gw.presence.stop();
+      limiterStore.stop();
       await server.stop(true);
       ops?.stop(true);
+      // Last: while its clients move on, this gateway still tells the others their sockets are gone.
+      alive.unsubscribe();
     },
   };
 }

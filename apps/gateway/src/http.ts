@@ -9,18 +9,20 @@ import {
   ReadyStatus,
   serviceForPath,
   SocketStatus,
+  restRateClass,
   subjects,
   HttpRelayResponse,
   VersionInfo,
   type SvcContext,
 } from "@rt/contracts";
 import { bearer, TokenError, verifyToken } from "@rt/auth";
-import { callService, opsResponse, requestService, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
+import { callService, jsonDepthLimit, opsResponse, requestService, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { publishFromHttp } from "./publish.ts";
 import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
 import { demoApp } from "./demo/demo.ts";
 import { authConfig } from "./socket/auth.ts";
+import { userKey, type Limiter } from "./limiter.ts";
 import type { Gateway } from "./socket/types.ts";
 
 export const VERSION = "1.0.0";
@@ -31,13 +33,16 @@ const RELAYED_HEADERS = ["content-type", "payment-signature", "x-api-key", "user
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The gateway's public HTTP: status routes, the publish API, and every service route relayed over the bus. */
-export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry }) {
+export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics: Registry; limiter: Limiter }) {
   const app = new Hono();
   app.onError((err, c) => {
     const body = toErrorBody(err, gw.log, `${c.req.method} ${c.req.path}`);
+    if (body.retryAfterMs !== undefined) c.header("retry-after", String(Math.max(1, Math.ceil(body.retryAfterMs / 1000))));
     return c.json({ error: body }, httpStatusOf[body.code]);
   });
   app.use("*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ error: { code: "VALIDATION", message: "body too large" } }, 413) }));
+  // The socket path's depth limit for every body, before any route parses or relays it.
+  app.use("*", jsonDepthLimit);
 
   const ops = (path: string) => async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!;
   app.get("/health", route({ summary: "Liveness", tags: ["ops"], responses: { 200: HealthStatus } }), ops("/health"));
@@ -118,6 +123,10 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
         throw new AppError("UNAUTHENTICATED", reason);
       }
     }
+    // The same per-user budgets as the socket events a route mirrors (anonymous and API-key
+    // callers are answered by the service's own checks).
+    const cls = restRateClass(c.req.method, c.req.path);
+    if (ctx && cls) await opts.limiter.spend(cls, userKey(ctx.tenantId, ctx.userId), `too many ${c.req.method} requests, slow down`);
     // The service logs under the same id, with or without a caller.
     const headers: Record<string, string> = { "x-request-id": traceId };
     for (const h of RELAYED_HEADERS) {

@@ -22,7 +22,7 @@ export function createGatewayMetrics(registry: Registry) {
     eventsIn: new Counter({ name: "rt_gateway_events_in_total", help: "Client events received", labelNames: ["event"], registers: [registry] }),
     eventsOut: new Counter({ name: "rt_gateway_deliveries_total", help: "Deliveries emitted to local rooms", labelNames: ["event"], registers: [registry] }),
     acks: new Counter({ name: "rt_gateway_acks_total", help: "Event outcomes by code", labelNames: ["code"], registers: [registry] }),
-    rateLimited: new Counter({ name: "rt_gateway_rate_limited_total", help: "Events refused by rate limits", labelNames: ["class"], registers: [registry] }),
+    rateLimited: new Counter({ name: "rt_gateway_rate_limited_total", help: "Client events, REST writes and handshakes refused by rate limits", labelNames: ["class"], registers: [registry] }),
     recovered: new Counter({ name: "rt_gateway_recovered_sessions_total", help: "Connections restored by state recovery", registers: [registry] }),
     authFailures: new Counter({ name: "rt_gateway_auth_failures_total", help: "Refused handshakes and authenticate calls", labelNames: ["reason"], registers: [registry] }),
     busLatency: new Histogram({

@@ -1,42 +1,59 @@
+import { randomBytes } from "node:crypto";
 import { Adapter, type Room, type Session, type SocketId } from "socket.io-adapter";
-import { DeliveryEnvelope, subjects, type Principal } from "@rt/contracts";
-import type { Bus, KvStore, LogEntry } from "@rt/bus";
+import { AliveReply, AliveRequest, subjects, type Principal } from "@rt/contracts";
+import { isBusError, type Bus, type KvStore, type Subscription } from "@rt/bus";
 import type { Logger } from "@rt/service-kit";
-import { roomsFor } from "./rooms.ts";
-import type { SocketData } from "./socket/types.ts";
+import type { GatewaySocket, SocketData } from "./socket/types.ts";
 
 /** KV bucket of socket sessions (rooms and data), readable by every gateway. */
 export const SESSIONS_BUCKET = "rt_sessions";
 
-interface StoredSession {
+export interface StoredSession {
   sid: string;
   pid: string;
   rooms: string[];
   data: SocketData;
+  /** The gateway the socket was connected to, asked whether it still is before a restore. */
+  gatewayId?: string;
   /** Set when the socket closed cleanly enough for socket.io to persist it; absent if its gateway died. */
   disconnectedAt?: number;
 }
 
-/** The Socket.IO packet data of one delivery: event, payload, and the log position as offset. */
-export function packetData(env: DeliveryEnvelope, seq: number, event: string = env.event): unknown[] {
-  return [event, env.data, String(seq)];
+/** A session restored by socket.io, waiting for the connection step to check its owner and replay it. */
+export interface Claim {
+  session: StoredSession;
+  /** The client's last log position. */
+  after: number;
+  /** Rooms the socket will join when the replay hands over (kept in snapshots meanwhile). */
+  pending?: string[];
 }
 
 export interface RecoveryDeps {
   bus: Bus;
   log: Logger;
+  gatewayId: string;
   recoveryMs: number;
-  /** The last log position this gateway has delivered live. */
-  position(): number;
-  /** Every packet of one envelope (the event, plus legacy aliases). */
-  packetsOf(env: DeliveryEnvelope, seq: number): unknown[][];
+  /** How long the session's gateway gets to say whether its socket is still connected. */
+  aliveTimeoutMs?: number;
 }
 
+/** How long the owning gateway of a session gets to answer `alive`; a silent one keeps its session. */
+const ALIVE_TIMEOUT_MS = 1500;
+
+/** socket.io's id format: 20 url-safe characters of randomness. */
+export const freshId = () => randomBytes(15).toString("base64url");
+
 /**
- * Connection state recovery that works across gateways. Offsets are positions in the delivery
- * log (NATS JetStream in cluster mode), the same on every gateway; sessions (rooms, data) are kept
- * in a KV bucket from connect on, so a gateway killed without a goodbye still leaves them behind.
- * A reconnect to any gateway within the window replays, in log order, what the socket's rooms got.
+ * Connection state recovery that works across gateways and is bound to the session's owner.
+ * Offsets are positions in the delivery log (NATS JetStream in cluster mode), the same on every
+ * gateway; sessions (rooms, data) are kept in a KV bucket from connect on, so a gateway killed
+ * without a goodbye still leaves them behind.
+ *
+ * socket.io restores a session before any middleware ran (it has no token yet), so the restore
+ * here hands it nothing but the socket id and pid: no rooms, no data, no missed packets. The
+ * session is held as a claim; the handshake middleware checks the verified token against it
+ * (`refuseRecovery`), and the connection step replays and joins its rooms (`replay.ts`). A session
+ * whose socket is still connected, here or on the gateway that owns it, is never restored.
  */
 export function createRecoveryAdapter(deps: RecoveryDeps) {
   let kvP: Promise<KvStore> | null = null;
@@ -57,12 +74,26 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
     });
   };
 
+  /** True when the gateway that owns the session no longer has its socket (or is gone). */
+  async function ownerGone(s: StoredSession): Promise<boolean> {
+    if (!s.gatewayId || s.gatewayId === deps.gatewayId) return true; // local sockets are checked by the caller
+    try {
+      const reply = AliveReply.parse(await deps.bus.request(subjects.gatewayAlive(s.gatewayId), { sid: s.sid }, { timeoutMs: deps.aliveTimeoutMs ?? ALIVE_TIMEOUT_MS }));
+      return !reply.alive;
+    } catch (err) {
+      // No responders: that gateway is dead (SIGKILL) and its sockets with it. Anything else is unknown: keep the session.
+      return isBusError(err) && err.code === "NO_RESPONDERS";
+    }
+  }
+
   return class RecoveryAdapter extends Adapter {
     /** Resolves when every session write started so far has landed. */
     static async settle(): Promise<void> {
       await Promise.allSettled([...writes]);
     }
 
+    /** Restored sessions by socket id, from the restore until the replay handed over (or the socket went). */
+    readonly claims = new Map<SocketId, Claim>();
     private pending = new Set<SocketId>();
     private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -73,7 +104,15 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
 
     override del(id: SocketId, room: Room): void {
       super.del(id, room);
+      // A room left while the replay runs (leave_room, leave-data-sync) is not joined at the handover.
+      const claim = this.claims.get(id);
+      if (claim?.pending) claim.pending = claim.pending.filter((r) => r !== room);
       this.touch(id);
+    }
+
+    override delAll(id: SocketId): void {
+      super.delAll(id);
+      this.claims.delete(id);
     }
 
     /** Room changes are saved in batches: a join of three rooms is one write. */
@@ -87,11 +126,17 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
       }, 20);
     }
 
-    private save(id: SocketId) {
+    /** The rooms a session has, counting those a replay in progress has yet to join. */
+    private roomsOf(id: SocketId, joined: Iterable<Room>): string[] {
+      return [...new Set([...joined, ...(this.claims.get(id)?.pending ?? [])])];
+    }
+
+    /** Snapshot a connected socket's session, so a restore works even if this gateway dies. */
+    save(id: SocketId) {
       const socket = this.nsp.sockets.get(id) as { pid?: string; data: SocketData } | undefined;
       const rooms = this.sids.get(id);
       if (!socket?.pid || !socket.data?.principal || !rooms) return;
-      const session: StoredSession = { sid: id, pid: socket.pid, rooms: [...rooms], data: socket.data };
+      const session: StoredSession = { sid: id, pid: socket.pid, rooms: this.roomsOf(id, rooms), data: socket.data, gatewayId: deps.gatewayId };
       write(socket.pid, (s) => s.put(session.pid, session));
     }
 
@@ -104,56 +149,80 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
     override persistSession(session: { sid: string; pid: string; rooms: Room[]; data: unknown }): void {
       const data = session.data as SocketData;
       if (!data?.principal) return;
-      const stored: StoredSession = { sid: session.sid, pid: session.pid, rooms: [...session.rooms], data, disconnectedAt: Date.now() };
+      const stored: StoredSession = {
+        sid: session.sid,
+        pid: session.pid,
+        rooms: this.roomsOf(session.sid, session.rooms),
+        data,
+        gatewayId: deps.gatewayId,
+        disconnectedAt: Date.now(),
+      };
       write(session.pid, (s) => s.put(session.pid, stored));
     }
 
-    /** The base type says Session; socket.io treats null as "not recoverable". */
+    /**
+     * socket.io calls this with the client's pid and offset before any middleware: no token is
+     * known yet, so nothing of the session reaches the socket here. The base type says Session;
+     * socket.io treats null as "not recoverable" (a fresh session).
+     */
     override async restoreSession(pid: string, offset: string): Promise<Session> {
-      return (await this.recover(pid, offset)) as Session;
+      return (await this.claim(pid, offset)) as Session;
     }
 
-    private async recover(pid: string, offset: string): Promise<Session | null> {
-      const store = await kv();
-      const s = (await store.get(pid)) as StoredSession | null;
+    private async claim(pid: string, offset: string): Promise<Session | null> {
+      const after = Number(offset);
+      if (!Number.isSafeInteger(after) || after < 0) return null;
+      const s = (await (await kv()).get(pid)) as StoredSession | null;
       if (!s?.data?.principal) return null;
       if (s.disconnectedAt !== undefined && Date.now() - s.disconnectedAt > deps.recoveryMs) return null;
       if (s.data.exp !== undefined && s.data.exp * 1000 <= Date.now()) return null;
-      const after = Number(offset);
-      if (!Number.isSafeInteger(after) || after < 0) return null;
-      const missed = await replay(deps, s, after);
-      if (!missed) return null;
-      return { sid: s.sid, pid: s.pid, rooms: s.rooms, data: s.data, missedPackets: missed };
+      const gone = await ownerGone(s);
+      // Checked after the last await: a socket with this id connected here, or a restore of it in progress.
+      if (!gone || this.nsp.sockets.has(s.sid) || this.claims.has(s.sid)) {
+        deps.log.info({ reason: "session still connected", socketId: s.sid }, "recovery refused");
+        return null;
+      }
+      this.claims.set(s.sid, { session: s, after });
+      return { sid: s.sid, pid: s.pid, rooms: [], data: { since: s.data.since }, missedPackets: [] };
     }
   };
 }
 
+export type RecoveryAdapter = InstanceType<ReturnType<typeof createRecoveryAdapter>>;
+
 /**
- * What a session's rooms received after `after`, up to this gateway's live position. The position
- * is re-read until it stops moving, and the caller joins the rooms in the same tick, so no live
- * delivery falls between replay and the restored socket.
+ * Handshake step of a restored socket, once its token is verified: the session is given back only
+ * to its owner (same tenant and user). Otherwise the socket becomes a fresh one (new id and pid,
+ * `recovered` false, none of the session's rooms or data) and the refusal is logged. Returns the
+ * refusal reason, or null when the owner may have the session.
  */
-async function replay(deps: RecoveryDeps, s: StoredSession, after: number): Promise<unknown[][] | null> {
-  const principal = s.data.principal as Principal;
-  const filter = subjects.deliverTenant(principal.tenantId);
-  const rooms = new Set(s.rooms);
-  const seen = new Set<string>();
-  const out: unknown[][] = [];
-  let from = after;
-  for (let round = 0; round < 10; round++) {
-    const until = deps.position();
-    if (until <= from) return out;
-    const entries: LogEntry[] | null = await deps.bus.readLog(filter, from, until);
-    if (!entries) return null;
-    for (const e of entries) {
-      const env = DeliveryEnvelope.safeParse(e.data);
-      if (!env.success || env.data.tenantId !== principal.tenantId || seen.has(env.data.id)) continue;
-      seen.add(env.data.id);
-      if (env.data.exceptSocketId === s.sid) continue;
-      if (!roomsFor(env.data.tenantId, env.data.target, env.data.data).some((r) => rooms.has(r))) continue;
-      out.push(...deps.packetsOf(env.data, e.seq));
-    }
-    from = until;
-  }
-  return out;
+export function refuseRecovery(adapter: RecoveryAdapter, socket: GatewaySocket, principal: Principal | null, log: Logger): string | null {
+  if (!socket.recovered) return null;
+  const claim = adapter.claims.get(socket.id);
+  const owner = claim?.session.data.principal;
+  const reason = !claim || !owner
+    ? "session gone"
+    : !principal
+      ? "anonymous"
+      : owner.tenantId !== principal.tenantId
+        ? "tenant mismatch"
+        : owner.userId !== principal.userId
+          ? "user mismatch"
+          : null;
+  if (!reason) return null;
+  log.info({ reason, socketId: socket.id, userId: principal?.userId ?? null, tenantId: principal?.tenantId, address: socket.handshake.address }, "recovery refused");
+  adapter.claims.delete(socket.id);
+  // Before the connect packet: the socket takes a new identity, so the stale one stays the owner's.
+  // socket.io keys sockets waiting for their middlewares by id (`_preConnectSockets`, private).
+  const waiting = (socket.nsp as unknown as { _preConnectSockets: Map<string, GatewaySocket> })._preConnectSockets;
+  waiting.delete(socket.id);
+  Object.assign(socket, { id: freshId(), pid: freshId(), recovered: false });
+  socket.data = { principal: null, since: new Date().toISOString() };
+  waiting.set(socket.id, socket);
+  return reason;
+}
+
+/** Answer `rt.gw.<id>.alive` for this gateway's sockets. */
+export function serveAlive(bus: Bus, gatewayId: string, connected: (sid: string) => boolean): Subscription {
+  return bus.respond(subjects.gatewayAlive(gatewayId), (raw) => ({ alive: connected(AliveRequest.parse(raw).sid) }), { queue: `gw-${gatewayId}` });
 }

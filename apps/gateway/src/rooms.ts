@@ -1,4 +1,4 @@
-import { subjectToken, type DeliveryTarget } from "@rt/contracts";
+import { subjectToken, type DeliveryTarget, type Principal } from "@rt/contracts";
 
 /**
  * Socket.IO room names, always prefixed by the verified tenant. Ids pass through subjectToken so
@@ -11,9 +11,24 @@ export const rooms = {
   tenant: (tenantId: string) => `t:${t(tenantId)}`,
   chat: (tenantId: string, roomId: string | number) => `c:${t(tenantId)}:${t(String(roomId))}`,
   sync: (tenantId: string, entityType: string) => `s:${t(tenantId)}:${t(entityType)}`,
+  isSync: (room: string) => room.startsWith("s:"),
   paymentsAll: (tenantId: string) => `p:${t(tenantId)}:*`,
   paymentsOwn: (tenantId: string, userId: string) => `p:${t(tenantId)}:u:${t(userId)}`,
 };
+
+/** The rooms a token grants by itself: the user's own, its tenant's and one per role. */
+export function sessionRooms(p: Pick<Principal, "tenantId" | "userId" | "roles">): string[] {
+  return [rooms.user(p.tenantId, p.userId), rooms.tenant(p.tenantId), ...p.roles.map((r) => rooms.role(p.tenantId, r))];
+}
+
+/** A personal, tenant or role room: what a token grants, recomputed from every new token. */
+export const isSessionRoom = (room: string) => room.startsWith("u:") || room.startsWith("t:") || room.startsWith("r:");
+
+/** The payments room a subscriber gets: the whole tenant's for an admin role, else its own. */
+export function paymentsRoom(p: Pick<Principal, "tenantId" | "userId" | "roles">, adminRoles: readonly string[]): string {
+  return p.roles.some((r) => adminRoles.includes(r)) ? rooms.paymentsAll(p.tenantId) : rooms.paymentsOwn(p.tenantId, p.userId);
+}
+export const isPaymentsRoom = (room: string) => room.startsWith("p:");
 
 /** The local rooms a delivery goes to. Payments fan out to admins and to the owning user. */
 export function roomsFor(tenantId: string, target: DeliveryTarget, data: unknown): string[] {

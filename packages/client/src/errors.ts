@@ -5,6 +5,8 @@ export type { ErrorCode };
 /** A refused request, connection or token: `code` is one of the PROTOCOL error codes. */
 export class RealtimeError extends Error {
   override readonly name = "RealtimeError";
+  /** RATE_LIMITED / UNAVAILABLE: the server's hint of how long to wait, ms. */
+  retryAfterMs?: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -15,6 +17,8 @@ export class RealtimeError extends Error {
   }
 
   static from(body: ErrorBody, event?: string): RealtimeError {
-    return new RealtimeError(body.code, body.message, event);
+    const e = new RealtimeError(body.code, body.message, event);
+    if (body.retryAfterMs !== undefined) e.retryAfterMs = body.retryAfterMs;
+    return e;
   }
 }

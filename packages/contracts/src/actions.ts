@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { clientEvents, type ClientEventName, type ForwardedEventName } from "./client-events.ts";
+import { clientEvents, type ClientEventName, type ForwardedEventName, type RateClass } from "./client-events.ts";
 import { NoPayload } from "./events/common.ts";
 import { IsMemberInput, IsMemberReply, MembershipCheck, RoomRef } from "./events/chat.ts";
 import { Notification, NotificationInput, UnreadCount } from "./events/notifications.ts";
@@ -74,6 +74,22 @@ export function serviceForPath(path: string): ServiceName | undefined {
   let best: { prefix: string; service: ServiceName } | undefined;
   for (const r of httpRoutes) if (path.startsWith(r.prefix) && (!best || r.prefix.length > best.prefix.length)) best = r;
   return best?.service;
+}
+
+/** REST writes that do what a client event does: they draw from that event's rate bucket. */
+const restMirrors: ReadonlyArray<{ method: string; path: RegExp; event: ClientEventName }> = [
+  { method: "POST", path: /^\/(?:api|shared)\/chat\/rooms\/[^/]+\/messages\/?$/, event: "message:send" },
+];
+
+/**
+ * The per-user rate bucket a relayed REST request draws from: the mirrored event's class, the
+ * default bucket for any other write, none for reads (GET, HEAD, OPTIONS).
+ */
+export function restRateClass(method: string, path: string): RateClass | undefined {
+  const m = method.toUpperCase();
+  if (m === "GET" || m === "HEAD" || m === "OPTIONS") return undefined;
+  const mirror = restMirrors.find((r) => r.method === m && r.path.test(path));
+  return mirror ? clientEvents[mirror.event].rate : "default";
 }
 
 /** Domain events on the JetStream stream. */

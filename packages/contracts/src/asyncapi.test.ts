@@ -39,6 +39,7 @@ describe("AsyncAPI document", () => {
       "rt.presence.heartbeat.{gatewayId}",
       "rt.presence.delta.{gatewayId}",
       "rt.gw.{gatewayId}.snapshot",
+      "rt.gw.{gatewayId}.alive",
       ...ServiceName.options.flatMap((s) => actionNames(s).map((a) => subjects.svc(s, a))),
       ...ServiceName.options.filter((s) => s !== "presence").map((s) => subjects.http(s)),
       ...Object.values(domainEvents).map((e) => subjects.evt(e.domain, e.fact)),

@@ -13,6 +13,8 @@ import {
   PublishEnvelope,
   SnapshotPage,
   SnapshotRequest,
+  AliveRequest,
+  AliveReply,
   SvcReply,
   SvcRequest,
   UserGone,
@@ -218,6 +220,14 @@ export function buildAsyncApi(): AsyncApiDocument {
     snapPageKey,
   ]);
   natsOp("gateway.snapshot", "receive", "Presence asks one gateway for a page of its sockets", snapReqKey, snapPageKey);
+
+  const aliveReqKey = message("nats.AliveRequest", { name: "AliveRequest", schema: AliveRequest });
+  const aliveReplyKey = message("nats.AliveReply", { name: "AliveReply", schema: AliveReply });
+  channel("gateway.alive", { address: address((p) => subjects.gatewayAlive(p("gatewayId"))), servers: nats, parameters: { gatewayId: params.gatewayId } }, [
+    aliveReqKey,
+    aliveReplyKey,
+  ]);
+  natsOp("gateway.alive", "receive", "A gateway restoring a session asks the session's gateway whether its socket is still connected", aliveReqKey, aliveReplyKey);
 
   return {
     asyncapi: "3.0.0",

@@ -140,6 +140,13 @@ export function presenceDigest(s: Pick<PresenceSocket, "socketId" | "room">): nu
   return s.room ? socketDigest(s.socketId) ^ socketDigest(`${s.socketId}#${s.room.roomId}#${s.room.seq}`) : socketDigest(s.socketId);
 }
 
+/**
+ * `rt.gw.<gatewayId>.alive`: is this socket id connected to you? Asked before a session is
+ * restored elsewhere; no responders means that gateway is gone.
+ */
+export const AliveRequest = z.object({ sid: z.string().min(1).max(100) });
+export const AliveReply = z.object({ alive: z.boolean() });
+
 /** 32-bit FNV-1a of a socket id; XOR-ed into a gateway's digest. */
 export function socketDigest(socketId: string): number {
   let h = 0x811c9dc5;

@@ -13,12 +13,11 @@ export const ErrorCode = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
-export const ErrorBody = z.object({
-  code: ErrorCode,
-  message: z.string(),
-  /** With UNAVAILABLE (overload) and RATE_LIMITED: when trying again makes sense, in ms. */
-  retryAfterMs: z.number().int().nonnegative().optional(),
-});
+/**
+ * `retryAfterMs` (RATE_LIMITED, UNAVAILABLE only): how long to wait before trying again; REST
+ * answers carry it as `Retry-After` (seconds) too.
+ */
+export const ErrorBody = z.object({ code: ErrorCode, message: z.string(), retryAfterMs: z.number().int().nonnegative().optional() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const AckOk = z.object({ ok: z.literal(true), data: z.unknown().optional() });
@@ -27,7 +26,7 @@ export const Ack = z.discriminatedUnion("ok", [AckOk, AckError]);
 export type Ack<T = unknown> = { ok: true; data?: T } | { ok: false; error: ErrorBody };
 
 /** Emitted as `error` when a failing event had no ack callback. */
-export const ErrorEvent = z.object({ event: z.string(), code: ErrorCode, message: z.string(), timestamp: z.string() });
+export const ErrorEvent = ErrorBody.extend({ event: z.string(), timestamp: z.string() });
 export type ErrorEvent = z.infer<typeof ErrorEvent>;
 
 /** REST failures use the same codes; this is their HTTP status. */
@@ -45,12 +44,15 @@ export const httpStatusOf: Record<ErrorCode, 400 | 401 | 403 | 404 | 409 | 429 |
 /** The one error type services throw on purpose; its message is safe to show a client. */
 export class AppError extends Error {
   override readonly name = "AppError";
+  readonly retryAfterMs?: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly retryAfterMs?: number,
+    opts: { retryAfterMs?: number } = {},
   ) {
     super(message);
+    // Only where PROTOCOL allows it; a wait is whole milliseconds.
+    if (opts.retryAfterMs !== undefined && (code === "RATE_LIMITED" || code === "UNAVAILABLE")) this.retryAfterMs = Math.max(0, Math.ceil(opts.retryAfterMs));
   }
   toBody(): ErrorBody {
     return this.retryAfterMs === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs };

@@ -57,6 +57,8 @@ export const subjects = {
   userGoneAll: "rt.presence.gone.*",
   /** Request/reply to one gateway: a page of its sockets, when presence must rebuild its view. */
   gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
+  /** Request/reply to one gateway: is this socket of yours still connected (before its session is restored elsewhere)? */
+  gatewayAlive: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.alive`,
 } as const;
 
 /**

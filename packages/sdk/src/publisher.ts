@@ -94,7 +94,7 @@ export class Realtime {
       throw err;
     }
     const r = SvcReply.parse(raw);
-    if (!r.ok) throw new AppError(r.error.code, r.error.message);
+    if (!r.ok) throw new AppError(r.error.code, r.error.message, { retryAfterMs: r.error.retryAfterMs });
     return r.data;
   }
 }

@@ -46,7 +46,7 @@ export async function callService<S extends ServiceName, A extends ActionName<S>
 ): Promise<ActionReply<S, A>> {
   const raw = await requestService(bus, service, subjects.svc(service, action), { ctx, data }, opts);
   if (!isReply(raw)) throw new AppError("UNAVAILABLE", `${service} service gave no usable answer`);
-  if (!raw.ok) throw new AppError(raw.error.code, raw.error.message, raw.error.retryAfterMs);
+  if (!raw.ok) throw new AppError(raw.error.code, raw.error.message, { retryAfterMs: raw.error.retryAfterMs });
   const reply = actionSchemas(service, action)?.reply;
   if (!reply) return raw.data as ActionReply<S, A>;
   const parsed = reply.safeParse(raw.data);

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 /** A bad environment variable: start-up stops with its name. */
@@ -14,6 +15,13 @@ const list = z
   .string()
   .optional()
   .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+/** An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`). */
+const isIpOrCidr = (v: string) => {
+  const [ip, bits, extra] = v.split("/");
+  const family = isIP(ip ?? "");
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
 const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
 
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
@@ -62,15 +70,23 @@ export const PlatformEnv = z
     RATE_LIMIT_TYPING: z.coerce.number().int().positive().default(30),
     RATE_LIMIT_DEFAULT: z.coerce.number().int().positive().default(120),
     /** Forwarded events a gateway has in flight before it refuses more (UNAVAILABLE, retryAfterMs). */
-    GATEWAY_MAX_INFLIGHT: z.coerce.number().int().positive().default(1024),
+    GATEWAY_MAX_INFLIGHT: z.coerce.number().int().positive().default(4096),
     /** Actions one service process runs at once before it refuses more (UNAVAILABLE, retryAfterMs). */
-    SERVICE_MAX_INFLIGHT: z.coerce.number().int().positive().default(200),
     /** TURN servers handed to callers (`turn:host:3478`, `turns:…`); with TURN_SECRET, /api/calls/turn-credentials is on. */
     TURN_URLS: list,
     /** coturn's `static-auth-secret` (use-auth-secret): the key of the credentials' HMAC. */
     TURN_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     /** Lifetime of TURN credentials, seconds (the TURN REST API draft suggests a day). */
     TURN_TTL: z.coerce.number().int().positive().max(7 * 24 * 60 * 60).default(24 * 60 * 60),
+    SERVICE_MAX_INFLIGHT: z.coerce.number().int().positive().default(1000),
+    /** Handshakes per client address per minute, per gateway. */
+    RATE_LIMIT_HANDSHAKE: z.coerce.number().int().positive().default(120),
+    /** Sockets one user may hold on one gateway. */
+    MAX_SOCKETS_PER_USER: z.coerce.number().int().positive().default(10),
+    /** Data-sync types one socket may be subscribed to (each is a room in its session). */
+    MAX_SYNC_TYPES_PER_SOCKET: z.coerce.number().int().positive().default(200),
+    /** Proxies whose X-Forwarded-For names the client (IPs or CIDRs); empty: the peer is the client. */
+    TRUSTED_PROXIES: list.refine((l) => l.every(isIpOrCidr), "must be a comma list of IP addresses or CIDR blocks"),
     /** Port of a service's own /health, /ready, /metrics (0 picks a free one). */
     OPS_PORT: port(0),
     GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),

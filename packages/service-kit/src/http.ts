@@ -20,6 +20,7 @@ import type { Logger } from "./log.ts";
 import { openApiOf } from "./openapi.ts";
 import { httpSeconds } from "./metrics.ts";
 import { withTrace } from "./trace.ts";
+import { jsonDepthLimit } from "./payload.ts";
 
 /** Methods kept as a metric label; anything else is counted as "other". */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -39,6 +40,8 @@ export function createServiceApp(log: Logger): Hono<ServiceEnv> {
     return c.json({ error: body }, httpStatusOf[body.code]);
   });
   app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "no such route" } }, 404));
+  // Reached directly or through the relay: no handler ever parses a body nested past the limit.
+  app.use("*", jsonDepthLimit);
   return app;
 }
 

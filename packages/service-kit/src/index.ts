@@ -15,3 +15,4 @@ export * from "./metrics.ts";
 export * from "./lifecycle.ts";
 export * from "./runtime.ts";
 export * from "./api-key.ts";
+export * from "./payload.ts";

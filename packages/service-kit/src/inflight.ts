@@ -20,7 +20,7 @@ export class InFlightLimit {
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.max) throw new AppError("UNAVAILABLE", `${this.what} is overloaded, retry shortly`, OVERLOAD_RETRY_AFTER_MS);
+    if (this.running >= this.max) throw new AppError("UNAVAILABLE", `${this.what} is overloaded, retry shortly`, { retryAfterMs: OVERLOAD_RETRY_AFTER_MS });
     this.running++;
     try {
       return await work();

@@ -92,6 +92,7 @@ async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformO
     LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
     PUBLISH_API_KEY: TEST_API_KEY,
     PAYMENTS_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    ...LOOPBACK_TEST_ENV,
     ...opts.env,
   });
   const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL, destination: opts.logDestination });
@@ -115,8 +116,12 @@ export interface SharedClusterInfo {
   env: Record<string, string>;
 }
 
+/** Every test client comes from 127.0.0.1: one address must not exhaust the per-address handshake budget. */
+export const LOOPBACK_TEST_ENV: Record<string, string> = { RATE_LIMIT_HANDSHAKE: "1000000" };
+
 /** Relaxed rate limits of the shared test cluster (the tests that need the defaults set them). */
 export const CLUSTER_TEST_ENV: Record<string, string> = {
+  ...LOOPBACK_TEST_ENV,
   RATE_LIMIT_MESSAGE: "1000",
   RATE_LIMIT_TYPING: "1000",
   RATE_LIMIT_DEFAULT: "1000",

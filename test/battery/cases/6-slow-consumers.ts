@@ -89,7 +89,7 @@ await runCase("6-slow-consumers", 200, async (c) => {
     );
     c.check(dropped >= SLOW && connectedAfter >= NORMAL, `the stuck clients are disconnected, the readers stay (${connectedBefore} -> ${connectedAfter})`);
     c.check(disconnectedAt > 0 && disconnectedAt - started < 40_000, "disconnected before the Engine.IO ping timeout (45 s) would have done it");
-    // Bounded: the gateway caps each WebSocket's send buffer at 2 MiB (WS_SEND_BUFFER_BYTES), so
+    // Bounded: the gateway caps each WebSocket's send buffer at 2 MiB (SEND_BUFFER_BYTES), so
     // the stuck clients can hold at most SLOW x 2 MiB, plus the stream's own garbage (~150 MB at
     // this size); without the cap this stream grew the gateway by ~2 GB.
     const bound = SLOW * 2 * 1024 + 300 * 1024;

@@ -66,6 +66,8 @@ export async function spawnPlatform(env: Record<string, string> = {}): Promise<P
     JWT_SECRET,
     PUBLISH_API_KEY: API_KEY,
     PAYMENTS_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    // Every battery client comes from 127.0.0.1 (the handshake case sets its own limit).
+    RATE_LIMIT_HANDSHAKE: "1000000",
     ...(natsMode() ? { NATS_URL: TEST_NATS_URL, DATABASE_URL: TEST_DATABASE_URL, NATS_NAMESPACE: testNamespace() } : {}),
     ...env,
   };

@@ -22,6 +22,8 @@ export class RawSocket {
   closed = false;
   closeCode = 0;
   sid = "";
+  /** The session id (pid) of the CONNECT packet, when the server has recovery on. */
+  pid = "";
   private nextAck = 1;
   private acks = new Map<number, (v: unknown) => void>();
   private listeners = new Set<(f: string) => void>();
@@ -65,7 +67,9 @@ export class RawSocket {
           settled = true;
           clearTimeout(timer);
           try {
-            s.sid = (JSON.parse(data.slice(2)) as { sid: string }).sid;
+            const c = JSON.parse(data.slice(2)) as { sid: string; pid?: string };
+            s.sid = c.sid;
+            s.pid = c.pid ?? "";
           } catch {
             // keep ""
           }

@@ -1,6 +1,6 @@
 import { AppError, clientEvents, isClientEvent, routeOf, type Ack, type EdgeEventName } from "@rt/contracts";
-import { callService, newTraceId, toErrorBody, withTrace } from "@rt/service-kit";
-import { RateLimiter } from "../rate-limit.ts";
+import { callService, measurePayload, newTraceId, toErrorBody, tooDeepMessage, withTrace } from "@rt/service-kit";
+import { userKey, type Limiter } from "../limiter.ts";
 import { svcContext } from "./context.ts";
 import { chatHandlers } from "./handlers/chat.ts";
 import { syncHandlers } from "./handlers/sync.ts";
@@ -13,64 +13,20 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 /** The events the gateway answers itself; every other one goes to the service its contract entry names. */
 const handlers: HandlerTable = { ...publicHandlers, ...chatHandlers, ...syncHandlers };
 
-/**
- * Nesting deeper than this is refused (VALIDATION). Contract payloads are a few levels deep; a
- * hostile 100 KB frame of `[[[[…` tens of thousands deep made JSON.stringify spin for ~1.5 s of
- * event-loop time before overflowing the stack (then answered INTERNAL): a one-socket DoS.
- */
-export const MAX_EVENT_DEPTH = 64;
-
-/**
- * Approximate encoded size (binary attachments by length) and nesting depth of an event's
- * arguments, walked iteratively so no client input can recurse us into a stack overflow; stops
- * early past either cap.
- */
-function measure(args: unknown[]): { bytes: number; tooDeep: boolean } {
-  let bytes = 0;
-  const stack: Array<[unknown, number]> = [[args, 0]];
-  while (stack.length > 0 && bytes <= MAX_EVENT_BYTES) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || v === undefined) bytes += 4;
-    else if (typeof v === "string") bytes += v.length + 2;
-    else if (typeof v !== "object") bytes += String(v).length;
-    else if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) bytes += v.byteLength;
-    else {
-      if (depth >= MAX_EVENT_DEPTH) return { bytes, tooDeep: true };
-      bytes += 2;
-      if (Array.isArray(v)) {
-        for (let i = 0; i < v.length && bytes <= MAX_EVENT_BYTES; i++) {
-          bytes += 1;
-          stack.push([v[i], depth + 1]);
-        }
-      } else {
-        for (const k in v) {
-          if (bytes > MAX_EVENT_BYTES) break;
-          bytes += k.length + 4;
-          stack.push([(v as Record<string, unknown>)[k], depth + 1]);
-        }
-      }
-    }
-  }
-  return { bytes, tooDeep: false };
-}
-
 /** Echo an event name in an error only when it is a plain short string. */
 const safeName = (e: unknown) => (typeof e === "string" && e.length <= 100 ? e : "unknown");
 
-async function run(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter, event: unknown, args: unknown[], traceId: string): Promise<unknown> {
+async function run(gw: Gateway, socket: GatewaySocket, limiter: Limiter, event: unknown, args: unknown[], traceId: string): Promise<unknown> {
   if (!isClientEvent(event)) throw new AppError("VALIDATION", "unknown event");
   const def = clientEvents[event];
   const ctx = svcContext(gw, socket, traceId);
   if (!ctx && !("anonymous" in def)) throw new AppError("UNAUTHENTICATED", "authenticate first");
   if ("testOnly" in def && !gw.config.TEST_EVENTS) throw new AppError("NOT_FOUND", "test events are disabled");
-  const size = measure(args);
-  if (size.tooDeep) throw new AppError("VALIDATION", `payload too deeply nested (max depth ${MAX_EVENT_DEPTH})`);
+  const size = measurePayload(args, MAX_EVENT_BYTES);
+  if (size.tooDeep) throw new AppError("VALIDATION", tooDeepMessage);
   if (size.bytes > MAX_EVENT_BYTES) throw new AppError("VALIDATION", "payload too large (max 64 KiB)");
-  const who = ctx ? `${ctx.tenantId}\u0000${ctx.userId}` : `anon\u0000${socket.id}`;
-  if (!limiter.take(who, def.rate)) {
-    gw.metrics.rateLimited.inc({ class: def.rate });
-    throw new AppError("RATE_LIMITED", `too many ${event} events, slow down`);
-  }
+  const who = ctx ? userKey(ctx.tenantId, ctx.userId) : `anon\u0000${socket.id}`;
+  await limiter.spend(def.rate, who, `too many ${event} events, slow down`);
   // Forwarded: the service parses the payload (once, there); the gateway checked only what protects it.
   const route = routeOf(event);
   if (route && ctx) return gw.inflight.run(() => callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer }));
@@ -95,7 +51,7 @@ const anonymousCtx = (gw: Gateway, socket: GatewaySocket, traceId: string) => ({
  * rate, validate, run the domain handler, and answer by ack or by an `error` event. Each event gets
  * a traceId that goes to the service in ctx, so the gateway's line and the service's share it.
  */
-export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: RateLimiter) {
+export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limiter) {
   socket.onAny((event: unknown, ...args: unknown[]) => {
     const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack) => void) : undefined;
     const name = isClientEvent(event) ? event : "unknown";
@@ -123,9 +79,4 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Rate
       },
     );
   });
-}
-
-export function createLimiter(gw: Pick<Gateway, "config">) {
-  const c = gw.config;
-  return new RateLimiter({ message: c.RATE_LIMIT_MESSAGE, typing: c.RATE_LIMIT_TYPING, default: c.RATE_LIMIT_DEFAULT });
 }

@@ -1,6 +1,7 @@
 import type { Principal } from "@rt/contracts";
 import { callService } from "@rt/service-kit";
-import { rooms } from "../rooms.ts";
+import { isPaymentsRoom, isSessionRoom, paymentsRoom, sessionRooms } from "../rooms.ts";
+import type { RecoveryAdapter } from "../recovery.ts";
 import type { Gateway, GatewaySocket } from "./types.ts";
 import { svcContext } from "./context.ts";
 
@@ -10,13 +11,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Make a socket an authenticated session: its personal, role and tenant rooms, presence, the
- * disconnect at token expiry, and its unread count. Used on connect and by `authenticate`.
+ * disconnect at token expiry, and its unread count. Used on connect and by `authenticate`; a
+ * recovered socket joins its rooms later, when its replay hands over (`joinRooms` false).
  */
-export function startSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined) {
+export function startSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined, joinRooms = true) {
   socket.data.principal = principal;
   socket.data.exp = exp;
-  const { tenantId, userId, roles } = principal;
-  socket.join([rooms.user(tenantId, userId), rooms.tenant(tenantId), ...roles.map((r) => rooms.role(tenantId, r))]);
+  if (joinRooms) socket.join(sessionRooms(principal));
+  const { tenantId, userId } = principal;
   gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
   // A recovered socket is back in its chat room: presence hears it as a join.
   if (socket.data.chatRoom !== undefined) gw.presence.room(socket.id, socket.data.chatRoom);
@@ -24,11 +26,33 @@ export function startSession(gw: Gateway, socket: GatewaySocket, principal: Prin
   void pushUnreadCount(gw, socket);
 }
 
-/** Extend a session with a fresher token of the same user (no room changes). */
+/**
+ * Extend a session with a fresher token of the same user. Its personal, tenant, role and payments
+ * rooms follow the new token: a role it no longer carries is left, a new one joined.
+ */
 export function refreshSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined) {
   socket.data.principal = { ...principal };
   socket.data.exp = exp;
+  // A recovered socket still replaying joins its rooms at the handover: change what it will join.
+  const claim = (socket.nsp.adapter as unknown as Partial<RecoveryAdapter>).claims?.get(socket.id);
+  if (claim?.pending) claim.pending = grantedRooms(claim.pending, principal, gw.config.PAYMENTS_ADMIN_ROLES);
+  else {
+    const granted = grantedRooms(socket.rooms, principal, gw.config.PAYMENTS_ADMIN_ROLES);
+    socket.join(granted);
+    for (const room of [...socket.rooms]) if (!granted.includes(room)) socket.leave(room);
+  }
   scheduleExpiry(gw, socket);
+}
+
+/**
+ * The rooms a session keeps under a (new) token of its user: the chat and sync rooms it joined as
+ * they were; the personal, tenant and role rooms, and the scope of a payments subscription, as
+ * this token grants them.
+ */
+export function grantedRooms(had: Iterable<string>, principal: Principal, paymentAdminRoles: readonly string[]): string[] {
+  const all = [...had];
+  const payments = all.some(isPaymentsRoom) ? [paymentsRoom(principal, paymentAdminRoles)] : [];
+  return [...new Set([...all.filter((r) => !isSessionRoom(r) && !isPaymentsRoom(r)), ...sessionRooms(principal), ...payments])];
 }
 
 export function endSession(gw: Gateway, socket: GatewaySocket) {

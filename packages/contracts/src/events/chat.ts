@@ -12,7 +12,8 @@ export const MessageSend = z.object({
   roomId: EntityId,
   content: z.string().min(1).max(10_000),
   type: MessageType.default("TEXT"),
-  fileUrl: z.string().url().max(2048).nullish(),
+  // Only web URLs: a `javascript:` or `data:` link would run in every recipient's client.
+  fileUrl: z.url({ protocol: /^https?$/, error: "must be an http: or https: URL" }).max(2048).nullish(),
   clientMsgId: z.string().min(1).max(128).optional(),
 });
 export type MessageSend = z.infer<typeof MessageSend>;

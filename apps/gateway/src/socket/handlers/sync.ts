@@ -1,12 +1,20 @@
 import { AppError, toTenant } from "@rt/contracts";
 import { deliver, nowIso } from "@rt/service-kit";
-import { rooms } from "../../rooms.ts";
+import { paymentsRoom, rooms } from "../../rooms.ts";
 import type { HandlerTable } from "../types.ts";
 
 /** Seed 001: sync rooms, the personal room, activity and ping are edge concerns (no service state). */
 export const syncHandlers: HandlerTable = {
-  "join-data-sync"(_gw, socket, { entityTypes }, ctx) {
-    socket.join(entityTypes.map((e) => rooms.sync(ctx.tenantId, e)));
+  "join-data-sync"(gw, socket, { entityTypes }, ctx) {
+    // Every room is kept in the socket's session snapshot: a cap keeps both bounded. Refused as
+    // VALIDATION, not RATE_LIMITED: waiting does not help, leaving types does.
+    const wanted = entityTypes.map((e) => rooms.sync(ctx.tenantId, e));
+    const max = gw.config.MAX_SYNC_TYPES_PER_SOCKET;
+    let held = 0;
+    for (const r of socket.rooms) if (rooms.isSync(r)) held++;
+    const added = new Set(wanted.filter((r) => !socket.rooms.has(r))).size;
+    if (held + added > max) throw new AppError("VALIDATION", `too many data-sync types on this socket (max ${max}); leave some first`);
+    socket.join(wanted);
     return { entityTypes };
   },
   "leave-data-sync"(_gw, socket, { entityTypes }, ctx) {
@@ -24,9 +32,9 @@ export const syncHandlers: HandlerTable = {
     return data;
   },
   "subscribe:payments"(gw, socket, _i, ctx) {
-    const all = ctx.roles.some((r) => gw.config.PAYMENTS_ADMIN_ROLES.includes(r));
-    socket.join(all ? rooms.paymentsAll(ctx.tenantId) : rooms.paymentsOwn(ctx.tenantId, ctx.userId));
-    return { scope: all ? "tenant" : "own" };
+    const room = paymentsRoom(ctx, gw.config.PAYMENTS_ADMIN_ROLES);
+    socket.join(room);
+    return { scope: room === rooms.paymentsAll(ctx.tenantId) ? "tenant" : "own" };
   },
   "unsubscribe:payments"(_gw, socket, _i, ctx) {
     socket.leave(rooms.paymentsAll(ctx.tenantId));
