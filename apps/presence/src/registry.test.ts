@@ -80,5 +80,19 @@ describe("PresenceRegistry", () => {
       expect(r.listRoom("t1", 5).map((u) => u.userId)).toEqual(["u1"]);
     });
   });
+
+  test("a socket recovered on another gateway stays online and in its room when the old gateway is swept", () => {
+    const r = new PresenceRegistry();
+    const old = { ...sock("a", "u1"), room: { roomId: 3, since: new Date().toISOString(), seq: 1 } };
+    r.add("g1", old, 0);
+    r.beat("g1", 0, 1, 0);
+    // Same socket id, new connection, on g2 (connection state recovery), before g1 is known dead.
+    const moved = { ...old, connId: crypto.randomUUID() };
+    r.add("g2", moved, 1000);
+    r.beat("g2", 0, 1, 4000);
+    expect(r.sweep(3500, 5000)).toEqual([]);
+    expect(r.list("t1").map((u) => u.userId)).toEqual(["u1"]);
+    expect(r.listRoom("t1", 3).map((u) => u.userId)).toEqual(["u1"]);
+  });
 });
 

@@ -22,9 +22,12 @@ const roomKey = (tenantId: string, roomId: number) => `${tenantId}\u0000${roomId
  */
 export class PresenceRegistry {
   private gateways = new Map<string, GatewayView>();
-  /** tenant+user → their sockets across gateways. */
+  /**
+   * tenant+user → their connections across gateways, by connId: a socket recovered on another
+   * gateway keeps its socket id while the old gateway may still list it (until swept).
+   */
   private users = new Map<string, Map<string, PresenceSocket>>();
-  /** tenant+room → user → their sockets in that room. */
+  /** tenant+room → user → their connections (connId) in that room. */
   private rooms = new Map<string, Map<string, Map<string, PresenceSocket>>>();
   /** Sockets of every gateway, counted from heartbeats (includes anonymous sockets). */
   private socketCounts = new Map<string, number>();
@@ -43,7 +46,7 @@ export class PresenceRegistry {
     const k = userKey(s);
     let mine = this.users.get(k);
     if (!mine) this.users.set(k, (mine = new Map()));
-    mine.set(s.socketId, s);
+    mine.set(s.connId, s);
     const changes: PresenceChange[] = mine.size === 1 ? [{ kind: "online", socket: s }] : [];
     return s.room ? [...changes, ...this.enterRoom(s, s.room)] : changes;
   }
@@ -55,7 +58,7 @@ export class PresenceRegistry {
     if (!g || !old || old.room?.seq === s.room?.seq) return [];
     g.digest ^= presenceDigest(old) ^ presenceDigest(s);
     g.sockets.set(s.socketId, s);
-    this.users.get(userKey(s))?.set(s.socketId, s);
+    this.users.get(userKey(s))?.set(s.connId, s);
     return [...(old.room ? this.exitRoom(old, old.room) : []), ...(s.room ? this.enterRoom(s, s.room) : [])];
   }
 
@@ -65,7 +68,7 @@ export class PresenceRegistry {
     if (!users) this.rooms.set(k, (users = new Map()));
     let mine = users.get(s.userId);
     if (!mine) users.set(s.userId, (mine = new Map()));
-    mine.set(s.socketId, s);
+    mine.set(s.connId, s);
     return mine.size === 1 ? [{ kind: "room-online", socket: s, room }] : [];
   }
 
@@ -73,7 +76,7 @@ export class PresenceRegistry {
     const k = roomKey(s.tenantId, room.roomId);
     const users = this.rooms.get(k);
     const mine = users?.get(s.userId);
-    if (!users || !mine?.delete(s.socketId) || mine.size > 0) return [];
+    if (!users || !mine?.delete(s.connId) || mine.size > 0) return [];
     users.delete(s.userId);
     if (users.size === 0) this.rooms.delete(k);
     return [{ kind: "room-offline", socket: s, room }];
@@ -88,7 +91,7 @@ export class PresenceRegistry {
     const changes = s.room ? this.exitRoom(s, s.room) : [];
     const k = userKey(s);
     const mine = this.users.get(k);
-    mine?.delete(socketId);
+    mine?.delete(s.connId);
     if (mine && mine.size === 0) {
       this.users.delete(k);
       changes.push({ kind: "offline", socket: s });
