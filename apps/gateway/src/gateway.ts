@@ -44,8 +44,6 @@ export interface RunningGateway {
 /** Disconnect reasons socket.io keeps a session for (its own list); any other ends the session. */
 const RECOVERABLE = new Set(["transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close"]);
 
-/** Recovery window of PROTOCOL "Connection state recovery". */
-export const RECOVERY_MS = 2 * 60 * 1000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;
 /**
@@ -66,9 +64,9 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   // The delivery tail starts below, before the server listens; recovery asks it for its position.
   let delivery: Delivery | null = null;
   let stopping = false;
-  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: RECOVERY_MS });
+  const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: config.RECOVERY_MS });
   const io: GatewayServer = new Server({
-    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_MS, skipMiddlewares: false },
+    connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_MS, skipMiddlewares: false },
     adapter: RecoveryAdapter as never,
   });
   const engine = new Engine({

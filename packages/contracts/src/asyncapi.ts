@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actionNames, domainEvents } from "./actions.ts";
+import { actionNames, domainEvents, httpRoutes } from "./actions.ts";
 import { clientEvents } from "./client-events.ts";
 import { serverEvents } from "./server-events.ts";
 import { Ack, ErrorCode } from "./errors.ts";
@@ -181,7 +181,7 @@ export function buildAsyncApi(): AsyncApiDocument {
   const httpReqKey = message("nats.HttpRelayRequest", { name: "HttpRelayRequest", schema: HttpRelayRequest });
   const httpResKey = message("nats.HttpRelayResponse", { name: "HttpRelayResponse", schema: HttpRelayResponse });
   for (const service of ServiceName.options) {
-    if (service === "presence") continue; // no public HTTP routes
+    if (!httpRoutes.some((r) => r.service === service)) continue; // no public HTTP routes (presence, sync)
     const id = `http.${service}`;
     channel(id, { address: subjects.http(service), servers: nats, description: `HTTP requests the gateway relays to ${service}; queue group \`${service}\`; GET ${SERVICE_OPENAPI_PATH} answers its OpenAPI document` }, [httpReqKey, httpResKey]);
     natsOp(id, "receive", `Relayed HTTP request to ${service}`, httpReqKey, httpResKey);

@@ -5,7 +5,7 @@ import { RoomRef, MessageSend, MessageEdit, MessageDelete } from "./events/chat.
 import { CallInitiate, CallRef, CallSignalInput } from "./events/calls.ts";
 import { JobCreate, JobAssign, JobStart, JobComplete } from "./events/jobs.ts";
 import { NotificationRef, NotificationInput } from "./events/notifications.ts";
-import { SyncSubscribe, JoinUserRoom, UserActivityInput } from "./events/sync.ts";
+import { SyncSubscribe, JoinUserRoom, UserActivityInput, SyncSinceInput } from "./events/sync.ts";
 import { AuthenticateInput } from "./events/auth.ts";
 import type { ServiceName } from "./subjects.ts";
 
@@ -64,6 +64,7 @@ export const clientEvents = {
 
   "join-data-sync": edge(SyncSubscribe),
   "leave-data-sync": edge(SyncSubscribe),
+  "sync:since": to("sync", SyncSinceInput),
   "join-user-room": edge(JoinUserRoom),
   "user:activity": edge(UserActivityInput),
 

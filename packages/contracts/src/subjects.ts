@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Services reached over the bus; each owns a queue group of the same name. */
-export const ServiceName = z.enum(["presence", "chat", "calls", "jobs", "notifications", "payments"]);
+export const ServiceName = z.enum(["presence", "chat", "calls", "jobs", "notifications", "payments", "sync"]);
 export type ServiceName = z.infer<typeof ServiceName>;
 
 export const TargetKind = z.enum(["user", "role", "room", "sync", "tenant", "payments"]);

@@ -72,6 +72,13 @@ export const PlatformEnv = z
     /** Forwarded events a gateway has in flight before it refuses more (UNAVAILABLE, retryAfterMs). */
     GATEWAY_MAX_INFLIGHT: z.coerce.number().int().positive().default(4096),
     /** Actions one service process runs at once before it refuses more (UNAVAILABLE, retryAfterMs). */
+    /**
+     * Recovery window of PROTOCOL "Connection state recovery", ms; at most 2 min, since the
+     * delivery log keeps 150 s. Shorter in tests that go past it.
+     */
+    RECOVERY_MS: z.coerce.number().int().min(1000).max(120_000).default(120_000),
+    /** How long the sync service keeps data-changes for `sync:since`, seconds (then pruned). */
+    SYNC_RETENTION: z.coerce.number().int().positive().default(7 * 24 * 60 * 60),
     /** TURN servers handed to callers (`turn:host:3478`, `turns:…`); with TURN_SECRET, /api/calls/turn-credentials is on. */
     TURN_URLS: list,
     /** coturn's `static-auth-secret` (use-auth-secret): the key of the credentials' HMAC. */
