@@ -19,7 +19,7 @@ import { startPlatform, type TestPlatform } from "@rt/testkit";
 const ROOT = resolve(import.meta.dir, "..");
 const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 
-const SERVICES = ["presence", "chat", "calls", "jobs", "notifications", "payments"] as const;
+const SERVICES = ["presence", "chat", "calls", "jobs", "notifications", "payments", "sync"] as const;
 const APPS = ["gateway", ...SERVICES] as const;
 type App = (typeof APPS)[number];
 
@@ -35,6 +35,7 @@ const REQUIRED: Record<App, string[]> = {
   // The API-key notification route and the publish-API approval requests.
   notifications: ["JWT_SECRET", "NATS_URL", "DATABASE_URL", "PUBLISH_API_KEY"],
   payments: ["JWT_SECRET", "NATS_URL", "DATABASE_URL", "PAYMENTS_WEBHOOK_SECRET"],
+  sync: ["JWT_SECRET", "NATS_URL", "DATABASE_URL"],
 };
 
 /** The routes a probe may ask: the ops routes every app serves. */

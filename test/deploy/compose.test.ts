@@ -24,7 +24,7 @@ const ports = {
   CI_PORT_GATEWAY_2: freePort(),
   CI_OPS_GATEWAY_1: freePort(),
   CI_OPS_GATEWAY_2: freePort(),
-  ...Object.fromEntries(["PRESENCE", "CHAT", "CALLS", "JOBS", "NOTIFICATIONS", "PAYMENTS"].map((s) => [`CI_OPS_${s}`, freePort()])),
+  ...Object.fromEntries(["PRESENCE", "CHAT", "CALLS", "JOBS", "NOTIFICATIONS", "PAYMENTS", "SYNC"].map((s) => [`CI_OPS_${s}`, freePort()])),
 };
 const env: Record<string, string> = {
   ...operator,
@@ -95,7 +95,7 @@ describe("docker-compose.yml", () => {
     const ids = (await compose(["ps", "-q"], env)).out.split(/\s+/).filter(Boolean);
     const running = (await docker(["inspect", "-f", '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Health.Status}}', ...ids])).split("\n").sort();
     expect(running.every((l) => l.endsWith(" healthy"))).toBe(true);
-    expect(running.map((l) => l.split(" ")[0])).toEqual(["calls", "chat", "gateway-1", "gateway-2", "jobs", "nats", "notifications", "payments", "postgres", "presence"]);
+    expect(running.map((l) => l.split(" ")[0])).toEqual(["calls", "chat", "gateway-1", "gateway-2", "jobs", "nats", "notifications", "payments", "postgres", "presence", "sync"]);
     const gw = (await compose(["ps", "-q", "gateway-1"], env)).out.trim();
     const cenv = (await docker(["inspect", "-f", "{{range .Config.Env}}{{println .}}{{end}}", gw])).split("\n");
     expect(cenv).toContain(`JWT_SECRET=${secrets.JWT_SECRET}`);

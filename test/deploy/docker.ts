@@ -10,7 +10,7 @@ import { TEST_DATABASE_URL, TEST_NATS_URL, testNamespace } from "@rt/testkit";
 import { within } from "../cluster/helpers.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
-export const APPS = ["gateway", "presence", "chat", "calls", "jobs", "notifications", "payments"] as const;
+export const APPS = ["gateway", "presence", "chat", "calls", "jobs", "notifications", "payments", "sync"] as const;
 export type App = (typeof APPS)[number];
 /** Built by deploy/base-image.sh (deploy:test runs it first). */
 export const BASE_IMAGE = "realtime-base:local";

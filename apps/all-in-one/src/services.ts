@@ -5,6 +5,7 @@ import { paymentsService } from "../../payments/src/service.ts";
 import { chatService } from "../../chat/src/service.ts";
 import { jobsService } from "../../jobs/src/service.ts";
 import { notificationsService } from "../../notifications/src/service.ts";
+import { syncService } from "../../sync/src/service.ts";
 
 /** Every service the one-process runner (and the test platform) starts, in start order. */
-export const serviceModules: ServiceModule[] = [presenceService, chatService, callsService, paymentsService, notificationsService, jobsService];
+export const serviceModules: ServiceModule[] = [presenceService, chatService, callsService, paymentsService, notificationsService, jobsService, syncService];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { subjects, type Call, type ErrorCode, type ForwardedEventName, type SvcReply } from "@rt/contracts";
+import { subjects, type Call, type ErrorCode, type ForwardedEventName, type SvcReply, type UserGone } from "@rt/contracts";
 import type { Subscription } from "@rt/bus";
 import { expectRefused, expectSafeMessage, okData, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { callsService } from "./service.ts";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   h = await startServices([callsService]);
   chatPeer = startChatPeer();
   await h.bus.flush();
-});
+}, 30_000); // migrations on a fresh embedded database, on a loaded machine
 afterAll(async () => {
   chatPeer.unsubscribe();
   await h.stop();
@@ -224,4 +224,106 @@ describe("calls", () => {
     expect(r.json.participants).toHaveLength(1 + answeredOk);
     for (const p of r.json.participants) expect(p.leftAt).toBe(r.json.endedAt);
   });
+
+  test("call:signal goes to the recipient only, from the verified sender; refusals relay nothing", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 11, ["alice", "bob"]);
+    addRoom(t, 12, ["eve"]);
+    const c = ok(await call("call:initiated", t, "alice", { roomId: 11, callType: "VIDEO" }));
+    const offer = { type: "offer", sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n" };
+    const relayed = await call("call:signal", t, "alice", { callId: c.id, toUserId: "bob", signal: offer, fromUserId: "mallory" });
+    expect(okData(relayed)).toEqual({ callId: c.id, toUserId: "bob" });
+    const d = await waitForDelivery(t, "call:signal");
+    expect(d.subject).toBe(subjects.deliver(t, "user", "bob"));
+    expect(d.envelope.data).toEqual({ callId: c.id, fromUserId: "alice", signal: offer });
+    const candidate = { type: "candidate", candidate: { candidate: "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", sdpMid: "0", sdpMLineIndex: 0 } };
+    ok(await call("call:signal", t, "bob", { callId: c.id, toUserId: "alice", signal: candidate }));
+    await waitForDelivery(t, "call:signal", (x) => x.fromUserId === "bob");
+    await settle();
+    const before = deliveriesOf(t).length;
+
+    refused(await call("call:signal", t, "eve", { callId: c.id, toUserId: "bob", signal: offer }), "FORBIDDEN"); // sender outside the room
+    refused(await call("call:signal", t, "alice", { callId: c.id, toUserId: "eve", signal: offer }), "FORBIDDEN"); // recipient outside
+    refused(await call("call:signal", t, "alice", { callId: 987654321, toUserId: "bob", signal: offer }), "NOT_FOUND");
+    refused(await call("call:signal", uniqueTenant(), "alice", { callId: c.id, toUserId: "bob", signal: offer }), "NOT_FOUND"); // another tenant
+    for (const signal of [
+      { type: "offer" },
+      { type: "offer", sdp: "x".repeat(32 * 1024 + 1) },
+      { type: "bye", sdp: "x" },
+      { type: "offer", sdp: "x", extra: 1 },
+      { type: "candidate", candidate: "candidate:1" },
+      { type: "candidate", candidate: { candidate: "x".repeat(1025) } },
+      { type: "candidate", candidate: { candidate: "c", evil: true } },
+    ])
+      refused(await call("call:signal", t, "alice", { callId: c.id, toUserId: "bob", signal }), "VALIDATION");
+    refused(await call("call:signal", t, "alice", { callId: c.id, signal: offer }), "VALIDATION");
+
+    ok(await call("call:ended", t, "alice", { callId: c.id }));
+    await waitForDelivery(t, "call:ended");
+    refused(await call("call:signal", t, "alice", { callId: c.id, toUserId: "bob", signal: offer }), "CONFLICT");
+    await settle();
+    expect(deliveriesOf(t).slice(before).map((x) => x.envelope.event)).toEqual(["call:ended"]);
+  });
+
+  test("call:leave: the room hears call:left, the call goes on; the last one out ends it", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 21, ["alice", "bob", "eve"]);
+    const c = ok(await call("call:initiated", t, "alice", { roomId: 21 }));
+    ok(await call("call:answered", t, "bob", { callId: c.id }));
+    refused(await call("call:leave", t, "eve", { callId: c.id }), "CONFLICT"); // a member, but not in the call
+    refused(await call("call:leave", t, "mallory", { callId: c.id }), "FORBIDDEN");
+    refused(await call("call:participants", t, "mallory", { callId: c.id }), "FORBIDDEN");
+
+    const afterAlice = ok(await call("call:leave", t, "alice", { callId: c.id }));
+    expect(afterAlice.status).toBe("ONGOING");
+    const left = await waitForDelivery(t, "call:left");
+    expect(left.subject).toBe(subjects.deliver(t, "room", "21"));
+    expect(left.envelope.data).toEqual({ callId: c.id, roomId: 21, userId: "alice", timestamp: expect.any(String) });
+    refused(await call("call:leave", t, "alice", { callId: c.id }), "CONFLICT"); // already out
+
+    const who = okData<{ callId: number; status: string; participants: Array<{ userId: string; joinedAt: string; leftAt: string | null }> }>(
+      await call("call:participants", t, "eve", { callId: c.id }),
+    );
+    expect(who).toEqual({
+      callId: c.id,
+      status: "ONGOING",
+      participants: [
+        { userId: "alice", joinedAt: c.createdAt, leftAt: left.envelope.data.timestamp },
+        { userId: "bob", joinedAt: expect.any(String), leftAt: null },
+      ],
+    });
+
+    // Alice comes back, then both leave: the second leaver ends it.
+    ok(await call("call:answered", t, "alice", { callId: c.id }));
+    ok(await call("call:leave", t, "bob", { callId: c.id }));
+    expect(deliveriesOf(t).some((x) => x.envelope.event === "call:ended")).toBe(false);
+    const last = ok(await call("call:leave", t, "alice", { callId: c.id }));
+    expect(last.status).toBe("ENDED");
+    const ended = await waitForDelivery(t, "call:ended");
+    expect(ended.envelope.data).toMatchObject({ callId: c.id, roomId: 21, endedBy: "alice" });
+    refused(await call("call:leave", t, "alice", { callId: c.id }), "CONFLICT");
+    refused(await call("call:participants", t, "alice", { callId: 987654321 }), "NOT_FOUND");
+  });
+
+  test("a user gone from every gateway (presence) leaves their calls; a repeat of the fact changes nothing", async () => {
+    const t = uniqueTenant();
+    addRoom(t, 31, ["alice", "bob"]);
+    const c = ok(await call("call:initiated", t, "alice", { roomId: 31 }));
+    ok(await call("call:answered", t, "bob", { callId: c.id }));
+    const gone: UserGone = { id: `gone-${crypto.randomUUID()}`, tenantId: t, userId: "bob", ts: Date.now() };
+    // Twice, as two presence replicas would send it.
+    h.bus.publish(subjects.userGone(t), gone);
+    h.bus.publish(subjects.userGone(t), gone);
+    const left = await waitForDelivery(t, "call:left");
+    expect(left.envelope.data).toMatchObject({ callId: c.id, userId: "bob" });
+    await settle();
+    expect(deliveriesOf(t).filter((x) => x.envelope.event === "call:left")).toHaveLength(1);
+    const now = okData<{ status: string }>(await call("call:participants", t, "alice", { callId: c.id }));
+    expect(now.status).toBe("ONGOING");
+
+    h.bus.publish(subjects.userGone(t), { ...gone, userId: "alice" });
+    const ended = await waitForDelivery(t, "call:ended");
+    expect(ended.envelope.data).toMatchObject({ callId: c.id, endedBy: "alice" });
+  });
 });
+

@@ -1,8 +1,8 @@
-import { and, asc, eq, isNull, ne } from "drizzle-orm";
-import { AppError, toRoom, type Call, type CallInitiate, type CallStatus, type IsMemberReply, type SvcContext } from "@rt/contracts";
+import { and, asc, eq, isNotNull, isNull, ne } from "drizzle-orm";
+import { AppError, toRoom, toUser, type Call, type CallInitiate, type CallParticipants, type CallSignalInput, type CallStatus, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database, Db } from "@rt/db";
-import { callService, deliver } from "@rt/service-kit";
+import { deliver, requireRoomMember } from "@rt/service-kit";
 import { callParticipants, calls } from "./schema.ts";
 
 export interface CallsDeps {
@@ -13,25 +13,6 @@ export interface CallsDeps {
 type CallRow = typeof calls.$inferSelect;
 /** A transaction handle or the database: both run the same queries. */
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
-
-/** Chat's answer, however slow, beyond which a call action is UNAVAILABLE. */
-const CHAT_TIMEOUT_MS = 3000;
-
-/**
- * Ask chat (the owner of rooms) whether the caller is a member. Chat being down or silent is
- * UNAVAILABLE, never a silent yes; a room chat does not know is simply "not a member".
- */
-async function requireMember(bus: Bus, ctx: SvcContext, roomId: number): Promise<void> {
-  let answer: IsMemberReply;
-  try {
-    answer = await callService(bus, "chat", "is-member", ctx, { roomId, userId: ctx.userId }, { timeoutMs: CHAT_TIMEOUT_MS });
-  } catch (err) {
-    if (err instanceof AppError && (err.code === "NOT_FOUND" || err.code === "FORBIDDEN")) throw new AppError("FORBIDDEN", "not a member of this room");
-    if (err instanceof AppError && err.code !== "UNAVAILABLE") throw new AppError("UNAVAILABLE", "chat service unavailable");
-    throw err;
-  }
-  if (!answer.member) throw new AppError("FORBIDDEN", "not a member of this room");
-}
 
 async function toCall(tx: Tx, row: CallRow): Promise<Call> {
   const parts = await tx
@@ -61,12 +42,12 @@ async function findCall(tx: Tx, tenantId: string, callId: number, lock = false):
 /** Read the call, then refuse callers who are not members of its room. */
 async function memberCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<CallRow> {
   const row = await findCall(deps.db.db, ctx.tenantId, callId);
-  await requireMember(deps.bus, ctx, row.roomId);
+  await requireRoomMember(deps.bus, ctx, row.roomId);
   return row;
 }
 
 export async function initiateCall(deps: CallsDeps, ctx: SvcContext, input: CallInitiate): Promise<Call> {
-  await requireMember(deps.bus, ctx, input.roomId);
+  await requireRoomMember(deps.bus, ctx, input.roomId);
   const call = await deps.db.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(calls)
@@ -92,10 +73,11 @@ export async function answerCall(deps: CallsDeps, ctx: SvcContext, callId: numbe
   const call = await deps.db.db.transaction(async (tx) => {
     const row = await findCall(tx, ctx.tenantId, callId, true);
     if (row.status === "ENDED") throw new AppError("CONFLICT", "call has ended");
+    // Someone who left may answer again (rejoin): their row is reopened, a present one is a conflict.
     const joined = await tx
       .insert(callParticipants)
       .values({ callId, tenantId: ctx.tenantId, userId: ctx.userId, joinedAt: now })
-      .onConflictDoNothing()
+      .onConflictDoUpdate({ target: [callParticipants.callId, callParticipants.userId], set: { joinedAt: now, leftAt: null }, where: isNotNull(callParticipants.leftAt) })
       .returning();
     if (joined.length === 0) throw new AppError("CONFLICT", "already in this call");
     if (row.status === "RINGING") {
@@ -147,4 +129,83 @@ export async function endCall(deps: CallsDeps, ctx: SvcContext, callId: number):
 export async function getCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<Call> {
   const row = await memberCall(deps, ctx, callId);
   return toCall(deps.db.db, row);
+}
+
+export async function listParticipants(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<CallParticipants> {
+  const call = await toCall(deps.db.db, await memberCall(deps, ctx, callId));
+  return { callId: call.id, status: call.status, participants: call.participants };
+}
+
+/**
+ * `userId` leaves the call: the room hears `call:left`; when nobody is left the call ends as if
+ * they had ended it. Under the call's row lock, so two last leavers end it once. Null when the
+ * user was not (or no longer) in it.
+ */
+async function leave(deps: CallsDeps, tenantId: string, callId: number, userId: string): Promise<Call | null> {
+  const now = new Date();
+  const out = await deps.db.db.transaction(async (tx) => {
+    const row = await findCall(tx, tenantId, callId, true);
+    if (row.status === "ENDED") throw new AppError("CONFLICT", "call has ended");
+    const left = await tx
+      .update(callParticipants)
+      .set({ leftAt: now })
+      .where(and(eq(callParticipants.tenantId, tenantId), eq(callParticipants.callId, callId), eq(callParticipants.userId, userId), isNull(callParticipants.leftAt)))
+      .returning();
+    if (left.length === 0) return null;
+    const present = await tx
+      .select({ userId: callParticipants.userId })
+      .from(callParticipants)
+      .where(and(eq(callParticipants.tenantId, tenantId), eq(callParticipants.callId, callId), isNull(callParticipants.leftAt)))
+      .limit(1);
+    if (present.length > 0) return toCall(tx, row);
+    const [ended] = await tx
+      .update(calls)
+      .set({ status: "ENDED" satisfies CallStatus, endedAt: now })
+      .where(and(eq(calls.tenantId, tenantId), eq(calls.id, callId)))
+      .returning();
+    return toCall(tx, ended!);
+  });
+  if (!out) return null;
+  const timestamp = now.toISOString();
+  deliver(deps.bus, { id: `call:${callId}:left:${userId}:${timestamp}`, tenantId, target: toRoom(out.roomId), event: "call:left", data: { callId, roomId: out.roomId, userId, timestamp } });
+  if (out.status === "ENDED")
+    deliver(deps.bus, { id: `call:${callId}:ended`, tenantId, target: toRoom(out.roomId), event: "call:ended", data: { callId, roomId: out.roomId, endedBy: userId, timestamp } });
+  return out;
+}
+
+/** `call:leave`: the caller leaves without ending the call for the others. */
+export async function leaveCall(deps: CallsDeps, ctx: SvcContext, callId: number): Promise<Call> {
+  await memberCall(deps, ctx, callId);
+  const call = await leave(deps, ctx.tenantId, callId, ctx.userId);
+  if (!call) throw new AppError("CONFLICT", "not in this call");
+  return call;
+}
+
+/** The user's last socket closed (presence `rt.presence.gone`): they leave every call they are in. */
+export async function leaveAllCalls(deps: CallsDeps, tenantId: string, userId: string): Promise<void> {
+  const open = await deps.db.db
+    .select({ callId: callParticipants.callId })
+    .from(callParticipants)
+    .innerJoin(calls, eq(calls.id, callParticipants.callId))
+    .where(and(eq(callParticipants.tenantId, tenantId), eq(callParticipants.userId, userId), isNull(callParticipants.leftAt), ne(calls.status, "ENDED")));
+  for (const { callId } of open) {
+    try {
+      await leave(deps, tenantId, callId, userId);
+    } catch (err) {
+      // Ended meanwhile: nothing to leave.
+      if (!(err instanceof AppError && err.code === "CONFLICT")) throw err;
+    }
+  }
+}
+
+/**
+ * Relay one WebRTC signal to the sockets of `toUserId`, never stored: both ends must be members
+ * of the call's room (checked with chat, the owner of rooms) and the call must not have ended.
+ */
+export async function relaySignal(deps: CallsDeps, ctx: SvcContext, input: CallSignalInput): Promise<{ callId: number; toUserId: string }> {
+  const row = await memberCall(deps, ctx, input.callId);
+  if (row.status === "ENDED") throw new AppError("CONFLICT", "call has ended");
+  await requireRoomMember(deps.bus, ctx, row.roomId, input.toUserId, "the recipient is not a member of this room");
+  deliver(deps.bus, { tenantId: ctx.tenantId, target: toUser(input.toUserId), event: "call:signal", data: { callId: row.id, fromUserId: ctx.userId, signal: input.signal } });
+  return { callId: row.id, toUserId: input.toUserId };
 }

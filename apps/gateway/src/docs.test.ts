@@ -40,6 +40,7 @@ const ROUTES = [
   "post /api/chat/rooms/{roomId}/members",
   "post /api/chat/rooms/{roomId}/messages",
   "post /shared/chat/rooms/{roomId}/messages",
+  "get /api/calls/turn-credentials",
   "get /api/calls/{callId}",
   "post /api/jobs",
   "post /api/jobs/{jobId}/assign",

@@ -1,4 +1,4 @@
-import { HEARTBEAT_MS, SnapshotRequest, socketDigest, subjects, type Heartbeat, type PresenceDelta, type PresenceSocket } from "@rt/contracts";
+import { HEARTBEAT_MS, SnapshotRequest, presenceDigest, subjects, type Heartbeat, type PresenceDelta, type PresenceSocket } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
 
 /**
@@ -7,6 +7,8 @@ import type { Bus, Subscription } from "@rt/bus";
  */
 export class LocalPresence {
   private sockets = new Map<string, PresenceSocket>();
+  /** Room changes per socket, for the ids of room:user-online / room:user-offline. */
+  private roomSeq = new Map<string, number>();
   private digest = 0;
   private timer: ReturnType<typeof setInterval>;
   private snapshotSub: Subscription;
@@ -32,15 +34,30 @@ export class LocalPresence {
   connect(s: PresenceSocket) {
     if (this.sockets.has(s.socketId)) return;
     this.sockets.set(s.socketId, s);
-    this.digest ^= socketDigest(s.socketId);
+    this.digest ^= presenceDigest(s);
     this.send("connect", s);
+  }
+
+  /** The socket joined a chat room, or (undefined) left its room. */
+  room(socketId: string, roomId: number | undefined) {
+    const old = this.sockets.get(socketId);
+    if (!old || old.room?.roomId === roomId) return;
+    // Every change advances seq, a leave too: the next join of the same room is a new event.
+    const seq = (this.roomSeq.get(socketId) ?? 0) + 1;
+    this.roomSeq.set(socketId, seq);
+    const { room: _left, ...rest } = old;
+    const s: PresenceSocket = roomId === undefined ? rest : { ...rest, room: { roomId, since: new Date().toISOString(), seq } };
+    this.sockets.set(socketId, s);
+    this.digest ^= presenceDigest(old) ^ presenceDigest(s);
+    this.send("room", s);
   }
 
   disconnect(socketId: string) {
     const s = this.sockets.get(socketId);
     if (!s) return;
     this.sockets.delete(socketId);
-    this.digest ^= socketDigest(socketId);
+    this.roomSeq.delete(socketId);
+    this.digest ^= presenceDigest(s);
     this.send("disconnect", s);
   }
 

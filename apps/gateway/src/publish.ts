@@ -1,6 +1,6 @@
 import { AppError, DataChangeInput, PublishEnvelope, describeZodError, subjects, type DeliveryEnvelope, type SvcReply } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
-import { authenticatePublisher, deliverRaw, mayPublish, nowIso, publishKeysOf, requirePublishTenant, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
+import { authenticatePublisher, callService, currentTrace, deliverRaw, mayPublish, newTraceId, nowIso, publishKeysOf, requirePublishTenant, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "./metrics.ts";
 
 type Deps = { bus: Bus; config: PlatformConfig; log: Logger; metrics: Pick<GatewayMetrics, "publishRefused"> };
@@ -10,7 +10,8 @@ const seqKey = (tenantId: string, entityType: string) => Buffer.from(`${tenantId
 
 /**
  * Accept a publisher's envelope (SDK, NATS or HTTP alike): validate it, give a data-change its
- * per-tenant-and-type `seq` and `timestamp`, and hand it to every gateway.
+ * per-tenant-and-type `seq` and `timestamp` and have the sync service keep it, and hand it to every
+ * gateway.
  */
 export async function acceptPublish({ bus }: Deps, raw: unknown): Promise<DeliveryEnvelope> {
   const parsed = PublishEnvelope.safeParse(raw);
@@ -23,7 +24,12 @@ export async function acceptPublish({ bus }: Deps, raw: unknown): Promise<Delive
     if (!change.success) throw new AppError("VALIDATION", describeZodError(change.error));
     if (change.data.entityType !== env.target.id) throw new AppError("VALIDATION", "entityType must match the target id");
     const seq = await bus.nextSeq(seqKey(env.tenantId, change.data.entityType));
-    data = { ...change.data, seq, timestamp: nowIso() };
+    const numbered = { ...change.data, seq, timestamp: nowIso() };
+    // Kept by sync before anyone sees it: an acknowledged publish is always in `sync:since`. Sync
+    // down means the publish is refused (UNAVAILABLE), not delivered unrecorded.
+    const ctx = { tenantId: env.tenantId, userId: "platform:publish", roles: [], name: "publish", gatewayId: "publish", traceId: currentTrace() ?? newTraceId() };
+    await callService(bus, "sync", "store", ctx, numbered);
+    data = numbered;
   } else if (data && typeof data === "object" && !Array.isArray(data) && !("timestamp" in data) && !("createdAt" in data)) {
     // docs/PROTOCOL.md#ids-and-timestamps: every server event carries a timestamp unless it has createdAt.
     data = { ...data, timestamp: nowIso() };

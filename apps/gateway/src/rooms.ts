@@ -32,12 +32,6 @@ export function paymentsRoom(p: Pick<Principal, "tenantId" | "userId" | "roles">
 }
 export const isPaymentsRoom = (room: string) => room.startsWith("p:");
 
-/** Whether roles may join a data-sync type: a type without an entry in `typeRoles` is tenant-wide. */
-export function syncAllowed(entityType: string, roles: readonly string[], typeRoles: Readonly<Record<string, readonly string[]>>): boolean {
-  const need = Object.hasOwn(typeRoles, entityType) ? typeRoles[entityType] : undefined;
-  return !need || roles.some((r) => need.includes(r));
-}
-
 /** The local rooms a delivery goes to. Payments fan out to admins and to the owning user. */
 export function roomsFor(tenantId: string, target: DeliveryTarget, data: unknown): string[] {
   const id = target.id ?? "";

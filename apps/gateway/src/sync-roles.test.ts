@@ -3,7 +3,8 @@ import { startPlatform, waitFor, TEST_API_KEY, type TestPlatform } from "@rt/tes
 
 /**
  * SYNC_TYPE_ROLES restricts data-sync types to roles: a socket without one of them is refused
- * (FORBIDDEN, nothing joined), and a token with fewer roles leaves the restricted sync rooms.
+ * (FORBIDDEN, nothing joined) and cannot read its history (`sync:since`), and a token with fewer
+ * roles leaves the restricted sync rooms.
  * Types not listed stay tenant-wide.
  */
 let p: TestPlatform;
@@ -50,4 +51,12 @@ test("a listed role joins; authenticate with a token without it leaves the restr
   await task;
   await Bun.sleep(200);
   expect(got).toEqual(["Payroll", "Task"]);
+});
+
+test("sync:since answers a restricted type only to a listed role (FORBIDDEN otherwise); unlisted types stay tenant-wide", async () => {
+  const clerk = await p.connect({ sub: "since-clerk", roles: ["staff"] });
+  expect(await clerk.timeout(5000).emitWithAck("sync:since", { entityType: "Payroll", afterSeq: 0 })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+  expect(await clerk.timeout(5000).emitWithAck("sync:since", { entityType: "Task", afterSeq: 0 })).toMatchObject({ ok: true });
+  const hr = await p.connect({ sub: "since-hr", roles: ["hr"] });
+  expect(await hr.timeout(5000).emitWithAck("sync:since", { entityType: "Payroll", afterSeq: 0 })).toMatchObject({ ok: true });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { presenceDigest } from "@rt/contracts";
 import { PresenceRegistry } from "./registry.ts";
 
 const sock = (socketId: string, userId = "u1", tenantId = "t1") => ({ tenantId, userId, name: userId, socketId, since: new Date().toISOString(), connId: crypto.randomUUID() });
@@ -36,4 +37,62 @@ describe("PresenceRegistry", () => {
     const changes = r.replace("g1", [sock("b", "u2")]);
     expect(changes.map((c) => `${c.kind}:${c.socket.userId}`).sort()).toEqual(["offline:u1", "online:u2"]);
   });
+
+  describe("per-room presence", () => {
+    const inRoom = (s: ReturnType<typeof sock>, roomId: number, seq: number, since = new Date().toISOString()) => ({ ...s, room: { roomId, since, seq } });
+    const kinds = (cs: Array<{ kind: string; socket: { userId: string } }>) => cs.map((c) => `${c.kind}:${c.socket.userId}`);
+
+    test("a user is in a room from their first socket there to their last, across gateways and tabs", () => {
+      const r = new PresenceRegistry();
+      const a = sock("a", "u1");
+      const b = sock("b", "u1");
+      r.add("g1", a);
+      r.add("g2", b);
+      expect(kinds(r.setRoom("g1", inRoom(a, 7, 1, "2026-01-01T00:00:01.000Z")))).toEqual(["room-online:u1"]);
+      expect(r.setRoom("g2", inRoom(b, 7, 1, "2026-01-01T00:00:02.000Z"))).toEqual([]); // second tab
+      expect(r.listRoom("t1", 7)).toEqual([{ userId: "u1", name: "u1", since: "2026-01-01T00:00:01.000Z" }]);
+      expect(r.listRoom("t2", 7)).toEqual([]); // same room id, other tenant
+      expect(r.setRoom("g1", a)).toEqual([]); // a left the room; b is still there
+      expect(kinds(r.remove("g2", "b"))).toEqual(["room-offline:u1"]); // b's socket closed: out of the room, a still online
+      expect(r.listRoom("t1", 7)).toEqual([]);
+      expect(kinds(r.remove("g1", "a"))).toEqual(["offline:u1"]);
+    });
+
+    test("switching rooms is offline in the old, online in the new; a repeated delta changes nothing", () => {
+      const r = new PresenceRegistry();
+      const a = sock("a", "u1");
+      r.add("g1", a);
+      r.setRoom("g1", inRoom(a, 1, 1));
+      const moved = r.setRoom("g1", inRoom(a, 2, 2));
+      expect(moved.map((c) => `${c.kind}:${"room" in c ? c.room.roomId : ""}`)).toEqual(["room-offline:1", "room-online:2"]);
+      expect(r.setRoom("g1", inRoom(a, 2, 2))).toEqual([]);
+    });
+
+    test("the digest covers room joins, so a lost room delta is found and a snapshot repairs it", () => {
+      const r = new PresenceRegistry();
+      const a = sock("a", "u1");
+      r.add("g1", a);
+      const gatewayView = inRoom(a, 5, 1);
+      // The gateway's digest (presenceDigest over its sockets) differs from ours: the delta was lost.
+      expect(r.beat("g1", presenceDigest(gatewayView), 1)).toBe(false);
+      expect(kinds(r.replace("g1", [gatewayView]))).toEqual(["room-online:u1"]);
+      expect(r.beat("g1", presenceDigest(gatewayView), 1)).toBe(true);
+      expect(r.listRoom("t1", 5).map((u) => u.userId)).toEqual(["u1"]);
+    });
+  });
+
+  test("a socket recovered on another gateway stays online and in its room when the old gateway is swept", () => {
+    const r = new PresenceRegistry();
+    const old = { ...sock("a", "u1"), room: { roomId: 3, since: new Date().toISOString(), seq: 1 } };
+    r.add("g1", old, 0);
+    r.beat("g1", 0, 1, 0);
+    // Same socket id, new connection, on g2 (connection state recovery), before g1 is known dead.
+    const moved = { ...old, connId: crypto.randomUUID() };
+    r.add("g2", moved, 1000);
+    r.beat("g2", 0, 1, 4000);
+    expect(r.sweep(3500, 5000)).toEqual([]);
+    expect(r.list("t1").map((u) => u.userId)).toEqual(["u1"]);
+    expect(r.listRoom("t1", 3).map((u) => u.userId)).toEqual(["u1"]);
+  });
 });
+

@@ -1,6 +1,11 @@
-import { socketDigest, type PresenceSocket, type PresenceUser } from "@rt/contracts";
+import { presenceDigest, type PresenceSocket, type PresenceUser } from "@rt/contracts";
 
-export type PresenceChange = { kind: "online"; socket: PresenceSocket } | { kind: "offline"; socket: PresenceSocket };
+type SocketRoom = NonNullable<PresenceSocket["room"]>;
+export type PresenceChange =
+  | { kind: "online"; socket: PresenceSocket }
+  | { kind: "offline"; socket: PresenceSocket }
+  /** The user's first socket joined / last socket left `room` (the room join of `socket` that did it). */
+  | { kind: "room-online" | "room-offline"; socket: PresenceSocket; room: SocketRoom };
 
 interface GatewayView {
   lastSeen: number;
@@ -9,6 +14,7 @@ interface GatewayView {
 }
 
 const userKey = (s: { tenantId: string; userId: string }) => `${s.tenantId}\u0000${s.userId}`;
+const roomKey = (tenantId: string, roomId: number) => `${tenantId}\u0000${roomId}`;
 
 /**
  * Who is connected where, cluster-wide, kept from gateway deltas and heartbeats. A user is online
@@ -16,8 +22,13 @@ const userKey = (s: { tenantId: string; userId: string }) => `${s.tenantId}\u000
  */
 export class PresenceRegistry {
   private gateways = new Map<string, GatewayView>();
-  /** tenant+user → their sockets across gateways. */
+  /**
+   * tenant+user → their connections across gateways, by connId: a socket recovered on another
+   * gateway keeps its socket id while the old gateway may still list it (until swept).
+   */
   private users = new Map<string, Map<string, PresenceSocket>>();
+  /** tenant+room → user → their connections (connId) in that room. */
+  private rooms = new Map<string, Map<string, Map<string, PresenceSocket>>>();
   /** Sockets of every gateway, counted from heartbeats (includes anonymous sockets). */
   private socketCounts = new Map<string, number>();
 
@@ -31,12 +42,44 @@ export class PresenceRegistry {
     const g = this.view(gatewayId, now);
     if (g.sockets.has(s.socketId)) return [];
     g.sockets.set(s.socketId, s);
-    g.digest ^= socketDigest(s.socketId);
+    g.digest ^= presenceDigest(s);
     const k = userKey(s);
     let mine = this.users.get(k);
     if (!mine) this.users.set(k, (mine = new Map()));
-    mine.set(s.socketId, s);
-    return mine.size === 1 ? [{ kind: "online", socket: s }] : [];
+    mine.set(s.connId, s);
+    const changes: PresenceChange[] = mine.size === 1 ? [{ kind: "online", socket: s }] : [];
+    return s.room ? [...changes, ...this.enterRoom(s, s.room)] : changes;
+  }
+
+  /** A socket joined or left a chat room (`s.room` is where it is now). */
+  setRoom(gatewayId: string, s: PresenceSocket): PresenceChange[] {
+    const g = this.gateways.get(gatewayId);
+    const old = g?.sockets.get(s.socketId);
+    if (!g || !old || old.room?.seq === s.room?.seq) return [];
+    g.digest ^= presenceDigest(old) ^ presenceDigest(s);
+    g.sockets.set(s.socketId, s);
+    this.users.get(userKey(s))?.set(s.connId, s);
+    return [...(old.room ? this.exitRoom(old, old.room) : []), ...(s.room ? this.enterRoom(s, s.room) : [])];
+  }
+
+  private enterRoom(s: PresenceSocket, room: SocketRoom): PresenceChange[] {
+    const k = roomKey(s.tenantId, room.roomId);
+    let users = this.rooms.get(k);
+    if (!users) this.rooms.set(k, (users = new Map()));
+    let mine = users.get(s.userId);
+    if (!mine) users.set(s.userId, (mine = new Map()));
+    mine.set(s.connId, s);
+    return mine.size === 1 ? [{ kind: "room-online", socket: s, room }] : [];
+  }
+
+  private exitRoom(s: PresenceSocket, room: SocketRoom): PresenceChange[] {
+    const k = roomKey(s.tenantId, room.roomId);
+    const users = this.rooms.get(k);
+    const mine = users?.get(s.userId);
+    if (!users || !mine?.delete(s.connId) || mine.size > 0) return [];
+    users.delete(s.userId);
+    if (users.size === 0) this.rooms.delete(k);
+    return [{ kind: "room-offline", socket: s, room }];
   }
 
   remove(gatewayId: string, socketId: string): PresenceChange[] {
@@ -44,15 +87,16 @@ export class PresenceRegistry {
     const s = g?.sockets.get(socketId);
     if (!g || !s) return [];
     g.sockets.delete(socketId);
-    g.digest ^= socketDigest(socketId);
+    g.digest ^= presenceDigest(s);
+    const changes = s.room ? this.exitRoom(s, s.room) : [];
     const k = userKey(s);
     const mine = this.users.get(k);
-    mine?.delete(socketId);
+    mine?.delete(s.connId);
     if (mine && mine.size === 0) {
       this.users.delete(k);
-      return [{ kind: "offline", socket: s }];
+      changes.push({ kind: "offline", socket: s });
     }
-    return [];
+    return changes;
   }
 
   /** A heartbeat arrived: returns whether our view of that gateway matches its digest. */
@@ -69,7 +113,7 @@ export class PresenceRegistry {
     const next = new Set(sockets.map((s) => s.socketId));
     const changes: PresenceChange[] = [];
     for (const id of [...g.sockets.keys()]) if (!next.has(id)) changes.push(...this.remove(gatewayId, id));
-    for (const s of sockets) changes.push(...this.add(gatewayId, s, now));
+    for (const s of sockets) changes.push(...(g.sockets.has(s.socketId) ? this.setRoom(gatewayId, s) : this.add(gatewayId, s, now)));
     return changes;
   }
 
@@ -91,6 +135,17 @@ export class PresenceRegistry {
       let first: PresenceSocket | undefined;
       for (const s of sockets.values()) if (!first || s.since < first.since) first = s;
       if (first && first.tenantId === tenantId) out.push({ userId: first.userId, name: first.name, since: first.since });
+    }
+    return out.sort((a, b) => a.since.localeCompare(b.since));
+  }
+
+  /** Users with a socket in a room, each since their earliest socket there joined it. */
+  listRoom(tenantId: string, roomId: number): PresenceUser[] {
+    const out: PresenceUser[] = [];
+    for (const sockets of this.rooms.get(roomKey(tenantId, roomId))?.values() ?? []) {
+      let first: PresenceSocket | undefined;
+      for (const s of sockets.values()) if (!first || s.room!.since < first.room!.since) first = s;
+      if (first) out.push({ userId: first.userId, name: first.name, since: first.room!.since });
     }
     return out.sort((a, b) => a.since.localeCompare(b.since));
   }

@@ -1,5 +1,5 @@
-import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toTenant } from "@rt/contracts";
-import { defineService, deliver, type ServiceDeps, type ServiceParts } from "@rt/service-kit";
+import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toRoom, toTenant, type UserGone } from "@rt/contracts";
+import { defineService, deliver, requireRoomMember, type ServiceDeps, type ServiceParts } from "@rt/service-kit";
 import { PresenceRegistry, type PresenceChange } from "./registry.ts";
 
 const SNAPSHOT_PAGE = 2000;
@@ -21,9 +21,20 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
       const s = c.socket;
       const timestamp = new Date().toISOString();
       // Same id from every replica (they all saw this connection), new for every connection.
+      if (c.kind === "room-online" || c.kind === "room-offline") {
+        // One id per join of one connection: every replica sends the same, gateways deliver it once.
+        const data = { roomId: c.room.roomId, userId: s.userId, timestamp };
+        deliver(bus, { id: `${c.kind}:${s.connId}:${c.room.seq}`, tenantId: s.tenantId, target: toRoom(c.room.roomId), event: c.kind === "room-online" ? "room:user-online" : "room:user-offline", data });
+        continue;
+      }
       const id = `${c.kind}:${s.connId}`;
       if (c.kind === "online") deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:online", data: { userId: s.userId, socketId: s.socketId, timestamp } });
-      else deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:offline", data: { userId: s.userId, timestamp } });
+      else {
+        deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:offline", data: { userId: s.userId, timestamp } });
+        // For services that hold per-user state (calls): the user has no socket left anywhere.
+        const gone: UserGone = { id, tenantId: s.tenantId, userId: s.userId, ts: Date.now() };
+        bus.publish(subjects.userGone(s.tenantId), gone);
+      }
     }
   };
 
@@ -46,7 +57,12 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
   const subscriptions = [
     bus.subscribe(subjects.presenceDeltaAll, (raw) => {
       const d = PresenceDelta.parse(raw);
-      announce(d.op === "connect" ? registry.add(d.gatewayId, d.socket) : registry.remove(d.gatewayId, d.socket.socketId));
+      const ops = {
+        connect: () => registry.add(d.gatewayId, d.socket),
+        disconnect: () => registry.remove(d.gatewayId, d.socket.socketId),
+        room: () => registry.setRoom(d.gatewayId, d.socket),
+      };
+      announce(ops[d.op]());
     }),
     bus.subscribe(subjects.heartbeatAll, async (raw) => {
       const hb = Heartbeat.parse(raw);
@@ -58,6 +74,10 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
   return {
     actions: {
       "presence:list": (ctx) => ({ users: registry.list(ctx.tenantId) }),
+      "room:presence": async (ctx, { roomId }) => {
+        await requireRoomMember(bus, ctx, roomId);
+        return { online: registry.listRoom(ctx.tenantId, roomId) };
+      },
       count: (ctx, { scope }) =>
         scope === "tenant" ? { connectedClients: registry.tenantClients(ctx.tenantId) } : { connectedClients: registry.connectedClients() },
     },

@@ -4,6 +4,7 @@ import { NoPayload } from "./events/common.ts";
 import { IsMemberInput, IsMemberReply, MembershipCheck, RoomRef } from "./events/chat.ts";
 import { Notification, NotificationInput, UnreadCount } from "./events/notifications.ts";
 import { ConnectedCount, PresenceCountInput } from "./events/presence.ts";
+import { SyncStoreInput, SyncStored } from "./events/sync.ts";
 import type { ServiceName } from "./subjects.ts";
 
 /**
@@ -25,6 +26,8 @@ export const internalActions = {
     create: { input: NotificationInput, reply: Notification.nullable() },
   },
   payments: {},
+  /** The gateway's publish path stores each numbered data-change here before delivering it. */
+  sync: { store: { input: SyncStoreInput, reply: SyncStored } },
 } as const satisfies Record<ServiceName, Record<string, { input: z.ZodType; reply: z.ZodType }>>;
 
 export type InternalActionName<S extends ServiceName> = keyof (typeof internalActions)[S] & string;

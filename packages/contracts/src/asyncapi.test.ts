@@ -45,8 +45,9 @@ describe("AsyncAPI document", () => {
       "rt.gw.{gatewayId}.snapshot",
       "rt.gw.{gatewayId}.alive",
       "rt.gwadmin.{gatewayId}.{op}",
+      "rt.presence.gone.{tenant}",
       ...ServiceName.options.flatMap((s) => actionNames(s).map((a) => subjects.svc(s, a))),
-      ...ServiceName.options.filter((s) => s !== "presence").map((s) => subjects.http(s)),
+      ...ServiceName.options.filter((s) => s !== "presence" && s !== "sync").map((s) => subjects.http(s)),
       ...Object.values(domainEvents).map((e) => subjects.evt(e.domain, e.fact)),
     ];
     for (const a of expected) expect(addresses).toContain(a);

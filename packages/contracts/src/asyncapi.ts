@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actionNames, domainEvents } from "./actions.ts";
+import { actionNames, domainEvents, httpRoutes } from "./actions.ts";
 import { clientEvents } from "./client-events.ts";
 import { serverEvents } from "./server-events.ts";
 import { Ack, ErrorCode } from "./errors.ts";
@@ -18,6 +18,7 @@ import {
   AliveReply,
   SvcReply,
   SvcRequest,
+  UserGone,
 } from "./envelope.ts";
 import { AdminOp, AdminRequest } from "./admin.ts";
 import { JobAssignedEvent } from "./events/jobs.ts";
@@ -182,7 +183,7 @@ export function buildAsyncApi(): AsyncApiDocument {
   const httpReqKey = message("nats.HttpRelayRequest", { name: "HttpRelayRequest", schema: HttpRelayRequest });
   const httpResKey = message("nats.HttpRelayResponse", { name: "HttpRelayResponse", schema: HttpRelayResponse });
   for (const service of ServiceName.options) {
-    if (service === "presence") continue; // no public HTTP routes
+    if (!httpRoutes.some((r) => r.service === service)) continue; // no public HTTP routes (presence, sync)
     const id = `http.${service}`;
     channel(id, { address: subjects.http(service), servers: nats, description: `HTTP requests the gateway relays to ${service}; queue group \`${service}\`; GET ${SERVICE_OPENAPI_PATH} answers its OpenAPI document` }, [httpReqKey, httpResKey]);
     natsOp(id, "receive", `Relayed HTTP request to ${service}`, httpReqKey, httpResKey);
@@ -213,6 +214,10 @@ export function buildAsyncApi(): AsyncApiDocument {
   const deltaKey = message("nats.PresenceDelta", { name: "PresenceDelta", schema: PresenceDelta });
   channel("presence.delta", { address: address((p) => subjects.presenceDelta(p("gatewayId"))), servers: nats, parameters: { gatewayId: params.gatewayId } }, [deltaKey]);
   natsOp("presence.delta", "send", "A socket connected to or left a gateway", deltaKey);
+
+  const goneKey = message("nats.UserGone", { name: "UserGone", schema: UserGone });
+  channel("presence.gone", { address: address((p) => subjects.userGone(p("tenant"))), servers: nats, parameters: { tenant: params.tenant } }, [goneKey]);
+  natsOp("presence.gone", "send", "Presence: a user's last socket in the cluster closed (calls: the user leaves their calls)", goneKey);
 
   const snapReqKey = message("nats.SnapshotRequest", { name: "SnapshotRequest", schema: SnapshotRequest });
   const snapPageKey = message("nats.SnapshotPage", { name: "SnapshotPage", schema: SnapshotPage });

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { NoPayload } from "./events/common.ts";
-import { PresenceListInput } from "./events/presence.ts";
+import { PresenceListInput, RoomPresenceInput } from "./events/presence.ts";
 import { RoomRef, MessageSend, MessageEdit, MessageDelete } from "./events/chat.ts";
-import { CallInitiate, CallRef } from "./events/calls.ts";
+import { CallInitiate, CallRef, CallSignalInput } from "./events/calls.ts";
 import { JobCreate, JobAssign, JobStart, JobComplete } from "./events/jobs.ts";
 import { NotificationRef, NotificationInput } from "./events/notifications.ts";
-import { SyncSubscribe, JoinUserRoom, UserActivityInput } from "./events/sync.ts";
+import { SyncSubscribe, JoinUserRoom, UserActivityInput, SyncSinceInput } from "./events/sync.ts";
 import { AuthenticateInput } from "./events/auth.ts";
 import type { ServiceName } from "./subjects.ts";
 
@@ -35,6 +35,7 @@ export const clientEvents = {
   authenticate: edge(AuthenticateInput, "default", { anonymous: true as const }),
 
   "presence:list": to("presence", PresenceListInput),
+  "room:presence": to("presence", RoomPresenceInput),
 
   join_room: edge(RoomRef),
   leave_room: edge(RoomRef),
@@ -47,6 +48,9 @@ export const clientEvents = {
   "call:initiated": to("calls", CallInitiate),
   "call:answered": to("calls", CallRef),
   "call:ended": to("calls", CallRef),
+  "call:leave": to("calls", CallRef),
+  "call:participants": to("calls", CallRef),
+  "call:signal": to("calls", CallSignalInput),
 
   "job:start": to("jobs", JobStart),
   "job:complete": to("jobs", JobComplete),
@@ -60,6 +64,7 @@ export const clientEvents = {
 
   "join-data-sync": edge(SyncSubscribe),
   "leave-data-sync": edge(SyncSubscribe),
+  "sync:since": to("sync", SyncSinceInput),
   "join-user-room": edge(JoinUserRoom),
   "user:activity": edge(UserActivityInput),
 

@@ -122,12 +122,17 @@ export const PresenceSocket = z.object({
   since: z.string(),
   /** One connection of the socket (a recovered socket keeps its id but is a new connection). */
   connId: z.string(),
+  /**
+   * The chat room the socket has joined, since when; `seq` counts the socket's room changes so
+   * every join and leave has its own event id.
+   */
+  room: z.object({ roomId: z.number(), since: z.string(), seq: z.number().int() }).optional(),
 });
 export type PresenceSocket = z.infer<typeof PresenceSocket>;
 
 /**
  * `rt.presence.heartbeat.<gatewayId>`: the gateway is alive. `digest` is the XOR of
- * socketDigest(socketId) over its authenticated sockets: presence compares it with its own view and
+ * presenceDigest(socket) over its authenticated sockets: presence compares it with its own view and
  * asks for a snapshot when they differ (a lost delta, a presence restart).
  */
 export const Heartbeat = z.object({
@@ -142,6 +147,11 @@ export type Heartbeat = z.infer<typeof Heartbeat>;
 export const SnapshotRequest = z.object({ offset: z.number().int().nonnegative(), limit: z.number().int().positive().max(5000) });
 export const SnapshotPage = z.object({ sockets: z.array(PresenceSocket), total: z.number().int() });
 export type SnapshotPage = z.infer<typeof SnapshotPage>;
+
+/** A socket's share of its gateway's digest: its id and, when in a room, which join of which room. */
+export function presenceDigest(s: Pick<PresenceSocket, "socketId" | "room">): number {
+  return s.room ? socketDigest(s.socketId) ^ socketDigest(`${s.socketId}#${s.room.roomId}#${s.room.seq}`) : socketDigest(s.socketId);
+}
 
 /**
  * `rt.gw.<gatewayId>.alive`: is this socket id connected to you? Asked before a session is
@@ -160,11 +170,21 @@ export function socketDigest(socketId: string): number {
   return h | 0;
 }
 
-/** `rt.presence.delta.<gatewayId>`: one socket came or went, sent at once so presence need not wait a beat. */
+/**
+ * `rt.presence.delta.<gatewayId>`: one socket came, went or (op `room`) joined or left a chat room
+ * (`socket.room` is its room now), sent at once so presence need not wait a beat.
+ */
 export const PresenceDelta = z.object({
   gatewayId: z.string(),
-  op: z.enum(["connect", "disconnect"]),
+  op: z.enum(["connect", "disconnect", "room"]),
   socket: PresenceSocket,
   ts: z.number(),
 });
 export type PresenceDelta = z.infer<typeof PresenceDelta>;
+
+/**
+ * `rt.presence.gone.<tenant>`: a user's last socket anywhere closed. Services that hold per-user
+ * state (calls: participants) react to it; every presence replica sends it with the same `id`.
+ */
+export const UserGone = z.object({ id: z.string(), tenantId: z.string(), userId: z.string(), ts: z.number() });
+export type UserGone = z.infer<typeof UserGone>;

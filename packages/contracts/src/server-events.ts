@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { ErrorEvent } from "./errors.ts";
-import { UserOnline, UserOffline } from "./events/presence.ts";
+import { UserOnline, UserOffline, RoomUserPresence } from "./events/presence.ts";
 import { Message, MessageEdited, MessageDeleted, MemberEvent, TypingEvent } from "./events/chat.ts";
-import { CallInitiated, CallAnswered, CallEnded } from "./events/calls.ts";
+import { CallInitiated, CallAnswered, CallEnded, CallLeft, CallSignal } from "./events/calls.ts";
 import { JobAssigned, JobTransition, JobStatusChanged } from "./events/jobs.ts";
 import { Notification, UnreadCountEvent, MarkedRead, NotificationDeleted } from "./events/notifications.ts";
 import { ArtisanRequest, ArtisanApproved, ArtisanRejected } from "./events/approvals.ts";
@@ -18,6 +18,8 @@ export const serverEvents = {
 
   "user:online": UserOnline,
   "user:offline": UserOffline,
+  "room:user-online": RoomUserPresence,
+  "room:user-offline": RoomUserPresence,
 
   "member:joined": MemberEvent,
   "member:left": MemberEvent,
@@ -30,6 +32,8 @@ export const serverEvents = {
   "call:initiated": CallInitiated,
   "call:answered": CallAnswered,
   "call:ended": CallEnded,
+  "call:left": CallLeft,
+  "call:signal": CallSignal,
 
   "job:assigned": JobAssigned,
   "job:started": JobTransition,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Services reached over the bus; each owns a queue group of the same name. */
-export const ServiceName = z.enum(["presence", "chat", "calls", "jobs", "notifications", "payments"]);
+export const ServiceName = z.enum(["presence", "chat", "calls", "jobs", "notifications", "payments", "sync"]);
 export type ServiceName = z.infer<typeof ServiceName>;
 
 export const TargetKind = z.enum(["user", "role", "room", "sync", "tenant", "payments"]);
@@ -55,6 +55,9 @@ export const subjects = {
   /** One socket connected or closed on a gateway; presence replicas all listen. */
   presenceDelta: (gatewayId: string) => `rt.presence.delta.${subjectToken(gatewayId)}`,
   presenceDeltaAll: "rt.presence.delta.*",
+  /** A user's last socket in the cluster closed (every presence replica publishes it, same id). */
+  userGone: (tenantId: string) => `rt.presence.gone.${subjectToken(tenantId)}`,
+  userGoneAll: "rt.presence.gone.*",
   /** Request/reply to one gateway: a page of its sockets, when presence must rebuild its view. */
   gatewaySnapshot: (gatewayId: string) => `rt.gw.${subjectToken(gatewayId)}.snapshot`,
   /** Request/reply to one gateway: is this socket of yours still connected (before its session is restored elsewhere)? */

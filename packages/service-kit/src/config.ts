@@ -37,7 +37,7 @@ const perMinute = (dflt: number) => z.coerce.number().int().positive().default(d
 export const DEV_JWT_SECRET = "dev-secret-change-me-dev-secret-change-me";
 
 /** Every variable that holds a secret; in production each must pass `weakSecret`. */
-export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN", "ADMIN_API_KEY"] as const;
+export const SECRET_VARS = ["JWT_SECRET", "PUBLISH_API_KEY", "PAYMENTS_WEBHOOK_SECRET", "METRICS_TOKEN", "ADMIN_API_KEY", "TURN_SECRET"] as const;
 
 /**
  * Why a secret is too weak for production, or null. Shipped placeholders (`change-me…`, the dev
@@ -184,7 +184,7 @@ export const PlatformEnv = z
       "data-sync types one socket may hold; a `join-data-sync` past it answers `VALIDATION` (waiting does not help, `leave-data-sync` does), which bounds the rooms and the session snapshot of a socket",
     ),
     RECOVERY_MS: about(
-      z.coerce.number().int().positive().default(2 * 60 * 1000),
+      z.coerce.number().int().min(1000).max(120_000).default(120_000),
       "connection state recovery window in milliseconds: a client back within it gets what it missed (the delivery log keeps 150 s, so more is no use)",
     ),
     RECOVERY_MAX_EVENTS: about(
@@ -202,6 +202,19 @@ export const PlatformEnv = z
     SESSION_MARGIN_MS: about(
       z.coerce.number().int().positive().default(30_000),
       "how long a session outlives the recovery window after its socket is gone, before a gateway's sweep removes it (`apps/gateway/src/recovery-sweep.test.ts`)",
+    ),
+    SYNC_RETENTION: about(
+      z.coerce.number().int().positive().default(7 * 24 * 60 * 60),
+      "how long the sync service keeps data-changes for `sync:since`, in seconds (then pruned; a catch-up past it answers `complete: false`)",
+    ),
+    TURN_URLS: about(
+      list,
+      "TURN servers handed to callers (`turn:host:3478`, `turns:…`); with `TURN_SECRET`, `GET /api/calls/turn-credentials` is on",
+    ),
+    TURN_SECRET: about(secret, "coturn's `static-auth-secret` (use-auth-secret): the key of the credentials' HMAC-SHA1 (16+ characters)"),
+    TURN_TTL: about(
+      z.coerce.number().int().positive().max(7 * 24 * 60 * 60).default(24 * 60 * 60),
+      "lifetime of TURN credentials, in seconds",
     ),
     SYNC_TYPE_ROLES: about(
       z
@@ -302,6 +315,9 @@ export const PlatformEnv = z
       // The console mints tokens for any tenant: never in production (a refusal, not a silent off).
       if (e.DEMO) ctx.addIssue({ code: "custom", path: ["DEMO"], message: "must not be on in production" });
     }
+    // One without the other is a half-configured TURN: refuse it rather than serve nothing.
+    if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) ctx.addIssue({ code: "custom", path: ["TURN_SECRET"], message: "is required with TURN_URLS" });
+    if (e.TURN_SECRET && e.TURN_URLS.length === 0) ctx.addIssue({ code: "custom", path: ["TURN_URLS"], message: "is required with TURN_SECRET" });
     return {
       ...e,
       // The dev secret only stands in when nothing else verifies tokens.
@@ -331,4 +347,13 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
     console.error(err.message);
     process.exit(1);
   }
+}
+
+/**
+ * Whether roles may join (or catch up on) a data-sync type under SYNC_TYPE_ROLES: a type without
+ * an entry is tenant-wide. The gateway checks it on join, the sync service on `sync:since`.
+ */
+export function syncAllowed(entityType: string, roles: readonly string[], typeRoles: Readonly<Record<string, readonly string[]>>): boolean {
+  const need = Object.hasOwn(typeRoles, entityType) ? typeRoles[entityType] : undefined;
+  return !need || roles.some((r) => need.includes(r));
 }

@@ -3,6 +3,7 @@ export * from "./log.ts";
 export * from "./errors.ts";
 export * from "./actions.ts";
 export * from "./call.ts";
+export * from "./membership.ts";
 export * from "./inflight.ts";
 export * from "./service.ts";
 export * from "./deliver.ts";

@@ -11,7 +11,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testNamespace } from "./mode.ts";
 
-export const SERVICE_APPS = ["presence", "chat", "calls", "jobs", "notifications", "payments"] as const;
+export const SERVICE_APPS = ["presence", "chat", "calls", "jobs", "notifications", "payments", "sync"] as const;
 export type ServiceApp = (typeof SERVICE_APPS)[number];
 export type ClusterApp = "gateway" | ServiceApp;
 

@@ -20,7 +20,12 @@ beforeAll(async () => {
   p = await startPlatform({ env: { DEMO: "true", ALLOWED_ORIGINS: "http://app.example", RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: [
+      ...["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+      // WebRTC on one machine: fake camera and microphone, no permission prompt, loopback
+      // candidates allowed, and real addresses instead of mDNS names (no multicast queries).
+      ...["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection", "--disable-features=WebRtcHideLocalIpsWithMdns"],
+    ],
   });
 }, 60_000);
 
@@ -29,13 +34,13 @@ afterAll(async () => {
   await p?.stop();
 }, 30_000);
 
-async function openAs(sub: string, name: string): Promise<Page> {
+async function openAs(sub: string, name: string, query = ""): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
   const page = await context.newPage();
   page.setDefaultTimeout(8000);
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${p.url}/demo`);
+  await page.goto(`${p.url}/demo${query}`);
   await page.fill("#sub", sub);
   await page.fill("#name", name);
   await page.fill("#tenant", p.tenant);
@@ -117,6 +122,63 @@ test(
     expect(colours).toBeGreaterThan(50);
     const visible = await a.evaluate(() => document.body.innerText);
     for (const s of ["Realtime demo console", "connected", "Hello Bob", "Hi Ann!", "Bob (demo-b)"]) expect(visible).toContain(s);
+  },
+  90_000,
+);
+
+test(
+  "a video call between two pages connects through call:signal and media flows (loopback ICE only)",
+  async () => {
+    // ?ice=loopback: no STUN/TURN servers and only 127.0.0.1 candidates are signalled.
+    const a = await openAs("call-a", "Ann", "?ice=loopback");
+    const b = await openAs("call-b", "Bob", "?ice=loopback");
+    await a.fill("#room-name", "call room");
+    await a.fill("#room-members", "call-b");
+    await a.click("#create-room");
+    await a.waitForFunction(() => document.getElementById("room-label")!.textContent!.includes("room"));
+    await b.fill("#room-id", await a.inputValue("#room-id"));
+    await b.click("#join-room");
+    await b.waitForFunction(() => document.getElementById("room-label")!.textContent!.includes("room"));
+
+    await a.click("#call-start");
+    await b.waitForFunction(() => document.getElementById("call-state")!.textContent!.startsWith("incoming call from Ann"));
+    await b.click("#call-answer");
+
+    type Seen = { state: string; inboundBytes: number; candidates: string[] };
+    const seen = (page: Page) =>
+      page.evaluate(async (): Promise<Seen> => {
+        const pc = (window as unknown as { rtDemoCall: { pc: RTCPeerConnection } | null }).rtDemoCall?.pc;
+        if (!pc) return { state: "none", inboundBytes: 0, candidates: [] };
+        let inboundBytes = 0;
+        const candidates: string[] = [];
+        (await pc.getStats()).forEach((r) => {
+          if (r.type === "inbound-rtp") inboundBytes += r.bytesReceived ?? 0;
+          // Signalled candidates are "host"; "prflx" ones are learnt from checks (address hidden).
+          if (r.type === "remote-candidate" && r.candidateType === "host") candidates.push(r.address ?? r.ip);
+        });
+        return { state: pc.connectionState, inboundBytes, candidates };
+      });
+    const signalled: string[] = [];
+    for (const page of [a, b]) {
+      await page.waitForFunction(() => document.getElementById("call-state")!.dataset.state === "connected", undefined, { timeout: 20_000 });
+      let s = await seen(page);
+      for (let i = 0; i < 100 && s.inboundBytes === 0; i++) {
+        await page.waitForTimeout(100);
+        s = await seen(page);
+      }
+      expect(s.state).toBe("connected");
+      expect(s.inboundBytes).toBeGreaterThan(0);
+      signalled.push(...s.candidates);
+    }
+
+    // Every candidate that went through the platform was a loopback one.
+    expect(signalled.length).toBeGreaterThan(0);
+    expect(new Set(signalled)).toEqual(new Set(["127.0.0.1"]));
+
+    // B leaves: A hears call:left and closes its side; the call ended with its last participant.
+    await b.click("#call-leave");
+    await a.waitForFunction(() => ["the other side left", "ended"].includes(document.getElementById("call-state")!.textContent!));
+    await a.click("#call-leave").catch(() => undefined);
   },
   90_000,
 );

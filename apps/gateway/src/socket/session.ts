@@ -1,6 +1,6 @@
 import type { Principal } from "@rt/contracts";
-import { callService, type PlatformConfig } from "@rt/service-kit";
-import { isPaymentsRoom, isSessionRoom, paymentsRoom, rooms, sessionRooms, syncAllowed } from "../rooms.ts";
+import { callService, syncAllowed, type PlatformConfig } from "@rt/service-kit";
+import { isPaymentsRoom, isSessionRoom, paymentsRoom, rooms, sessionRooms } from "../rooms.ts";
 import type { RecoveryAdapter } from "../recovery.ts";
 import type { Gateway, GatewaySocket } from "./types.ts";
 import { svcContext } from "./context.ts";
@@ -20,6 +20,8 @@ export function startSession(gw: Gateway, socket: GatewaySocket, principal: Prin
   if (joinRooms) socket.join(sessionRooms(principal));
   const { tenantId, userId } = principal;
   gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
+  // A recovered socket is back in its chat room: presence hears it as a join.
+  if (socket.data.chatRoom !== undefined) gw.presence.room(socket.id, socket.data.chatRoom);
   scheduleExpiry(gw, socket);
   void pushUnreadCount(gw, socket);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NoPayload, Iso } from "./common.ts";
+import { RoomRef } from "./chat.ts";
 
 export const PresenceListInput = NoPayload;
 export const PresenceUser = z.object({ userId: z.string(), name: z.string(), since: Iso });
@@ -17,3 +18,11 @@ export const PresenceCountInput = z.object({ scope: z.literal("tenant").optional
 export type PresenceCountInput = z.infer<typeof PresenceCountInput>;
 export const ConnectedCount = z.object({ connectedClients: z.number().int() });
 export type ConnectedCount = z.infer<typeof ConnectedCount>;
+
+/** `room:presence` (room members): who has a socket in the room now, cluster-wide, since they joined it. */
+export const RoomPresenceInput = RoomRef;
+export const RoomPresence = z.object({ online: z.array(PresenceUser) });
+export type RoomPresence = z.infer<typeof RoomPresence>;
+/** A user's first socket joined / last socket left a chat room (user-level, not per tab). */
+export const RoomUserPresence = z.object({ roomId: z.number(), userId: z.string(), timestamp: Iso });
+export type RoomUserPresence = z.infer<typeof RoomUserPresence>;

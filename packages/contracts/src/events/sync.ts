@@ -31,6 +31,24 @@ export const DataChangeInput = z.object({
 });
 export type DataChangeInput = z.infer<typeof DataChangeInput>;
 
+/** `sync:since`: the stored changes of one entity type after `afterSeq`, a page at a time. */
+export const SyncSinceInput = z.object({
+  entityType: EntityType,
+  afterSeq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export type SyncSinceInput = z.output<typeof SyncSinceInput>;
+/**
+ * `changes` in seq order; `latestSeq` the highest stored seq of the type; `complete: false` means
+ * changes after `afterSeq` were pruned (older than SYNC_RETENTION): reload instead of catching up.
+ * More pages remain while the last change's seq is below `latestSeq`.
+ */
+export const SyncSince = z.object({ changes: z.array(DataChange), latestSeq: z.number().int().nonnegative(), complete: z.boolean() });
+export type SyncSince = z.infer<typeof SyncSince>;
+/** sync `store`: one numbered data-change, kept before it is delivered. */
+export const SyncStoreInput = DataChange;
+export const SyncStored = z.object({ stored: z.boolean() });
+
 /** `join-user-room`: seed 001 may send its user id (bare or as an object); it must be the caller's. */
 export const JoinUserRoom = z
   .union([z.object({ userId: UserId.optional() }), UserId.transform((userId) => ({ userId })), z.undefined().transform(() => ({ userId: undefined })).describe("nothing (the caller's own room)")])

@@ -9,6 +9,7 @@ function leaveChatRoom(gw: Gateway, socket: GatewaySocket, tenantId: string, use
   if (current === undefined) return;
   socket.leave(rooms.chat(tenantId, current));
   socket.data.chatRoom = undefined;
+  gw.presence.room(socket.id, undefined);
   deliver(gw.bus, { tenantId, target: toRoom(current), event: "member:left", data: { userId, roomId: current, timestamp: nowIso() } });
 }
 
@@ -20,6 +21,7 @@ export const chatHandlers: HandlerTable = {
       leaveChatRoom(gw, socket, ctx.tenantId, ctx.userId);
       socket.join(rooms.chat(ctx.tenantId, roomId));
       socket.data.chatRoom = roomId;
+      gw.presence.room(socket.id, roomId);
     }
     // Joined before announcing, so the joiner hears its own member:joined as in the seed.
     const data = { userId: ctx.userId, roomId, timestamp: nowIso() };

@@ -1,6 +1,6 @@
 import { AppError, toTenant } from "@rt/contracts";
-import { deliver, nowIso } from "@rt/service-kit";
-import { paymentsRoom, rooms, syncAllowed } from "../../rooms.ts";
+import { deliver, nowIso, syncAllowed } from "@rt/service-kit";
+import { paymentsRoom, rooms } from "../../rooms.ts";
 import type { HandlerTable } from "../types.ts";
 
 /** Seed 001: sync rooms, the personal room, activity and ping are edge concerns (no service state). */
