@@ -2,9 +2,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
 import type { Gauge } from "prom-client";
 import { connect, type RejoinReport, type StateChange } from "@rt/client";
-import { createLogger, createMetrics, deliverRaw } from "@rt/service-kit";
-import { startPlatform, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
-import { startGateway, type RunningGateway } from "./gateway.ts";
+import { createMetrics, deliverRaw } from "@rt/service-kit";
+import { startWithSecondGateway, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
+import type { RunningGateway } from "./gateway.ts";
 
 /**
  * Issue 15 item 6: a recovery replays at most RECOVERY_MAX_EVENTS events and RECOVERY_MAX_BYTES
@@ -17,15 +17,12 @@ const CONCURRENT = 2;
 let p: TestPlatform;
 let gw: RunningGateway;
 const metrics = createMetrics("gw-bound");
+let stop: () => Promise<void>;
 beforeAll(async () => {
   const env = { RECOVERY_MAX_EVENTS: String(MAX_EVENTS), RECOVERY_MAX_BYTES: String(MAX_BYTES), RECOVERY_MAX_CONCURRENT: String(CONCURRENT) };
-  p = await startPlatform({ inProcess: true, env });
-  gw = await startGateway({ bus: p.platform.bus, log: createLogger({ name: "gw-bound", level: "silent" }), config: p.config, metrics }, { port: 0 });
+  ({ p, second: gw, stop } = await startWithSecondGateway({ env, metrics, name: "gw-bound" }));
 }, 60_000);
-afterAll(async () => {
-  await gw.stop();
-  await p.stop();
-});
+afterAll(() => stop());
 
 const open = (token: string) => ioClient(gw.url, { auth: { token }, transports: ["websocket"], forceNew: true, reconnection: false });
 

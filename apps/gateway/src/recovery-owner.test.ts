@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
-import { createLogger, createMetrics } from "@rt/service-kit";
-import { startPlatform, waitFor, TEST_API_KEY, uniqueTenant, type ClientSocket, type TestPlatform } from "@rt/testkit";
+import { createLogger } from "@rt/service-kit";
+import { startWithSecondGateway, waitFor, TEST_API_KEY, uniqueTenant, type ClientSocket, type TestPlatform } from "@rt/testkit";
 import { RawSocket } from "../../../test/battery/lib/raw-socket.ts";
-import { startGateway, type RunningGateway } from "./gateway.ts";
+import type { RunningGateway } from "./gateway.ts";
 
 /**
  * Connection state recovery is bound to the session's owner (issue 12 items 1 and 9): a stolen
@@ -13,18 +13,13 @@ import { startGateway, type RunningGateway } from "./gateway.ts";
 const logs: string[] = [];
 let p: TestPlatform;
 let gw: RunningGateway;
+let stop: () => Promise<void>;
 beforeAll(async () => {
-  p = await startPlatform({ inProcess: true });
   // The gateway under attack is a second one on the same bus, so its log lines can be read.
-  gw = await startGateway(
-    { bus: p.platform.bus, log: createLogger({ name: "gw-owner", level: "info", destination: { write: (s: string) => void logs.push(s) } }), config: p.config, metrics: createMetrics("gw-owner") },
-    { port: 0 },
-  );
-});
-afterAll(async () => {
-  await gw.stop();
-  await p.stop();
-});
+  const log = createLogger({ name: "gw-owner", level: "info", destination: { write: (s: string) => void logs.push(s) } });
+  ({ p, second: gw, stop } = await startWithSecondGateway({ log }));
+}, 60_000);
+afterAll(() => stop());
 
 const ws = (url: string) => url.replace(/^http/, "ws");
 const publish = (target: { kind: string; id?: string }, event: string, data: unknown) =>

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
-import { createLogger, createMetrics, deliverRaw } from "@rt/service-kit";
-import { startPlatform, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
-import { startGateway, type RunningGateway } from "./gateway.ts";
+import { deliverRaw } from "@rt/service-kit";
+import { startWithSecondGateway, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
+import type { RunningGateway } from "./gateway.ts";
 
 /**
  * Issue 12 item 2: recovery under traffic loses nothing and doubles nothing. A client in a sync
@@ -16,18 +16,11 @@ const RATE = Number(process.env.RECOVERY_TRAFFIC_RATE ?? 2000);
 
 let p: TestPlatform;
 let second: RunningGateway;
+let stop: () => Promise<void>;
 beforeAll(async () => {
-  p = await startPlatform({ inProcess: true });
-  second = await startGateway(
-    { bus: p.platform.bus, log: createLogger({ name: "gw2", level: "silent" }), config: p.config, metrics: createMetrics("gw2") },
-    { port: 0 },
-  );
-  // PGlite migrations of every service: slow on a loaded machine.
+  ({ p, second, stop } = await startWithSecondGateway());
 }, 60_000);
-afterAll(async () => {
-  await second.stop();
-  await p.stop();
-});
+afterAll(() => stop());
 
 /** Publish `RATE` data-change events per second to one sync room until stopped; `sent()` is how many. */
 function stream(entityType: string) {

@@ -1,25 +1,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
 import { createLogger, createMetrics } from "@rt/service-kit";
-import { startPlatform, emitAck, waitFor, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
+import { startWithSecondGateway, emitAck, waitFor, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
 import { startGateway, type RunningGateway } from "./gateway.ts";
 
 let p: TestPlatform;
 let second: RunningGateway;
+let stop: () => Promise<void>;
 beforeAll(async () => {
-  // In process even in cluster mode: a second gateway joins p.platform.bus and the test drops a socket through p.platform.gateway.
-  p = await startPlatform({ inProcess: true });
-  // A second gateway on the same bus: what a cluster of two looks like to a client.
-  second = await startGateway(
-    { bus: p.platform.bus, log: createLogger({ name: "gw2", level: "silent" }), config: p.config, metrics: createMetrics("gw2") },
-    { port: 0 },
-  );
-  // PGlite migrations of every service: slow on a loaded machine.
+  // A second gateway on the platform's bus; the test drops a socket through p.platform.gateway.
+  ({ p, second, stop } = await startWithSecondGateway());
 }, 60_000);
-afterAll(async () => {
-  await second.stop();
-  await p.stop();
-});
+afterAll(() => stop());
 
 test("a client whose gateway goes away recovers on another gateway: missed events in order, no duplicates, rooms kept", async () => {
   const token = await p.token({ sub: "mover" });

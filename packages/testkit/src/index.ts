@@ -6,3 +6,4 @@ export * from "./replies.ts";
 export * from "./jwks-server.ts";
 export * from "./sse.ts";
 export * from "./two-gateways.ts";
+export * from "./second-gateway.ts";
