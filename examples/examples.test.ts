@@ -73,7 +73,7 @@ test("one default tenant everywhere: tokens without one, the token script, the d
   const root = join(DIR, "..");
   const read = (f: string) => Bun.file(join(root, f)).text();
   expect(await read("scripts/token.ts")).toContain('tenant: { type: "string", default: "default" }');
-  expect(await read("apps/gateway/src/demo/page.html")).toContain('<input id="tenant" value="default"');
+  expect(await read("apps/gateway/src/http/demo/page.html")).toContain('<input id="tenant" value="default"');
   for (const f of ["examples/publish.mjs", "examples/python/publish.py", "examples/python/webhook.py"]) expect(await read(f)).toMatch(/TENANT\D+default/);
   const readme = await read("README.md");
   expect(readme).toContain('"tenantId":"default"');

@@ -14,7 +14,7 @@ import { AppError, evtStream, subjects, type DeliveryEnvelope } from "@rt/contra
 import { createNatsBus, type Bus } from "@rt/bus";
 import { createLogger, loadConfig } from "@rt/service-kit";
 import { connectRealtime, type Realtime } from "@rt/sdk";
-import { servePublish } from "../../apps/gateway/src/publish.ts";
+import { servePublish } from "../../apps/gateway/src/http/publish.ts";
 import { createGatewayMetrics } from "../../apps/gateway/src/metrics.ts";
 
 const CONF = join(import.meta.dir, "nats-server.conf");

@@ -73,7 +73,7 @@ export const PlatformEnv = z
     JWT_AUDIENCE: about(z.string().min(1).optional(), "`aud` every token must carry, checked when set"),
     JWT_JWKS_URL: about(
       z.string().url().regex(/^https?:\/\//, "must be an http(s) URL").optional(),
-      "an identity provider's JWKS endpoint (https in production): RS256, ES256 and EdDSA tokens, key chosen by `kid`; keys cached and re-fetched on an unknown `kid` at most once per cooldown, so a rotation needs no restart (`packages/auth/src/jwks.test.ts`, `apps/gateway/src/idp.test.ts`)",
+      "an identity provider's JWKS endpoint (https in production): RS256, ES256 and EdDSA tokens, key chosen by `kid`; keys cached and re-fetched on an unknown `kid` at most once per cooldown, so a rotation needs no restart (`packages/auth/src/jwks.test.ts`, `apps/gateway/src/inbound/idp.test.ts`)",
     ),
     JWT_JWKS_COOLDOWN_MS: about(
       z.coerce.number().int().min(0).default(30_000),
@@ -161,7 +161,7 @@ export const PlatformEnv = z
             return z.NEVER;
           }
         }),
-      "publish keys scoped to tenants: `key1=tenantA|tenantB,key2=*` (the last `=` splits, so base64 padding is fine); a key writing to another tenant gets FORBIDDEN and a `publish refused` log line naming the key by `keyId` (first 12 hex characters of its SHA-256), never the key (`apps/gateway/src/publish-scope.test.ts`)",
+      "publish keys scoped to tenants: `key1=tenantA|tenantB,key2=*` (the last `=` splits, so base64 padding is fine); a key writing to another tenant gets FORBIDDEN and a `publish refused` log line naming the key by `keyId` (first 12 hex characters of its SHA-256), never the key (`apps/gateway/src/http/publish-scope.test.ts`)",
     ),
     PAYMENTS_WEBHOOK_SECRET: about(secret, "HMAC secret of `POST /api/payments/webhook` (16+ characters)", "— (`bun run dev` with the dev secret: `dev-webhook-secret-change-me`)"),
     PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
@@ -173,7 +173,7 @@ export const PlatformEnv = z
     RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event (and every other REST write) per user per minute, per gateway"),
     RATE_LIMIT_HANDSHAKE: about(
       perMinute(120),
-      "handshakes per client address per minute, per gateway; past it `connect_error` with message `too many connection attempts from this address`, `data.code` `RATE_LIMITED` and `data.retryAfterMs` (`apps/gateway/src/handshake.test.ts`)",
+      "handshakes per client address per minute, per gateway; past it `connect_error` with message `too many connection attempts from this address`, `data.code` `RATE_LIMITED` and `data.retryAfterMs` (`apps/gateway/src/inbound/handshake.test.ts`)",
     ),
     MAX_SOCKETS_PER_USER: about(
       z.coerce.number().int().positive().default(10),
@@ -189,7 +189,7 @@ export const PlatformEnv = z
     ),
     RECOVERY_MAX_EVENTS: about(
       z.coerce.number().int().positive().default(20_000),
-      "most events one recovery replays; a longer gap is a fresh session (`recovered === false`) and the client SDK re-joins (`apps/gateway/src/recovery-bound.test.ts`)",
+      "most events one recovery replays; a longer gap is a fresh session (`recovered === false`) and the client SDK re-joins (`apps/gateway/src/outbound/recovery-bound.test.ts`)",
     ),
     RECOVERY_MAX_BYTES: about(
       z.coerce.number().int().positive().default(8 * 1024 * 1024),
@@ -201,7 +201,7 @@ export const PlatformEnv = z
     ),
     SESSION_MARGIN_MS: about(
       z.coerce.number().int().positive().default(30_000),
-      "how long a session outlives the recovery window after its socket is gone, before a gateway's sweep removes it (`apps/gateway/src/recovery-sweep.test.ts`)",
+      "how long a session outlives the recovery window after its socket is gone, before a gateway's sweep removes it (`apps/gateway/src/outbound/recovery-sweep.test.ts`)",
     ),
     SYNC_RETENTION: about(
       z.coerce.number().int().positive().default(7 * 24 * 60 * 60),
@@ -233,11 +233,11 @@ export const PlatformEnv = z
           }
           return map;
         }),
-      "data-sync types only some roles may join (`payroll=hr|admin,invoice=finance`): a socket without a listed role gets `FORBIDDEN` on `join-data-sync`, and a token with fewer roles leaves those rooms; types not listed are tenant-wide (`apps/gateway/src/sync-roles.test.ts`)",
+      "data-sync types only some roles may join (`payroll=hr|admin,invoice=finance`): a socket without a listed role gets `FORBIDDEN` on `join-data-sync`, and a token with fewer roles leaves those rooms; types not listed are tenant-wide (`apps/gateway/src/inbound/sync-roles.test.ts`)",
     ),
     TENANT_MAX_CONNECTIONS: about(
       z.coerce.number().int().positive().default(10_000),
-      "sockets of one tenant on one gateway; the next handshake gets `connect_error` `too many connections for this tenant (max N)`, `data.code` `RATE_LIMITED` (`apps/gateway/src/tenant-limits.test.ts`)",
+      "sockets of one tenant on one gateway; the next handshake gets `connect_error` `too many connections for this tenant (max N)`, `data.code` `RATE_LIMITED` (`apps/gateway/src/inbound/tenant-limits.test.ts`)",
     ),
     TENANT_RATE_MESSAGES: about(
       z.coerce.number().int().positive().default(60_000),
@@ -281,7 +281,7 @@ export const PlatformEnv = z
     ),
     SERVICE_MAX_INFLIGHT: about(
       z.coerce.number().int().positive().default(1000),
-      "actions one service process runs at once; past it an action is refused at once with `UNAVAILABLE` and `retryAfterMs` (`apps/gateway/src/overload.test.ts`)",
+      "actions one service process runs at once; past it an action is refused at once with `UNAVAILABLE` and `retryAfterMs` (`apps/gateway/src/inbound/overload.test.ts`)",
     ),
     OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
     GATEWAY_ID: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), "name of a gateway in the cluster", "random"),

@@ -126,7 +126,7 @@ export const CLUSTER_TEST_ENV: Record<string, string> = {
   RATE_LIMIT_MESSAGE: "1000",
   RATE_LIMIT_TYPING: "1000",
   RATE_LIMIT_DEFAULT: "1000",
-  // The admin API and console tests (apps/gateway/src/admin) run against the shared cluster.
+  // The admin API and console tests (apps/gateway/src/http/admin) run against the shared cluster.
   ADMIN_API_KEY: TEST_ADMIN_KEY,
   ADMIN_CONSOLE: "true",
 };

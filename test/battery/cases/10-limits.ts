@@ -4,7 +4,7 @@
  * Retry-After), a 50,000-deep REST body while a socket pings, 120 join-data-sync x 100 types (the
  * process's memory), a `javascript:` file URL, a polling client that stops polling under a broadcast
  * stream, and last (every client here is 127.0.0.1) a flood of 200 handshakes from one address.
- * The integration tests beside the code (apps/gateway/src/limits.test.ts, handshake.test.ts) prove
+ * The integration tests beside the code (apps/gateway/src/inbound/limits.test.ts, handshake.test.ts) prove
  * each point in detail; this case measures them on a separate process.
  */
 import { io as ioClient, type Socket } from "socket.io-client";

@@ -1,0 +1,53 @@
+import type { Server, Socket } from "socket.io";
+import type { Logger } from "pino";
+import type { Bus } from "@rt/bus";
+import type { TokenVerifier } from "@rt/auth";
+import type { EdgeEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
+import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
+import type { GatewayMetrics } from "./metrics.ts";
+import type { LocalPresence } from "./outbound/presence.ts";
+import type { TenantLimits } from "./inbound/tenant-limits.ts";
+
+/** Per-socket state; Socket.IO restores it on connection state recovery. */
+export interface SocketData {
+  principal: Principal | null;
+  /** Token expiry, epoch seconds. */
+  exp?: number;
+  /** The chat room this socket is in (join_room leaves the previous one). */
+  chatRoom?: number;
+  since: string;
+}
+
+export type ServerToClient = { [E in ServerEventName]: (payload: ServerEventPayload<E>) => void };
+/** Client events are dispatched from one onAny handler against the contracts table. */
+export type ClientToServer = Record<string, (...args: unknown[]) => void>;
+
+export type GatewayServer = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+export type GatewaySocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+
+/** What handlers may use: no database, no service logic — only the bus and local sockets. */
+export interface Gateway {
+  id: string;
+  io: GatewayServer;
+  bus: Bus;
+  log: Logger;
+  config: PlatformConfig;
+  metrics: GatewayMetrics;
+  presence: LocalPresence;
+  /** Per-tenant limits of this gateway (sockets, events a minute, sync rooms). */
+  tenantLimits: TenantLimits;
+  /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */
+  verify: TokenVerifier;
+  /** Forwarded events waiting for their service (GATEWAY_MAX_INFLIGHT). */
+  inflight: InFlightLimit;
+}
+
+export type Handler<E extends EdgeEventName> = (
+  gw: Gateway,
+  socket: GatewaySocket,
+  input: ClientEventInput<E>,
+  ctx: SvcContext,
+) => Promise<unknown> | unknown;
+
+/** Handlers of the events the gateway answers itself; the others are forwarded (contract `service`). */
+export type HandlerTable = { [E in EdgeEventName]?: Handler<E> };
