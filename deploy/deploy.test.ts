@@ -184,7 +184,7 @@ describe("Dockerfile", () => {
   test("builds any app from the APP build arg, which it also passes to the container", () => {
     expect(dockerfile).toMatch(/^ARG APP(=\w+)?$/m);
     expect(dockerfile).toMatch(/^ENV .*APP=\$\{APP\}/m);
-    expect(dockerfile).toContain("apps/${APP}/src/main.ts");
+    expect(dockerfile).toContain("apps/$" + "{APP}/src/main.ts");
     const dflt = dockerfile.match(/^ARG APP=(\w+)$/m)?.[1];
     if (dflt) expect(APPS as readonly string[]).toContain(dflt);
   });

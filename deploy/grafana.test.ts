@@ -34,7 +34,7 @@ test("every metric a dashboard panel queries is exposed by the platform", () => 
   expect(new Set(panels.map((x) => x.id)).size).toBe(panels.length);
   const queried = new Set<string>();
   for (const panel of panels.filter((x) => x.type !== "row")) {
-    expect(panel.datasource?.uid).toBe("${datasource}");
+    expect(panel.datasource?.uid).toBe("$" + "{datasource}");
     expect(panel.targets?.length).toBeGreaterThan(0);
     for (const t of panel.targets!) for (const name of t.expr.match(/\b(?:rt|process|nodejs)_[a-z0-9_]+/g) ?? []) queried.add(name);
   }

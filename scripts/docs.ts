@@ -14,7 +14,7 @@ export const PROTOCOL_TEMPLATE_PATH = new URL("../docs/PROTOCOL.template.md", im
 export const README_PATH = new URL("../README.md", import.meta.url);
 
 /** The committed file's exact text: stable key order, two-space indent, final newline. */
-export const asyncApiText = () => JSON.stringify(buildAsyncApi(), null, 2) + "\n";
+export const asyncApiText = () => `${JSON.stringify(buildAsyncApi(), null, 2)}\n`;
 
 export const protocolText = () => buildProtocolReference(readFileSync(PROTOCOL_TEMPLATE_PATH, "utf8"));
 
@@ -26,7 +26,7 @@ export function readmeText(readme = readFileSync(README_PATH, "utf8")): string {
   const start = readme.indexOf(CONFIG_START);
   const end = readme.indexOf(CONFIG_END);
   if (start < 0 || end < start) throw new Error(`README.md: no "${CONFIG_START}" … "${CONFIG_END}" block`);
-  return readme.slice(0, start + CONFIG_START.length) + "\n" + configTable() + readme.slice(end);
+  return `${readme.slice(0, start + CONFIG_START.length)}\n${configTable()}${readme.slice(end)}`;
 }
 
 if (import.meta.main) {

@@ -134,7 +134,7 @@ export async function pack(): Promise<string[]> {
       dependencies,
       ...(p.peerDependencies ? { peerDependencies: p.peerDependencies } : {}),
     };
-    writeFileSync(join(stage, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+    writeFileSync(join(stage, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
     const readme = join(ROOT, "packages", p.dir, "README.md");
     if (!existsSync(readme)) throw new Error(`pack: packages/${p.dir}/README.md is missing`);
     cpSync(readme, join(stage, "README.md"));

@@ -112,7 +112,7 @@ const httpServer = createServer(async (req, res) => {
       return send(res, 202, { id: crypto.randomUUID() });
     }
     send(res, 404, { error: { code: "NOT_FOUND", message: "no such route" } });
-  } catch (err) {
+  } catch {
     send(res, 500, { error: { code: "INTERNAL", message: "internal error" } });
   }
 });

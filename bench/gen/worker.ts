@@ -221,7 +221,7 @@ async function chat(cmd: Cmd) {
   for (const { s } of senders) s.off("message:new", onNew);
   let expected = 0;
   let lostMessages = 0;
-  for (const p of pending.values()) lostMessages++;
+  lostMessages += pending.size;
   expected = delivered + [...pending.values()].reduce((a, p) => a + p.left, 0);
   reply(cmd.id, {
     sent,

@@ -80,10 +80,10 @@ export async function setupChat(side: Side, workers: Worker[], sockets: number, 
   const rooms: ChatRoom[] = [];
   for (const chunk of split(specs, Math.ceil(nRooms / 10))) {
     const ids = await Promise.all(chunk.map((r) => createRoom(side, r.tenant, r.subs)));
-    chunk.forEach((r, i) => rooms.push({ roomId: ids[i]!, tenant: r.tenant, subs: r.subs }));
+    chunk.forEach((r, i) => void rooms.push({ roomId: ids[i]!, tenant: r.tenant, subs: r.subs }));
   }
   const perWorker: ChatRoom[][] = workers.map(() => []);
-  rooms.forEach((r, i) => perWorker[i % workers.length]!.push(r));
+  rooms.forEach((r, i) => void perWorker[i % workers.length]!.push(r));
   const conn = await Promise.all(
     workers.map((w, i) =>
       w.call("connect", {

@@ -60,7 +60,7 @@ export async function spawnServer(o: { name: string; cmd: string[]; env: Record<
     cwd: ROOT,
     env: { ...process.env, ...o.env },
     stdout: Bun.file(logFile),
-    stderr: Bun.file(logFile + ".err"),
+    stderr: Bun.file(`${logFile}.err`),
   });
   const url = `http://127.0.0.1:${o.port}`;
   const ok = await until(async () => (await fetch(`${url}/ready`)).ok, o.readyTimeoutMs ?? 30_000, 20);

@@ -22,7 +22,7 @@ export interface Row {
 const header = ["#", "metric", "platform embedded", "platform NATS+PG", "baseline Node", "baseline Bun", "ratio vs Node", "target", "status"];
 
 export function renderTable(rows: Row[]): string {
-  const lines = [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i < 2 ? "---" : "---:")).join("|")}|`];
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((_h, i) => (i < 2 ? "---" : "---:")).join("|")}|`];
   for (const r of rows) {
     const ratio = r.ratio === undefined || !Number.isFinite(r.ratio) ? "—" : `${fmt(r.ratio, 2)}×${r.ratioOf ? ` (${r.ratioOf})` : ""}`;
     lines.push(

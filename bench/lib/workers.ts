@@ -68,6 +68,6 @@ export async function closeWorkers(ws: Worker[]) {
 /** Split a list into n nearly equal parts, keeping order. */
 export function split<T>(xs: T[], n: number): T[][] {
   const parts: T[][] = Array.from({ length: n }, () => []);
-  xs.forEach((x, i) => parts[Math.floor((i * n) / xs.length)]!.push(x));
+  xs.forEach((x, i) => void parts[Math.floor((i * n) / xs.length)]!.push(x));
   return parts;
 }

@@ -29,7 +29,6 @@ function freePort(): number {
 
 let server: ReturnType<typeof Bun.spawn>;
 let storeDir: string;
-let url: string;
 let platform: Bus;
 let billing: { rt: Realtime; bus: Bus };
 let billingRaw: NatsConnection;
@@ -56,7 +55,6 @@ beforeAll(async () => {
   storeDir = mkdtempSync(join(tmpdir(), "rt-nats-perm-"));
   server = Bun.spawn(["/usr/sbin/nats-server", "-c", CONF, "-p", String(port), "-a", "127.0.0.1", "-sd", storeDir], { env: PASS, stdout: "ignore", stderr: "ignore" });
   await waitReady(port);
-  url = `nats://127.0.0.1:${port}`;
   const log = createLogger({ name: "nats-perm-test", level: "silent" });
   // The platform side, as the `platform` user given in the URL: the gateway's real publish handler.
   platform = await createNatsBus({ url: `nats://platform:${PASS.PLATFORM_NATS_PASS}@127.0.0.1:${port}`, name: "platform", stream: evtStream });

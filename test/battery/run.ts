@@ -16,13 +16,13 @@ import { join } from "node:path";
 const dir = join(import.meta.dir, "cases");
 const all = readdirSync(dir)
   .filter((f) => /^\d+-.*\.ts$/.test(f))
-  .sort((a, b) => parseInt(a) - parseInt(b));
+  .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
 const picked = process.env.BATTERY_CASES?.split(",").map((s) => Number(s.trim()));
-const cases = all.filter((f) => !picked || picked.includes(parseInt(f)));
+const cases = all.filter((f) => !picked || picked.includes(parseInt(f, 10)));
 
 /** Per-case wall-clock ceilings, seconds (the case's own deadline is shorter; this catches a hang). */
 const soakS = Number(process.env.BATTERY_SOAK_SECONDS ?? (process.env.BATTERY_QUICK === "1" ? 20 : 300));
-const ceiling = (file: string) => (parseInt(file) === 9 ? soakS + 150 : 240);
+const ceiling = (file: string) => (parseInt(file, 10) === 9 ? soakS + 150 : 240);
 
 const figures: string[] = [];
 const results: Array<{ case: string; ok: boolean; seconds: number }> = [];

@@ -11,7 +11,6 @@ import {
   gatewayOf,
   http,
   newTenant,
-  next,
   publish,
   record,
   tally,

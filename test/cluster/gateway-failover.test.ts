@@ -19,7 +19,6 @@ import {
   tokenOf,
   until,
   within,
-  type Socket,
   useCluster,
 } from "./helpers.ts";
 

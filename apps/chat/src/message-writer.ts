@@ -117,7 +117,8 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
       try {
         if (row) withTrace(p.trace, () => onStored(row));
       } catch (err) {
-        return p.reject(err);
+        p.reject(err);
+        return;
       }
       p.resolve(row);
     });

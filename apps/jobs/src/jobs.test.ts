@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { Job, JobAssigned, JobStatusChanged, JobTransition, Notification, type SvcReply } from "@rt/contracts";
+import { Job, JobAssigned, JobStatusChanged, JobTransition, Notification } from "@rt/contracts";
 import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { notificationsService } from "../../notifications/src/service.ts";
 import { delivered, eventually, expectSafeMessage, settle } from "../../notifications/src/test-support.ts";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { MarkedRead, Notification, NotificationDeleted, domainEvents, subjects, type SvcReply } from "@rt/contracts";
+import { MarkedRead, Notification, NotificationDeleted, domainEvents, subjects } from "@rt/contracts";
 import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { jobsService } from "../../jobs/src/service.ts";
 import { notificationsService } from "./service.ts";

@@ -135,7 +135,7 @@ describe("payments webhook", () => {
       `t=abc,v1=${v1}`,
       `t=${nowS()},v1=${"0".repeat(64)}`,
       signWebhook("another-secret-0123456789", raw),
-      signWebhook(SECRET, raw + " "), // signed some other body
+      signWebhook(SECRET, `${raw} `), // signed some other body
       `t=${nowS() + 1},v1=${v1}`, // the signature covers t
       good.toUpperCase(),
     ];

@@ -1,6 +1,6 @@
 import { and, eq, ne, sql } from "drizzle-orm";
-import { z } from "zod";
-import { AppError, PaymentWebhook, WebhookReceipt, type Invoice, type PaymentData, type PaymentUpdate, type SvcContext } from "@rt/contracts";
+import type { z } from "zod";
+import { AppError, PaymentWebhook, type WebhookReceipt, type Invoice, type PaymentData, type PaymentUpdate, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
 import { deliver, type PlatformConfig } from "@rt/service-kit";

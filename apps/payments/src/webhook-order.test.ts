@@ -50,7 +50,7 @@ test("a shuffled storm with retries and cross-tenant copies ends in each invoice
     for (let i = 0; i < 12; i++) {
       const invoiceId = `${tenantId}-inv-${i}`;
       const path = PATHS[(i + ti) % PATHS.length]!;
-      path.forEach((status, step) => events.push({ id: `evt_${crypto.randomUUID()}`, tenantId, invoiceId, status, created: t0 + step * 60 }));
+      path.forEach((status, step) => void events.push({ id: `evt_${crypto.randomUUID()}`, tenantId, invoiceId, status, created: t0 + step * 60 }));
       newest.set(`${tenantId}|${invoiceId}`, path.at(-1)!);
     }
   }

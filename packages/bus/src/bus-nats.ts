@@ -2,7 +2,7 @@ import { connect, createInbox, errors, type NatsConnection, type Msg } from "@na
 import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
 import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler } from "./bus.ts";
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
@@ -359,7 +359,9 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           })().catch((e) => report(e, stream.name)),
         );
       }
-      return { unsubscribe: () => stops.forEach((s) => s()) };
+      return { unsubscribe: () => {
+          for (const s of stops) s();
+        } };
     },
     async nextSeq(key) {
       const kv = await seqKv();
@@ -368,7 +370,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         const cur = await kv.get(key);
         const next = (cur && cur.length > 0 ? Number(cur.string()) : 0) + 1;
         try {
-          if (!cur || cur.operation !== "PUT") await kv.create(key, String(next));
+          if (cur?.operation !== "PUT") await kv.create(key, String(next));
           else await kv.update(key, String(next), cur.revision);
           return next;
         } catch {

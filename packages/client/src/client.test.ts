@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { startPlatform, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
 import type { MintOptions } from "@rt/auth";
-import { connect, RealtimeClient, RealtimeError, type RejoinReport, type StateChange } from "./index.ts";
+import { connect, type RealtimeClient, RealtimeError, type RejoinReport, type StateChange } from "./index.ts";
 import { next, rejection } from "./test-helpers.ts";
 
 // Real servers (and a browser): the suite's 20 s per test, also under a plain `bun test`.

@@ -109,13 +109,13 @@ export class RealtimeClient {
 
   /** Listen to a server event; returns a function that removes the listener. */
   on<E extends ServerEventName>(event: E, handler: ServerHandler<E>): () => void {
-    this.socket.on(event as string, handler as (...args: any[]) => void);
+    this.socket.on(event as string, handler as (...args: unknown[]) => void);
     return () => this.off(event, handler);
   }
 
   /** Remove one listener, or every listener of the event. */
   off<E extends ServerEventName>(event: E, handler?: ServerHandler<E>): void {
-    if (handler) this.socket.off(event as string, handler as (...args: any[]) => void);
+    if (handler) this.socket.off(event as string, handler as (...args: unknown[]) => void);
     else this.socket.off(event as string);
   }
 
@@ -315,7 +315,10 @@ export class RealtimeClient {
     const settled = await Promise.allSettled(jobs.map(([, p]) => p));
     settled.forEach((r, i) => {
       const event = jobs[i]![0];
-      if (r.status === "fulfilled") return report.restored.push(event);
+      if (r.status === "fulfilled") {
+        report.restored.push(event);
+        return;
+      }
       const error = r.reason instanceof RealtimeError ? r.reason : new RealtimeError("INTERNAL", String(r.reason), event);
       report.failed.push({ event, error });
       // No longer a member: stop asking on every reconnect.

@@ -4,6 +4,7 @@ import type { AckData, AuthenticatedUser, EmitArgs, RequestArgs, ServerHandler }
 
 export type SocketClientOptions = Partial<Omit<ConnectOptions, "token">>;
 
+// biome-ignore lint/suspicious/noExplicitAny: the seed-002 drop-in takes untyped handlers, as the code it replaces
 type AnyHandler = (payload: any) => void;
 
 /**

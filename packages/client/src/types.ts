@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type {
-  AuthenticatedUser,
+  AuthenticatedUser as AuthenticatedUserSchema,
   ClientAckData,
   ClientEventName,
   clientAcks,
@@ -33,7 +33,7 @@ export type RequestArgs<E extends ClientEventName> = OptionalInput<E> extends tr
   ? [input?: ClientInput<E>, options?: RequestOptions]
   : [input: ClientInput<E>, options?: RequestOptions];
 
-export type AuthenticatedUser = z.infer<typeof AuthenticatedUser>;
+export type AuthenticatedUser = z.infer<typeof AuthenticatedUserSchema>;
 
 /** The ack `data` of each client event, from the contract's `clientAcks`; other events are `unknown`. */
 export type AckDataMap = { [E in keyof typeof clientAcks]: z.output<(typeof clientAcks)[E]> };

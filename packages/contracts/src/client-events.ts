@@ -20,9 +20,9 @@ export type RateClass = z.infer<typeof RateClass>;
 type Def = { input: z.ZodType; rate: RateClass; service?: ServiceName; testOnly?: true; anonymous?: true };
 type Extra = Omit<Def, "input" | "rate" | "service">;
 /** An event the gateway itself answers (rooms, typing, sync, authenticate). */
-const edge = <S extends z.ZodType, X extends Extra = {}>(input: S, rate: RateClass = "default", extra?: X) => ({ input, rate, ...(extra as X) });
+const edge = <S extends z.ZodType, X extends Extra = Record<never, never>>(input: S, rate: RateClass = "default", extra?: X) => ({ input, rate, ...(extra as X) });
 /** An event answered by a service's action of the same name. */
-const to = <N extends ServiceName, S extends z.ZodType, X extends Extra = {}>(service: N, input: S, rate: RateClass = "default", extra?: X) => ({
+const to = <N extends ServiceName, S extends z.ZodType, X extends Extra = Record<never, never>>(service: N, input: S, rate: RateClass = "default", extra?: X) => ({
   input,
   rate,
   service,

@@ -34,7 +34,7 @@ describe("docs/PROTOCOL.md", () => {
     const all = Object.keys(protocolSections())
       .map((n) => `<!-- generated: ${n} -->`)
       .join("\n");
-    expect(() => buildProtocolReference(all + "\n<!-- generated: nope -->")).toThrow(/unknown section "nope"/);
+    expect(() => buildProtocolReference(`${all}\n<!-- generated: nope -->`)).toThrow(/unknown section "nope"/);
     expect(() => buildProtocolReference("# only prose\n")).toThrow(/sections not placed/);
     expect(buildProtocolReference(all)).toContain("| `VALIDATION` | 400 |");
   });

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { buildAsyncApi, schemaOf, type AsyncApiDocument } from "./asyncapi.ts";
 import { clientAcks } from "./acks.ts";
 import { clientEvents } from "./client-events.ts";
@@ -76,7 +76,8 @@ function errorCodes(): string {
     "| code | HTTP status | meaning |",
     "|---|---|---|",
     ...ErrorCode.options.map((c) => `| \`${c}\` | ${httpStatusOf[c]} | ${cell(ERROR_MEANINGS[c])} |`),
-  ].join("\n") + "\n";
+    "",
+  ].join("\n");
 }
 
 function clientEventsSection(doc: AsyncApiDocument): string {
@@ -113,7 +114,7 @@ function clientEventsSection(doc: AsyncApiDocument): string {
       ack ? schemaMarkdown(schemaOf(ack, "output") as JsonSchema) : "none: `{ ok: true }`\n",
     ].join("\n");
   });
-  return summary + "\n\n" + details.join("\n");
+  return `${summary}\n\n${details.join("\n")}`;
 }
 
 function serverEventsSection(doc: AsyncApiDocument): string {
@@ -125,7 +126,7 @@ function serverEventsSection(doc: AsyncApiDocument): string {
     ...Object.keys(serverEvents).map((name) => `| ${link(serverHeading(name), `\`${name}\``)} | ${fields(out.get(name) ?? {})} |`),
   ].join("\n");
   const details = Object.keys(serverEvents).map((name) => [`### ${serverHeading(name)}`, "", schemaMarkdown(out.get(name) ?? {})].join("\n"));
-  return summary + "\n\n" + details.join("\n");
+  return `${summary}\n\n${details.join("\n")}`;
 }
 
 interface Channel {
@@ -219,10 +220,11 @@ function httpRelaySection(): string {
     "| path prefix | service |",
     "|---|---|",
     ...httpRoutes.map((r) => `| \`${r.prefix}\` | ${r.service} |`),
-  ].join("\n") + "\n";
+    "",
+  ].join("\n");
 }
 
-const simpleList = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(", ") + "\n";
+const simpleList = (xs: readonly string[]) => `${xs.map((x) => `\`${x}\``).join(", ")}\n`;
 
 /** Every generated section, by the name its `<!-- generated: name -->` line uses. */
 export function protocolSections(doc: AsyncApiDocument = buildAsyncApi()): Record<string, string> {
@@ -250,5 +252,5 @@ export function buildProtocolReference(template: string, sections: Record<string
   });
   const unused = Object.keys(sections).filter((n) => !used.has(n));
   if (unused.length) throw new Error(`PROTOCOL template: sections not placed: ${unused.join(", ")}`);
-  return body.trimEnd() + "\n";
+  return `${body.trimEnd()}\n`;
 }

@@ -84,7 +84,8 @@ function table(obj: JsonSchema): string {
     "| field | type | required | notes |",
     "|---|---|---|---|",
     ...r.map((x) => `| \`${x.path}\` | ${cell(x.type)} | ${x.required ? "yes" : "no"} | ${cell(x.notes)} |`),
-  ].join("\n") + "\n";
+    "",
+  ].join("\n");
 }
 
 /** A whole payload: a field table, "one of" several shapes, or a one-line type. */
@@ -92,9 +93,9 @@ export function schemaMarkdown(s: JsonSchema): string {
   if (hasFields(s)) return table(s);
   const alts = alternatives(s);
   if (alts) {
-    return "One of:\n\n" + alts.map((a, i) => (hasFields(a) ? `${i + 1}. an object:\n\n${table(a)}` : `${i + 1}. ${shortLine(a)}\n`)).join("\n");
+    return `One of:\n\n${alts.map((a, i) => (hasFields(a) ? `${i + 1}. an object:\n\n${table(a)}` : `${i + 1}. ${shortLine(a)}\n`)).join("\n")}`;
   }
-  return shortLine(s) + "\n";
+  return `${shortLine(s)}\n`;
 }
 
 function shortLine(s: JsonSchema): string {

@@ -15,7 +15,7 @@ const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function subjectToken(id: string): string {
   if (SAFE_TOKEN.test(id)) return id;
-  return "~" + Buffer.from(id, "utf8").toString("base64url");
+  return `~${Buffer.from(id, "utf8").toString("base64url")}`;
 }
 
 /** Inverse of subjectToken, for logs and tools. */

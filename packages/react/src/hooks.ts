@@ -4,7 +4,9 @@ import { useRealtime } from "./provider.ts";
 
 /** Listen to one server event while mounted; the latest handler is called (no re-subscribe per render). */
 export function useEvent<E extends ServerEventName>(event: E, handler: (payload: ServerEventPayload<E>) => void): void;
+// biome-ignore lint/suspicious/noExplicitAny: free-form published events: their payload type is the caller's
 export function useEvent(event: string, handler: (payload: any) => void): void;
+// biome-ignore lint/suspicious/noExplicitAny: free-form published events: their payload type is the caller's
 export function useEvent(event: string, handler: (payload: any) => void): void {
   const { client } = useRealtime();
   const ref = useRef(handler);
@@ -70,7 +72,9 @@ export function useSocketConnection(): { isConnected: boolean; unreadCount: numb
       client.socket.on(event, listener);
       return () => client.socket.off(event, listener);
     });
-    return () => offs.forEach((off) => off());
+    return () => {
+      for (const off of offs) off();
+    };
   }, [client, names]);
   useEffect(() => {
     if (client && isConnected) latest.current.onConnect?.(client);

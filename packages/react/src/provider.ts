@@ -5,6 +5,7 @@ type Notification = ServerEventPayload<"notification:new">;
 
 /** Callbacks by server event name; free-form published events (seed 004's `artisan-request:*`…) too. */
 export type EventHandlers = { [E in ServerEventName]?: (payload: ServerEventPayload<E>) => void } & {
+  // biome-ignore lint/suspicious/noExplicitAny: free-form published events: their payload type is the caller's
   [event: string]: ((payload: any) => void) | undefined;
 };
 
@@ -40,6 +41,7 @@ export interface RealtimeContextValue extends NotificationState {
 
 const RealtimeContext = createContext<RealtimeContextValue | null>(null);
 
+// biome-ignore lint/suspicious/noExplicitAny: free-form published events: their payload type is the caller's
 function applyNotificationEvent(s: NotificationState, event: string, payload: any): NotificationState {
   switch (event) {
     case "notification:unread-count":

@@ -14,7 +14,6 @@ import {
   parseAdminInput,
   DeliveryEnvelope,
   SvcReply,
-  describeZodError,
   subjects,
   type AdminAffectedResult,
   type AdminCountsResult,
@@ -112,7 +111,7 @@ export class AdminApi {
       for (const room of part.rooms) {
         const m = merged.get(room.roomId) ?? { sockets: 0, users: new Set<string>() };
         m.sockets += room.sockets;
-        room.users.forEach((u) => m.users.add(u));
+        for (const u of room.users) m.users.add(u);
         merged.set(room.roomId, m);
       }
     }
@@ -156,7 +155,10 @@ export class AdminApi {
     const missing: string[] = [];
     settled.forEach((s, i) => {
       const g = gateways[i]!;
-      if (s.status === "rejected") return missing.push(g);
+      if (s.status === "rejected") {
+        missing.push(g);
+        return;
+      }
       const reply = SvcReply.parse(s.value);
       if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
       parts[g] = part.parse(reply.data);

@@ -85,5 +85,7 @@ export function serveActions<S extends ServiceName>(
       { queue: service },
     );
   });
-  return { unsubscribe: () => subs.forEach((s) => s.unsubscribe()) };
+  return { unsubscribe: () => {
+      for (const s of subs) s.unsubscribe();
+    } };
 }

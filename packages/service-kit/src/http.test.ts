@@ -33,6 +33,6 @@ test("the text depth check and the value measure agree on the limit", () => {
     expect(jsonTextTooDeep(text)).toBe(measurePayload(JSON.parse(text)).tooDeep);
   }
   // Brackets inside strings (and escaped quotes) do not count.
-  expect(jsonTextTooDeep(JSON.stringify({ s: "[".repeat(500) + '\\"' + "{".repeat(500) }))).toBe(false);
+  expect(jsonTextTooDeep(JSON.stringify({ s: `${"[".repeat(500)}\\"${"{".repeat(500)}` }))).toBe(false);
   expect(jsonTextTooDeep(`[${"[".repeat(64)}"]"${"]".repeat(64)}]`)).toBe(true);
 });

@@ -94,7 +94,9 @@ export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<Service
       try {
         const res = await withTrace(traceId, () => app.fetch(req, { ctx: r.ctx }));
         const headers: Record<string, string> = {};
-        res.headers.forEach((v, k) => (headers[k] = v));
+        res.headers.forEach((v, k) => {
+          headers[k] = v;
+        });
         out = { status: res.status, headers, body: await res.text() };
       } catch (err) {
         const body = toErrorBody(err, log.child(fields), `${service} relay`);

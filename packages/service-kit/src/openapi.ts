@@ -65,6 +65,7 @@ export function route(doc: RouteDoc) {
 }
 
 /** The OpenAPI 3.1 document of a Hono app's described routes (undescribed ones are left out). */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 export function openApiOf(app: Hono<any, any, any>, info: { title: string; version?: string }) {
   return generateSpecs(app, {
     documentation: {

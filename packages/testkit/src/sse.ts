@@ -9,7 +9,7 @@ export function sseEvents(res: Response) {
       const r = await reader.read();
       if (r.done) throw new Error("SSE stream ended");
       buf += dec.decode(r.value, { stream: true });
-      let i;
+      let i: number;
       while ((i = buf.indexOf("\n\n")) >= 0) {
         const block = buf.slice(0, i);
         buf = buf.slice(i + 2);

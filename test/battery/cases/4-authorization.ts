@@ -68,7 +68,6 @@ await runCase("4-authorization", 150, async (c) => {
     };
     const F = ["FORBIDDEN"];
     const NF = ["NOT_FOUND"];
-    const FNF = ["FORBIDDEN", "NOT_FOUND"];
     for (const [who, s] of [["mallory", mallory]] as const) {
       for (const roomId of [room.id, String(room.id)]) {
         await expectSocket(who, s, "join_room", { roomId }, F);

@@ -127,7 +127,7 @@ export class RawSocket {
         const fn = this.acks.get(id);
         if (fn) {
           this.acks.delete(id);
-          let args: unknown = undefined;
+          let args: unknown;
           try {
             args = JSON.parse(data.slice(m[0].length));
           } catch {

@@ -44,6 +44,7 @@ async function serviceSpec(gw: Gateway, service: ServiceName): Promise<OpenApiDo
  * One OpenAPI document for the whole public origin: the gateway's own routes plus each service's,
  * read from the running services (so a service deployed alone documents what it serves).
  */
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env, routes and base path
 export async function mergedOpenApi(gw: Gateway, app: Hono<any, any, any>, version: string): Promise<OpenApiDocument> {
   const own = (await openApiOf(app, { title: "Realtime platform", version })) as unknown as OpenApiDocument;
   const doc: OpenApiDocument = {

@@ -26,20 +26,20 @@ export async function landingInfo(o: { version: string; demo: boolean }): Promis
   };
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The same links as a small page, for a browser. */
 export function landingHtml(info: LandingInfo): string {
   const items = Object.entries(info.links)
-    .map(([k, href]) => `<li><a href="${escape(href)}">${escape(href)}</a> — ${escape(k)}</li>`)
+    .map(([k, href]) => `<li><a href="${escapeHtml(href)}">${escapeHtml(href)}</a> — ${escapeHtml(k)}</li>`)
     .join("\n");
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(info.name)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(info.name)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}code{background:#eee;padding:0 .2em}</style></head>
-<body><h1>${escape(info.name)} <small>${escape(info.version)}</small></h1>
+<body><h1>${escapeHtml(info.name)} <small>${escapeHtml(info.version)}</small></h1>
 <ul>
 ${items}
 </ul>
-<p>Socket.IO at <code>${escape(info.socketIo.path)}</code>; in a page: <code>import { connect } from "/client.js"</code>.</p>
+<p>Socket.IO at <code>${escapeHtml(info.socketIo.path)}</code>; in a page: <code>import { connect } from "/client.js"</code>.</p>
 </body></html>`;
 }

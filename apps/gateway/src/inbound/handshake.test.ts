@@ -18,7 +18,9 @@ function attempt(url: string, token: string, headers: Record<string, string> = {
   });
 }
 const opened: Array<{ close(): void }> = [];
-const closeAll = () => opened.splice(0).forEach((s) => s.close());
+const closeAll = () => {
+  for (const s of opened.splice(0)) s.close();
+};
 
 describe("behind a trusted proxy (X-Forwarded-For honoured)", () => {
   let p: TestPlatform;

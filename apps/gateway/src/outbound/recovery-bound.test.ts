@@ -130,7 +130,7 @@ test(`a herd of 12 reconnects: at most RECOVERY_MAX_CONCURRENT (${CONCURRENT}) r
   const entityType = `Herd${crypto.randomUUID().slice(0, 6)}`;
   const members = await Promise.all(Array.from({ length: 12 }, (_, i) => member(`herd-${i}`, entityType)));
   const counts = members.map(() => 0);
-  members.forEach((m, i) => m.s.on("data-change", (d: { data: { n: number } }) => void (d.data.n >= 0 && counts[i]!++)));
+  members.forEach((m, i) => void m.s.on("data-change", (d: { data: { n: number } }) => void (d.data.n >= 0 && counts[i]!++)));
   await Promise.all(members.map((m) => drop(m.s)));
   await flood(members[0]!.witness, entityType, 500);
   // Every change of the gauge of replays holding a slot, seen as it happens.

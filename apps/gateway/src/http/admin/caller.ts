@@ -16,7 +16,7 @@ export async function adminCaller(gw: Gateway, authorization: string | undefined
   if (!given) throw new AppError("UNAUTHENTICATED", "admin credential required (Authorization: Bearer)");
   const key = gw.config.ADMIN_API_KEY;
   if (key && secretEquals(given, key)) return { actor: "admin-api-key", platform: true, tenantId: null };
-  let p;
+  let p: Awaited<ReturnType<typeof gw.verify>>;
   try {
     p = await gw.verify(given);
   } catch (err) {

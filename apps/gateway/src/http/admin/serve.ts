@@ -5,16 +5,13 @@ import {
   AdminListInput,
   AdminRequest,
   AdminRoomsInput,
-  AppError,
   parseAdminInput,
-  describeZodError,
   subjects,
   type AdminOp,
   type SvcReply,
 } from "@rt/contracts";
 import { toErrorBody } from "@rt/service-kit";
 import type { Subscription } from "@rt/bus";
-import type { z } from "zod";
 import type { Gateway } from "../../types.ts";
 import { countsLocal, disconnectLocal, leaveLocal, listLocal, roomsLocal, statsLocal } from "./local.ts";
 
@@ -51,5 +48,7 @@ export function serveAdmin(gw: Gateway): Subscription {
       { queue: `gw-${gw.id}` },
     ),
   );
-  return { unsubscribe: () => subs.forEach((s) => s.unsubscribe()) };
+  return { unsubscribe: () => {
+      for (const s of subs) s.unsubscribe();
+    } };
 }

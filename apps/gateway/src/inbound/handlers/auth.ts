@@ -19,7 +19,7 @@ export const publicHandlers: HandlerTable = {
       socket.emit("authenticated", { success: false, error: reason, timestamp: new Date().toISOString() });
       return new AppError("UNAUTHENTICATED", reason);
     };
-    let v;
+    let v: Awaited<ReturnType<typeof gw.verify>>;
     try {
       v = await gw.verify(token);
     } catch (err) {
