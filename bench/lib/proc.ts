@@ -20,12 +20,6 @@ export function hardFdLimit(): number {
   return Number(r.stdout.toString().trim()) || 0;
 }
 
-export async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = s.port;
-  s.stop(true);
-  return p;
-}
 
 export const sleep = (ms: number) => Bun.sleep(ms);
 

@@ -1,6 +1,7 @@
 /** The measured sides: the platform (all-in-one, embedded or real NATS + Postgres) and the baseline. */
 import { DEV_JWT_SECRET } from "@rt/service-kit";
-import { freePort, spawnServer, waitQuiet, type Server } from "./proc.ts";
+import { freePort } from "@rt/testkit";
+import { spawnServer, waitQuiet, type Server } from "./proc.ts";
 import { QUIET_MAX_MS } from "./config.ts";
 
 export const SECRET = process.env.JWT_SECRET ?? DEV_JWT_SECRET;

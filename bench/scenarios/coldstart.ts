@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cfg } from "../lib/config.ts";
 import type { Ctx } from "../lib/context.ts";
-import { freePort, killTree, ROOT, sleep, until } from "../lib/proc.ts";
+import { freePort } from "@rt/testkit";
+import { killTree, ROOT, sleep, until } from "../lib/proc.ts";
 import { DATABASE_URL, SECRET } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
 

@@ -14,18 +14,12 @@ import { AppError, evtStream, subjects, type DeliveryEnvelope } from "@rt/contra
 import { createNatsBus, type Bus } from "@rt/bus";
 import { createLogger, loadConfig } from "@rt/service-kit";
 import { connectRealtime, type Realtime } from "@rt/sdk";
+import { freePort } from "@rt/testkit";
 import { servePublish } from "../../apps/gateway/src/http/publish.ts";
 import { createGatewayMetrics } from "../../apps/gateway/src/metrics.ts";
 
 const CONF = join(import.meta.dir, "nats-server.conf");
 const PASS = { PLATFORM_NATS_PASS: `platform-${crypto.randomUUID()}`, BILLING_NATS_PASS: `billing-${crypto.randomUUID()}`, REPORTS_NATS_PASS: `reports-${crypto.randomUUID()}` };
-
-function freePort(): number {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
 
 let server: ReturnType<typeof Bun.spawn>;
 let storeDir: string;

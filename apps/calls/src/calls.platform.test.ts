@@ -68,7 +68,7 @@ test("call:signal reaches every socket of the recipient and nobody else; refusal
     p.connect({ sub: "sig-eve" }),
   ]);
   const call = ((await emitAck(a!, "call:initiated", { roomId })) as { data: { id: number } }).data;
-  const signal = { type: "offer", sdp: "v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\n" };
+  const signal = { type: "offer" as const, sdp: "v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\n" };
   const toB = Promise.all([waitFor(b1!, "call:signal"), waitFor(b2!, "call:signal")]);
   const quiet = Promise.all([expectNone(a!, "call:signal", 600), expectNone(c!, "call:signal", 600), expectNone(eve!, "call:signal", 600)]);
   expect(await emitAck(a!, "call:signal", { callId: call.id, toUserId: "sig-b", signal })).toEqual({ ok: true, data: { callId: call.id, toUserId: "sig-b" } });

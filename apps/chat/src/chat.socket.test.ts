@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { emitAck, expectNone, recorder, startPlatform, uniqueTenant, waitFor, type ClientSocket, type TestPlatform } from "@rt/testkit";
-import { expectRefused, expectSafeMessage } from "./test-helpers.ts";
+import { emitAck, expectNone, recorder, startPlatform, uniqueTenant, waitFor, type ClientSocket, type TestPlatform, expectRefused, expectSafeMessage } from "@rt/testkit";
 
 let p: TestPlatform;
 beforeAll(async () => {

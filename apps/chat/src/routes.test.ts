@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { subjects } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { startServices, uniqueTenant, type ServiceHarness, deliveriesOf, broadcastsOf, expectHttpError, settle } from "@rt/testkit";
 import { chatService } from "./service.ts";
-import { deliveriesOf, broadcastsOf, expectHttpError, settle } from "./test-helpers.ts";
 
 let h: ServiceHarness;
 beforeAll(async () => {

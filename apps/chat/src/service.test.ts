@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { subjects } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { startServices, uniqueTenant, type ServiceHarness, deliveriesOf, broadcastsOf, expectRefused, settle } from "@rt/testkit";
 import { chatService } from "./service.ts";
-import { deliveriesOf, broadcastsOf, expectRefused, settle } from "./test-helpers.ts";
 
 let h: ServiceHarness;
 beforeAll(async () => {

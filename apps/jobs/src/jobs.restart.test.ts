@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Job } from "@rt/contracts";
-import { startServices, uniqueTenant } from "@rt/testkit";
+import { startServices, uniqueTenant, eventually } from "@rt/testkit";
 import { notificationsService } from "../../notifications/src/service.ts";
-import { eventually } from "../../notifications/src/test-support.ts";
 import { jobsService } from "./service.ts";
 
 const NEW_JOB = { projectId: 1, jobTypeId: 2, subject: "Test Job" };

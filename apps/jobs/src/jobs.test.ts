@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { Job, JobAssigned, JobStatusChanged, JobTransition, Notification } from "@rt/contracts";
-import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness, delivered, eventually, expectSafeMessage, settle } from "@rt/testkit";
 import { notificationsService } from "../../notifications/src/service.ts";
-import { delivered, eventually, expectSafeMessage, settle } from "../../notifications/src/test-support.ts";
 import { jobsService } from "./service.ts";
 import { jobStatusHistory } from "./schema.ts";
 
@@ -135,7 +134,7 @@ describe("jobs actions", () => {
     const job = await assignedJob(t, "solo", "solo");
     ok(await h.call("jobs.job:start", as(t, "solo"), { jobId: job.id }));
     await eventually(() => delivered(h, t, "job:started").length === 1);
-    await settle();
+    await settle(h);
     expect(delivered(h, t, "job:started")).toHaveLength(1);
     expect(delivered(h, t, "job:status-changed")).toHaveLength(2);
   });

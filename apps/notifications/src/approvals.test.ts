@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ArtisanApproved, ArtisanRejected, ArtisanRequest } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { startServices, uniqueTenant, type ServiceHarness, delivered, eventually, expectSafeMessage, settle } from "@rt/testkit";
 import { jobsService } from "../../jobs/src/service.ts";
 import { notificationsService } from "./service.ts";
-import { delivered, eventually, expectSafeMessage, settle } from "./test-support.ts";
 
 const KEY = "test-publish-key-0123456789-abcdef";
 let h: ServiceHarness;
@@ -48,7 +47,7 @@ describe("artisan requests", () => {
     expectError(await h.http("POST", BASE, { ctx: user(t), body: { ...REQ, email: "not-an-email" } }), 400, "VALIDATION");
     expectError(await h.http("POST", BASE, { ctx: user(t), body: { contact_id: 1 } }), 400, "VALIDATION");
     expectError(await h.http("POST", BASE, { ctx: user(t), body: "{nope" }), 400, "VALIDATION");
-    await settle();
+    await settle(h);
     expect(delivered(h, t)).toEqual([]);
   });
 
@@ -111,7 +110,7 @@ describe("artisan requests", () => {
     expect(ArtisanApproved.strict().parse(ap!.data)).toMatchObject({ contact_id: 123, nom_complet: "Test Artisan", email: "test@example.com" });
     const [rj] = await eventually(() => delivered(h, t, "artisan-request:rejected").length === 1 && delivered(h, t, "artisan-request:rejected"));
     expect(ArtisanRejected.strict().parse(rj!.data)).toMatchObject({ contact_id: "c-9" });
-    await settle();
+    await settle(h);
     expect(delivered(h, t, "artisan-request:approved")).toHaveLength(1);
   });
 
@@ -124,7 +123,7 @@ describe("artisan requests", () => {
       h.http("POST", `/api/notifications/artisan-requests/${a.id}/approve`, { ctx: pdg(t, "p3") }),
     ]);
     expect(rs.map((r) => r.status).sort()).toEqual([200, 409, 409]);
-    await settle();
+    await settle(h);
     expect(delivered(h, t, "artisan-request:approved").length + delivered(h, t, "artisan-request:rejected").length).toBe(1);
   });
 });

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { MarkedRead, Notification, NotificationDeleted, domainEvents, subjects } from "@rt/contracts";
-import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness, delivered, eventually, expectSafeMessage, settle } from "@rt/testkit";
 import { jobsService } from "../../jobs/src/service.ts";
 import { notificationsService } from "./service.ts";
 import { notifications } from "./schema.ts";
-import { delivered, eventually, expectSafeMessage, settle } from "./test-support.ts";
 
 const KEY = "test-publish-key-0123456789-abcdef";
 let h: ServiceHarness;
@@ -179,7 +178,7 @@ describe("POST /api/notifications (publish API key)", () => {
       expect(r.status).toBe(400);
       expect(r.json.error.code).toBe("VALIDATION");
     }
-    await settle();
+    await settle(h);
     expect(delivered(h, t)).toEqual([]);
     expect((await h.http("GET", "/api/notifications/unread-count", { ctx: as(t, "u9") })).json).toEqual({ count: 0 });
   });
@@ -220,7 +219,7 @@ describe("jobs.assigned domain events", () => {
     await h.bus.publishEvent(subject, evt, { msgId: crypto.randomUUID() });
     await h.bus.publishEvent(subject, evt, { msgId: crypto.randomUUID() });
     await eventually(() => delivered(h, t, "notification:new", "dj").length === 1);
-    await settle();
+    await settle(h);
     const rows = await h.db.db.select().from(notifications).where(and(eq(notifications.tenantId, t)));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ userId: "dj", type: "job_assigned", sourceEventId: id, data: { jobId: 77, assignedBy: "boss" } });

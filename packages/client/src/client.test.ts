@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
-import { startPlatform, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
+import { startPlatform, TEST_API_KEY, type TestPlatform, nextEvent, rejection } from "@rt/testkit";
 import type { MintOptions } from "@rt/auth";
 import { connect, type RealtimeClient, RealtimeError, type RejoinReport, type StateChange } from "./index.ts";
-import { next, rejection } from "./test-helpers.ts";
 
 // Real servers (and a browser): the suite's 20 s per test, also under a plain `bun test`.
 setDefaultTimeout(20_000);
@@ -99,15 +98,15 @@ describe("events", () => {
     const onMessage = (m: { content: string; sender: { name: string } }) => got.push(`${m.sender.name}: ${m.content}`);
     b.on("message:new", onMessage);
 
-    const typing = next(b, "user:typing");
+    const typing = nextEvent(b, "user:typing");
     a.emit("user:typing", { roomId: r.id });
     expect(await typing).toMatchObject({ userId: "ev-a", roomId: r.id });
 
-    const first = next(b, "message:new");
+    const first = nextEvent(b, "message:new");
     a.emit("message:send", { roomId: r.id, content: "one" });
     await first;
     b.off("message:new", onMessage);
-    const second = next(b, "message:new");
+    const second = nextEvent(b, "message:new");
     await a.request("message:send", { roomId: r.id, content: "two" });
     expect((await second).content).toBe("two");
     expect(got).toEqual(["Ann: one"]);
@@ -115,7 +114,7 @@ describe("events", () => {
     expect(seen).toContain("message:new");
     offAny();
 
-    const failed = next(a, "error");
+    const failed = nextEvent(a, "error");
     a.emit("message:send", { roomId: r.id, content: "" });
     expect(await failed).toMatchObject({ event: "message:send", code: "VALIDATION" });
   });
@@ -172,10 +171,10 @@ describe("setToken", () => {
     expect(a.connected).toBe(true);
     expect(a.id).toBe(id);
     expect(states).toEqual([]);
-    const msg = next(a, "message:new");
+    const msg = nextEvent(a, "message:new");
     await b.request("message:send", { roomId: r.id, content: "still here?" });
     expect((await msg).content).toBe("still here?");
-    const change = next(a, "data-change");
+    const change = nextEvent(a, "data-change");
     expect((await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "UPDATE", data: { id: 1 } } })).status).toBe(202);
     expect(await change).toMatchObject({ entityType: "Rental", action: "UPDATE" });
   });
@@ -218,15 +217,15 @@ describe("reconnect", () => {
 
   /** A gets the room's messages, Rental changes and its payment updates, and no Invoice change. */
   async function expectJoined({ a, b, roomId, userId }: Awaited<ReturnType<typeof setup>>) {
-    const msg = next(a, "message:new");
+    const msg = nextEvent(a, "message:new");
     await b.request("message:send", { roomId, content: "welcome back" });
     expect((await msg).content).toBe("welcome back");
 
-    const change = next(a, "data-change", { filter: (d) => d.action === "CREATE" });
+    const change = nextEvent(a, "data-change", { filter: (d) => d.action === "CREATE" });
     await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "CREATE", data: { id: 2 } } });
     expect(await change).toMatchObject({ entityType: "Rental", action: "CREATE" });
 
-    const payment = next(a, "payment_update");
+    const payment = nextEvent(a, "payment_update");
     await publish({
       tenantId: p.tenant,
       target: { kind: "payments" },
@@ -277,7 +276,7 @@ describe("reconnect", () => {
     const a = await client({ sub: "rc-a" });
     await a.request("join-data-sync", ["Rental"]);
     // A broadcast packet gives Socket.IO an offset to resume from.
-    const first = next(a, "data-change");
+    const first = nextEvent(a, "data-change");
     await publish({ tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "CREATE", data: {} } });
     await first;
     let rejoins = 0;

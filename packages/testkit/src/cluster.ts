@@ -4,22 +4,17 @@
  * `bun run start:<app>` runs), all in one NATS_NAMESPACE so the cluster is isolated on a shared
  * NATS. Used by `bun run cluster`, the `TEST_MODE=cluster` test run and the fault tests.
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { freePort } from "./ports.ts";
+import { inheritedEnv, REPO_ROOT as ROOT, SETPRIV } from "./spawn.ts";
 import { TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testNamespace } from "./mode.ts";
 
 export const SERVICE_APPS = ["presence", "chat", "calls", "jobs", "notifications", "payments", "sync"] as const;
 export type ServiceApp = (typeof SERVICE_APPS)[number];
 export type ClusterApp = "gateway" | ServiceApp;
 
-const ROOT = resolve(import.meta.dir, "../../..");
-/** Children die with the process that started them, even when it is SIGKILLed (Linux). */
-const SETPRIV = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL"] : [];
-/** Environment a child inherits from this process; the rest is explicit. */
-const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "BUN_INSTALL", "TZ"];
 
 export interface ClusterProcess {
   app: ClusterApp;
@@ -88,14 +83,6 @@ function installExitHook() {
   });
 }
 
-/** A port free right now on 127.0.0.1 (the OS picks it). */
-export function freePort(): number {
-  const srv = Bun.serve({ port: 0, hostname: "0.0.0.0", fetch: () => new Response() });
-  const port = srv.port!;
-  srv.stop(true);
-  return port;
-}
-
 /**
  * Delete every JetStream stream (KV buckets included) of a namespace: what a cluster leaves behind
  * in the machine's NATS, which would otherwise pile up run after run.
@@ -129,10 +116,8 @@ export async function waitReady(url: string, timeoutMs: number, gone?: Promise<u
 }
 
 function baseEnv(o: ClusterOptions, namespace: string): Record<string, string> {
-  const inherited: Record<string, string> = {};
-  for (const k of INHERITED) if (process.env[k]) inherited[k] = process.env[k]!;
   return {
-    ...inherited,
+    ...inheritedEnv(),
     NODE_ENV: "test",
     LOG_LEVEL: "warn",
     NATS_URL: o.natsUrl ?? TEST_NATS_URL,

@@ -7,3 +7,7 @@ export * from "./jwks-server.ts";
 export * from "./sse.ts";
 export * from "./two-gateways.ts";
 export * from "./second-gateway.ts";
+export * from "./deliveries.ts";
+export * from "./ports.ts";
+export * from "./client.ts";
+export * from "./spawn.ts";

@@ -1,7 +1,7 @@
 import { io as ioClient, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from "socket.io-client";
 import { createMemoryBus, createNatsBus } from "@rt/bus";
 import { createPglite, createPostgres } from "@rt/db";
-import { evtStream, type Ack } from "@rt/contracts";
+import { evtStream, type Ack, type ServerEventName, type ServerEventPayload } from "@rt/contracts";
 import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, PlatformEnv, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
@@ -244,8 +244,19 @@ export function requestInit(init: RequestInit & { token?: string; json?: unknown
   return { ...init, headers, body };
 }
 
-/** The next `event` on a socket (optionally the first matching `filter`), or a timeout error. */
-export function waitFor<T = any>(socket: ClientSocket, event: string, opts: { timeoutMs?: number; filter?: (d: T) => boolean } = {}): Promise<T> {
+interface WaitOptions<T> {
+  timeoutMs?: number;
+  filter?: (d: T) => boolean;
+}
+
+/**
+ * The next `event` on a socket (optionally the first matching `filter`), or a timeout error; a
+ * contract event's payload is typed from the server-event map, as the client SDK's `on`.
+ */
+export function waitFor<E extends ServerEventName>(socket: ClientSocket, event: E, opts?: WaitOptions<ServerEventPayload<E>>): Promise<ServerEventPayload<E>>;
+/** A free-form published event (`POST /api/publish`, `emitToPDG`…): the caller names its payload type. */
+export function waitFor<T = any>(socket: ClientSocket, event: string, opts?: WaitOptions<T>): Promise<T>;
+export function waitFor<T>(socket: ClientSocket, event: string, opts: WaitOptions<T> = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, on);

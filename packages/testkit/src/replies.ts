@@ -25,3 +25,20 @@ export function expectRefused(r: { ok: boolean; error?: { code: string; message:
   expect(r).toMatchObject({ ok: false, error: { code } });
   expectSafeMessage(r.error?.message);
 }
+
+/** An HTTP answer that failed with `status`/`code` in the platform's error shape. */
+export function expectHttpError(res: { status: number; json: any }, status: number, code: string): void {
+  expect(res.status).toBe(status);
+  expect(res.json).toMatchObject({ error: { code } });
+  expectSafeMessage(res.json.error.message);
+}
+
+/** The error a promise rejected with (fails the test if it resolved). */
+export async function rejection(p: Promise<unknown>): Promise<any> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a rejection");
+}

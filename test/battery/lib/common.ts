@@ -134,13 +134,5 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: num
   return out;
 }
 
-/** A free TCP port on loopback (the platform's main.ts does not take PORT=0). */
-export async function freePort(): Promise<number> {
-  const l = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = l.port;
-  l.stop(true);
-  return port;
-}
-
 export const mb = (kb: number) => Math.round(kb / 102.4) / 10;
 export const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;

@@ -5,19 +5,17 @@
  * memory): the battery needs nothing from the machine and nobody else's NATS restarts touch it.
  * `BATTERY_MODE=nats` runs both kinds on the machine's NATS + Postgres instead.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { mintToken, type MintOptions } from "@rt/auth";
-import { startPlatform, TEST_DATABASE_URL, TEST_NATS_URL, testNamespace, type TestPlatform } from "@rt/testkit";
-import { freePort, sleep } from "./common.ts";
+import { freePort, inheritedEnv, SETPRIV, startPlatform, TEST_DATABASE_URL, TEST_NATS_URL, testNamespace, type TestPlatform } from "@rt/testkit";
+import { sleep } from "./common.ts";
 
 export const ROOT = resolve(import.meta.dir, "../../..");
 export const JWT_SECRET = "battery-jwt-secret-0123456789abcdef";
 export const API_KEY = "battery-publish-key-0123456789-abcdef";
 export const WEBHOOK_SECRET = "battery-webhook-secret-0123456789";
-const SETPRIV = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "SIGKILL"] : [];
-const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "BUN_INSTALL", "TZ"];
 const natsMode = () => process.env.BATTERY_MODE === "nats";
 
 export interface LogLine {
@@ -54,10 +52,8 @@ const KEEP_LINES = 5000;
 export async function spawnPlatform(env: Record<string, string> = {}): Promise<PlatformProcess> {
   const port = await freePort();
   const opsPort = await freePort();
-  const base: Record<string, string> = {};
-  for (const k of INHERITED) if (process.env[k]) base[k] = process.env[k]!;
   const full: Record<string, string> = {
-    ...base,
+    ...inheritedEnv(),
     NODE_ENV: "development",
     PORT: String(port),
     OPS_PORT: String(opsPort),

@@ -1,8 +1,8 @@
 import type { ServerEventName, ServerEventPayload } from "@rt/contracts";
-import type { RealtimeClient } from "./client.ts";
+import type { RealtimeClient } from "@rt/client";
 
 /** The next `event` on a RealtimeClient (first matching `filter`), typed from the contract, or a timeout error. */
-export function next<E extends ServerEventName>(
+export function nextEvent<E extends ServerEventName>(
   client: RealtimeClient,
   event: E,
   opts: { timeoutMs?: number; filter?: (d: ServerEventPayload<E>) => boolean } = {},
@@ -19,14 +19,4 @@ export function next<E extends ServerEventName>(
       resolve(d);
     });
   });
-}
-
-/** The error a promise rejected with (fails the test if it resolved). */
-export async function rejection(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
 }
