@@ -9,7 +9,7 @@ import { InFlightLimit, nowIso, startOpsServer, type Logger, type PlatformConfig
 import { createHttpApp } from "./http/app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./outbound/presence.ts";
-import { packetsOf, startDelivery, type Delivery } from "./outbound/delivery.ts";
+import { packetsOf, startDelivery } from "./outbound/delivery.ts";
 import { createRecoveryAdapter, refuseRecovery, serveAlive, startFresh, startSessionSweeper, type RecoveryAdapter as Recovery } from "./outbound/recovery.ts";
 import { Replay } from "./outbound/replay.ts";
 import { checkOrigin } from "./inbound/origin.ts";
@@ -67,8 +67,6 @@ const principalOf = ({ exp: _exp, ...principal }: VerifiedToken): Principal => p
 export async function startGateway(deps: GatewayDeps, listen: { port: number; hostname?: string }): Promise<RunningGateway> {
   const { bus, log, config } = deps;
   const id = config.GATEWAY_ID ?? `gw-${crypto.randomUUID().slice(0, 8)}`;
-  // The delivery tail starts below, before the server listens; recovery asks it for its position.
-  let delivery: Delivery | null = null;
   let stopping = false;
   const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: config.RECOVERY_MS, marginMs: config.SESSION_MARGIN_MS });
   // A herd of reconnects (a gateway died) replays a few at a time: memory is at most this many bounded replays.
@@ -119,6 +117,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     inflight: new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway"),
   };
   const recovery = io.of("/").adapter as unknown as Recovery;
+  // The delivery tail, before any socket can connect: a replay reads its position and hands over to it.
+  const delivery = await startDelivery(gw);
 
   io.use(async (socket, next) => {
     try {
@@ -176,7 +176,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
    */
   async function prepareReplay(socket: GatewaySocket, p: Principal) {
     const claim = recovery.claims.get(socket.id);
-    if (!claim || !delivery) return;
+    if (!claim) return;
     const refuse = (reason: string) => {
       const pid = (socket as unknown as { pid?: string }).pid;
       startFresh(recovery, socket, reason, p, gw.log);
@@ -244,7 +244,6 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       .finally(() => claim.release?.());
   }
 
-  delivery = await startDelivery(gw);
   const publishing = servePublish(gw);
   const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
   // Half the shorter of window and margin: a gone socket's session lives at most window + 1.5 × margin.
@@ -289,7 +288,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();
       await RecoveryAdapter.settle();
-      delivery?.unsubscribe();
+      delivery.unsubscribe();
       gw.presence.stop();
       limiterStore.stop();
       await server.stop(true);
