@@ -1,6 +1,6 @@
 /** The measured sides: the platform (all-in-one, embedded or real NATS + Postgres) and the baseline. */
 import { DEV_JWT_SECRET } from "@rt/service-kit";
-import { freePort } from "@rt/testkit";
+import { freePort } from "@rt/testkit/ports"; // just the helper, not the whole in-process platform
 import { spawnServer, waitQuiet, type Server } from "./proc.ts";
 import { QUIET_MAX_MS } from "./config.ts";
 
@@ -26,7 +26,7 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
   const busyPct = await waitQuiet(QUIET_MAX_MS);
   quietLog.push({ side: kind, busyPct: Math.round(busyPct) });
   if (busyPct > 30) console.log(`  (machine busy ${busyPct.toFixed(0)}% of a core before starting ${kind}: other work on the box)`);
-  const port = await freePort();
+  const port = freePort();
   let s: Server;
   if (kind.startsWith("platform")) {
     const env: Record<string, string> = {

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cfg } from "../lib/config.ts";
 import type { Ctx } from "../lib/context.ts";
-import { freePort } from "@rt/testkit";
+import { freePort } from "@rt/testkit/ports"; // just the helper, not the whole in-process platform
 import { killTree, ROOT, sleep, until } from "../lib/proc.ts";
 import { DATABASE_URL, SECRET } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
 
 async function once(cmd: string[], env: Record<string, string>): Promise<number> {
-  const port = await freePort();
+  const port = freePort();
   const t0 = performance.now();
   const proc = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, NATS_URL: "", DATABASE_URL: "", ...env, PORT: String(port), LOG_LEVEL: "warn" }, stdout: "ignore", stderr: "ignore" });
   try {

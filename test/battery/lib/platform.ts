@@ -50,8 +50,8 @@ const KEEP_LINES = 5000;
 
 /** Start the all-in-one platform as its own process on a free port and wait for /ready. */
 export async function spawnPlatform(env: Record<string, string> = {}): Promise<PlatformProcess> {
-  const port = await freePort();
-  const opsPort = await freePort();
+  const port = freePort();
+  const opsPort = freePort();
   const full: Record<string, string> = {
     ...inheritedEnv(),
     NODE_ENV: "development",
