@@ -17,7 +17,7 @@ import {
 } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
-import { deliver, nowIso } from "@rt/service-kit";
+import { crashPoint, deliver, nowIso } from "@rt/service-kit";
 import { jobStatusHistory, jobs, type JobRow } from "./schema.ts";
 
 export interface JobsDeps {
@@ -120,6 +120,7 @@ export async function assignJob({ bus, db }: JobsDeps, caller: Caller, input: Jo
   const seen = await load(db, caller, input.jobId);
   if (seen.createdBy !== caller.userId) throw new AppError("FORBIDDEN", "only the job's creator can assign it");
   const { job, from } = await move(db, caller, seen, "assign", { assigneeId: input.assigneeId });
+  crashPoint("jobs.assign");
   // The event is the notifications service's cue to store a notification for the assignee.
   const id = crypto.randomUUID();
   const { domain, fact } = domainEvents.jobAssigned;

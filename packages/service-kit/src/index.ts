@@ -17,3 +17,4 @@ export * from "./runtime.ts";
 export * from "./api-key.ts";
 export * from "./payload.ts";
 export * from "./port.ts";
+export * from "./crash-point.ts";
