@@ -17,7 +17,7 @@ describe("jobs outbox", () => {
     const h = await startServices([jobsService, notificationsService]);
     try {
       const created = await h.http("POST", "/api/jobs", { ctx: as(t, "boss"), body: NEW_JOB });
-      process.env.OUTBOX_CRASH_AFTER_COMMIT = "jobs.assign";
+      process.env.OUTBOX_CRASH_AFTER_COMMIT = "jobs";
       const crashed = await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: created.json.id, assigneeId: "dj" });
       expect(crashed.ok).toBe(false);
       delete process.env.OUTBOX_CRASH_AFTER_COMMIT;

@@ -18,3 +18,4 @@ export * from "./api-key.ts";
 export * from "./payload.ts";
 export * from "./port.ts";
 export * from "./crash-point.ts";
+export * from "./outbox.ts";
