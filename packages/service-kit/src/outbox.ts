@@ -1,4 +1,4 @@
-import { and, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { subjects, type DeliveryEnvelope } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database, Db, OutboxTable } from "@rt/db";
@@ -100,15 +100,23 @@ export class Outbox {
     return run;
   }
 
-  private async relayOnce(): Promise<number> {
+  /**
+   * Make sure the committed messages with these ids went out: a consumer that meets a duplicate
+   * calls it, so a change stored by an attempt that died before publishing is still announced.
+   */
+  sendPending(ids: string[]): Promise<number> {
+    return ids.length ? this.publishUnsent(inArray(this.o.table.id, ids)) : Promise.resolve(0);
+  }
+
+  /** Publish the unsent rows matching `where`, a batch at a time, and mark them sent. */
+  private publishUnsent(where: SQL): Promise<number> {
     const t = this.o.table;
-    const graceS = (this.o.graceMs ?? 2000) / 1000;
     // Rows stay locked while they are published: another replica's relay skips them.
-    const n = await this.o.db.db.transaction(async (tx) => {
+    return this.o.db.db.transaction(async (tx) => {
       const rows = await tx
         .select()
         .from(t)
-        .where(and(isNull(t.sentAt), lt(t.createdAt, sql`now() - make_interval(secs => ${graceS})`)))
+        .where(and(isNull(t.sentAt), where))
         .orderBy(t.seq)
         .limit(500)
         .for("update", { skipLocked: true });
@@ -117,6 +125,12 @@ export class Outbox {
       await tx.update(t).set({ sentAt: sql`now()` }).where(inArray(t.seq, rows.map((r) => r.seq)));
       return rows.length;
     });
+  }
+
+  private async relayOnce(): Promise<number> {
+    const t = this.o.table;
+    const graceS = (this.o.graceMs ?? 2000) / 1000;
+    const n = await this.publishUnsent(lt(t.createdAt, sql`now() - make_interval(secs => ${graceS})`));
     if (n) this.o.log.warn({ count: n }, "outbox relay published messages left unsent");
     if (Date.now() - this.lastPrune < 60_000) return n;
     this.lastPrune = Date.now();
