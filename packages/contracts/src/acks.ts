@@ -6,7 +6,7 @@ import { MemberEvent, Message, MessageDeleted, MessageEdited, RoomRef, TypingEve
 import { Call } from "./events/calls.ts";
 import { Job } from "./events/jobs.ts";
 import { Notification, NotificationRemoved, ReadAllResult } from "./events/notifications.ts";
-import { Pong, SyncSubscribe, UserActivity } from "./events/sync.ts";
+import { Pong, SyncSince, SyncSubscribe, UserActivity } from "./events/sync.ts";
 
 /**
  * The ack `data` of each client event (`{ ok: true, data }`): the client SDK types its requests
@@ -38,6 +38,7 @@ export const clientAcks = {
   "test:notification": Notification.nullable(),
   "join-data-sync": SyncSubscribe,
   "leave-data-sync": SyncSubscribe,
+  "sync:since": SyncSince,
   "join-user-room": z.object({ userId: z.string() }),
   "user:activity": UserActivity,
   /** `tenant`: every payment update of the tenant (a role in PAYMENTS_ADMIN_ROLES); `own`: the caller's. */

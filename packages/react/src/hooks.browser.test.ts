@@ -26,7 +26,7 @@ beforeAll(async () => {
   });
   if (!built.success) throw new Error(built.logs.map(String).join("\n"));
   bundle = await built.outputs[0]!.text();
-  p = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000" } });
+  p = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "1000", RATE_LIMIT_TYPING: "1000", RECOVERY_MS: "2000" } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
@@ -111,4 +111,32 @@ test(
     await has(a, "#messages", "Bob: Yes");
   },
   90_000,
+);
+
+test(
+  "useRealTimeSync catches up with sync:since after a reconnect past the recovery window: every missed change once, in seq order, then live",
+  async () => {
+    const owner = await p.token({ sub: "hk-c" });
+    const res = await p.fetch("/api/chat/rooms", { method: "POST", token: owner, json: { name: "sync-catch-up", memberIds: [] } });
+    const room = (await res.json()) as { id: number };
+    const page = await openAs("hk-c", "Cy", room.id);
+    const publish = (n: number) =>
+      p.fetch("/api/publish", {
+        method: "POST",
+        headers: { "x-api-key": TEST_API_KEY },
+        json: { tenantId: p.tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "UPDATE", data: { n } } },
+      });
+    expect((await publish(1)).status).toBe(202);
+    await has(page, "#changes", "Rental:UPDATE#1");
+    await page.evaluate(() => window.rt.awayFor(3500));
+    await page.waitForFunction(() => window.seen.at(-1) !== "state connected");
+    for (const n of [2, 3, 4]) expect((await publish(n)).status).toBe(202);
+    await page.waitForFunction(() => window.seen.at(-1) === "state connected", undefined, { timeout: 15_000 });
+    await has(page, "#changes", "Rental:UPDATE#4");
+    expect((await publish(5)).status).toBe(202);
+    await has(page, "#changes", "Rental:UPDATE#5");
+    const rentals = (await page.locator("#changes li").allInnerTexts()).filter((t) => t.startsWith("Rental"));
+    expect(rentals).toEqual([1, 2, 3, 4, 5].map((n) => `Rental:UPDATE#${n}`));
+  },
+  60_000,
 );

@@ -9,7 +9,7 @@ import { RealtimeProvider, useChatRoom, useNotifications, useRealTimeSync, useRe
 
 declare global {
   interface Window {
-    rt: { send(text: string): Promise<unknown>; typing(on: boolean): void; dropTransport(): void; markAllRead(): Promise<void> };
+    rt: { send(text: string): Promise<unknown>; typing(on: boolean): void; dropTransport(): void; awayFor(ms: number): void; markAllRead(): Promise<void> };
     seen: string[];
   }
 }
@@ -30,7 +30,7 @@ function Sync() {
   const [notes, setNotes] = useState<string[]>([]);
   const { isConnected, socket } = useRealTimeSync({
     entityTypes: ["EquipmentItem", "Rental"],
-    onDataChange: (event) => setChanges((c) => [...c, `${event.entityType}:${event.action}`]),
+    onDataChange: (event) => setChanges((c) => [...c, `${event.entityType}:${event.action}#${event.seq}`]),
     onNotification: (notification) => setNotes((n) => [...n, notification.title]),
   });
   return h(
@@ -51,7 +51,19 @@ function Notes() {
 function Chat() {
   const { messages, joined, error, send, setTyping, typingUsers, membersOnline } = useChatRoom(roomId);
   const { client } = useRealtime();
-  window.rt = { ...window.rt, send, typing: setTyping, dropTransport: () => client?.socket.io.engine.close() };
+  window.rt = { ...window.rt, send, typing: setTyping, dropTransport: () => client?.socket.io.engine.close(),
+    // Offline longer than the recovery window: the next connection is a fresh session.
+    awayFor: (ms: number) => {
+      const socket = client?.socket;
+      if (!socket) return;
+      socket.io.reconnection(false);
+      socket.io.engine.close();
+      setTimeout(() => {
+        socket.io.reconnection(true);
+        socket.connect();
+      }, ms);
+    },
+  };
   return h(
     "section",
     null,
