@@ -11,5 +11,6 @@ log.info(
   { url: platform.url, bus: platform.bus.kind, db: platform.db.kind, ms: Math.round(performance.now() - started) },
   "platform ready",
 );
-console.log(devBanner(config, Number(new URL(platform.url).port)).join("\n"));
+// The banner (links, dev keys) is for a person at a terminal; a log collector gets JSON lines only.
+if (process.stdout.isTTY) console.log(devBanner(config, Number(new URL(platform.url).port)).join("\n"));
 handleSignals(() => platform.stop(), log);

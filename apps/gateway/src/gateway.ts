@@ -22,6 +22,7 @@ import { admitAddress, ConnectRefused, HeldSockets } from "./inbound/admission.t
 import { TenantLimits } from "./inbound/tenant-limits.ts";
 import { Limiter, limiterSpecs, userKey } from "./inbound/limiter.ts";
 import { MemoryLimiterStore } from "./inbound/limiter-memory.ts";
+import { KvLimiterStore, LIMITS_BUCKET } from "./inbound/limiter-kv.ts";
 import { clientAddress, trustedProxies } from "./inbound/client-address.ts";
 import { capPollingBuffer, type EngineConn } from "./outbound/send-cap.ts";
 import { endSession, grantedRooms, startSession } from "./inbound/session.ts";
@@ -99,8 +100,14 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
 
   const socketCount = () => io.of("/").sockets.size;
   const metrics = createGatewayMetrics(deps.metrics);
-  const limiterStore = new MemoryLimiterStore();
-  const limiter = new Limiter(limiterStore, limiterSpecs(config), (cls) => metrics.rateLimited.inc({ class: cls }));
+  const specs = limiterSpecs(config);
+  const localLimits = new MemoryLimiterStore();
+  // Cluster scope: buckets shared over the bus's KV (entries outlive no window), the local store as fallback.
+  const sharedLimits =
+    config.RATE_LIMIT_SCOPE === "cluster"
+      ? new KvLimiterStore(await bus.kv(LIMITS_BUCKET, { ttlMs: Math.max(...Object.values(specs).map((s) => s.windowMs)) }), localLimits)
+      : null;
+  const limiter = new Limiter(sharedLimits ?? localLimits, specs, (cls) => metrics.rateLimited.inc({ class: cls }));
   const userSockets = new HeldSockets(() => config.MAX_SOCKETS_PER_USER, "user");
   const tenantLimits = new TenantLimits(config, limiter, metrics.tenantLimited);
   tenantLimits.trackRooms(io.of("/").adapter);
@@ -290,7 +297,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       await RecoveryAdapter.settle();
       delivery.unsubscribe();
       gw.presence.stop();
-      limiterStore.stop();
+      localLimits.stop();
+      sharedLimits?.stop();
       await server.stop(true);
       ops?.stop(true);
       // Last: while its clients move on, this gateway still tells the others their sockets are gone.

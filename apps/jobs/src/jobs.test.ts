@@ -212,5 +212,6 @@ describe("jobs errors", () => {
     } finally {
       await own.stop().catch(() => {});
     }
-  });
+    // Its own PGlite starts and migrates two services: seconds on a loaded machine.
+  }, 30_000);
 });

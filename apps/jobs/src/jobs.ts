@@ -15,14 +15,14 @@ import {
   type SvcContext,
   toUser,
 } from "@rt/contracts";
-import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
-import { deliver, nowIso } from "@rt/service-kit";
+import { nowIso, outboxDelivery, outboxEvent, type Outbox, type OutboxMessage } from "@rt/service-kit";
 import { jobStatusHistory, jobs, type JobRow } from "./schema.ts";
 
 export interface JobsDeps {
-  bus: Bus;
   db: Database;
+  /** Every event and delivery of a change goes out through it, stored in the change's transaction. */
+  outbox: Outbox;
 }
 
 /** Who is acting: always the verified caller, never ids from a payload. */
@@ -83,11 +83,19 @@ export async function getJob({ db }: JobsDeps, caller: Caller, jobId: number): P
 /**
  * Apply a move to the job as it was read. The UPDATE is conditional on the status and assignee
  * still being what we read, so of two concurrent moves only one wins; the other is CONFLICT.
+ * `announce` names what the change sends; it is stored in the same transaction (outbox).
  */
-async function move(db: Database, caller: Caller, seen: JobRow, m: Move, set: { assigneeId?: string; note?: string | null } = {}) {
+async function move(
+  { outbox }: JobsDeps,
+  caller: Caller,
+  seen: JobRow,
+  m: Move,
+  set: { assigneeId?: string; note?: string | null },
+  announce: (job: Job, from: JobStatus) => OutboxMessage[],
+): Promise<Job> {
   const { from, to } = MOVES[m];
   if (!(from as readonly JobStatus[]).includes(seen.status)) throw new AppError("CONFLICT", `cannot ${m} a job that is ${seen.status}`);
-  return db.db.transaction(async (tx) => {
+  return outbox.transaction(async (tx) => {
     const [row] = await tx
       .update(jobs)
       .set({ ...set, status: to, updatedAt: new Date() })
@@ -102,7 +110,8 @@ async function move(db: Database, caller: Caller, seen: JobRow, m: Move, set: { 
       .returning();
     if (!row) throw new AppError("CONFLICT", "the job changed meanwhile");
     await tx.insert(jobStatusHistory).values({ jobId: row.id, tenantId: caller.tenantId, from: seen.status, to, by: caller.userId });
-    return { job: toJob(row), from: seen.status };
+    const job = toJob(row);
+    return { result: job, messages: announce(job, seen.status) };
   });
 }
 
@@ -112,36 +121,37 @@ function participants(job: Job): string[] {
 }
 
 /** One event to all of a user's sockets. */
-const tell = <E extends ServerEventName>(bus: Bus, tenantId: string, userId: string, event: E, data: ServerEventPayload<E>) =>
-  deliver(bus, { tenantId, target: toUser(userId), event, data });
+const tell = <E extends ServerEventName>(tenantId: string, userId: string, event: E, data: ServerEventPayload<E>) =>
+  outboxDelivery({ tenantId, target: toUser(userId), event, data });
 
 /** Only the creator assigns (and re-assigns until work starts). */
-export async function assignJob({ bus, db }: JobsDeps, caller: Caller, input: JobAssign): Promise<Job> {
-  const seen = await load(db, caller, input.jobId);
+export async function assignJob(deps: JobsDeps, caller: Caller, input: JobAssign): Promise<Job> {
+  const seen = await load(deps.db, caller, input.jobId);
   if (seen.createdBy !== caller.userId) throw new AppError("FORBIDDEN", "only the job's creator can assign it");
-  const { job, from } = await move(db, caller, seen, "assign", { assigneeId: input.assigneeId });
-  // The event is the notifications service's cue to store a notification for the assignee.
-  const id = crypto.randomUUID();
-  const { domain, fact } = domainEvents.jobAssigned;
-  const evt: DomainEvent<JobAssignedEvent> = { id, tenantId: caller.tenantId, ts: Date.now(), data: { job, assignedBy: caller.userId } };
-  await bus.publishEvent(subjects.evt(domain, fact), evt, { msgId: id });
-  const timestamp = nowIso();
-  tell(bus, caller.tenantId, input.assigneeId, "job:assigned", { jobId: job.id, job, assignedBy: caller.userId, timestamp });
-  for (const u of participants(job)) tell(bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
-  return job;
+  return move(deps, caller, seen, "assign", { assigneeId: input.assigneeId }, (job, from) => {
+    // The event is the notifications service's cue to store a notification for the assignee.
+    const { domain, fact } = domainEvents.jobAssigned;
+    const evt: DomainEvent<JobAssignedEvent> = { id: crypto.randomUUID(), tenantId: caller.tenantId, ts: Date.now(), data: { job, assignedBy: caller.userId } };
+    const timestamp = nowIso();
+    return [
+      outboxEvent(subjects.evt(domain, fact), evt),
+      tell(caller.tenantId, input.assigneeId, "job:assigned", { jobId: job.id, job, assignedBy: caller.userId, timestamp }),
+      ...participants(job).map((u) => tell(caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp })),
+    ];
+  });
 }
 
 /** start / complete: the assignee only; the assignee and the creator hear about it. */
 async function work(deps: JobsDeps, caller: Caller, jobId: number, m: "start" | "complete", event: "job:started" | "job:completed", note?: string): Promise<Job> {
   const seen = await load(deps.db, caller, jobId);
   if (seen.assigneeId !== caller.userId) throw new AppError("FORBIDDEN", "only the assignee can do this");
-  const { job, from } = await move(deps.db, caller, seen, m, note === undefined ? {} : { note });
-  const timestamp = nowIso();
-  for (const u of participants(job)) {
-    tell(deps.bus, caller.tenantId, u, event, { jobId: job.id, job, by: caller.userId, timestamp });
-    tell(deps.bus, caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp });
-  }
-  return job;
+  return move(deps, caller, seen, m, note === undefined ? {} : { note }, (job, from) => {
+    const timestamp = nowIso();
+    return participants(job).flatMap((u) => [
+      tell(caller.tenantId, u, event, { jobId: job.id, job, by: caller.userId, timestamp }),
+      tell(caller.tenantId, u, "job:status-changed", { jobId: job.id, from, to: job.status, by: caller.userId, timestamp }),
+    ]);
+  });
 }
 
 export const startJob = (deps: JobsDeps, caller: Caller, jobId: number) => work(deps, caller, jobId, "start", "job:started");

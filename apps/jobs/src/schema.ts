@@ -1,5 +1,6 @@
 import { bigint, bigserial, index, pgSchema, text, timestamp } from "drizzle-orm/pg-core";
 import { JobStatus } from "@rt/contracts";
+import { outboxTable } from "@rt/db/outbox-table";
 
 export const jobsSchema = pgSchema("jobs");
 
@@ -42,3 +43,6 @@ export const jobStatusHistory = jobsSchema.table(
 );
 
 export type JobRow = typeof jobs.$inferSelect;
+
+/** Events and deliveries of a change, written in its transaction (see @rt/service-kit outbox). */
+export const jobsOutbox = outboxTable(jobsSchema);

@@ -2,12 +2,14 @@ import { and, count, desc, eq, isNull, lt, type SQL } from "drizzle-orm";
 import { AppError, toUser, type Notification, type NotificationInput, type ServerEventName, type ServerEventPayload, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
-import { deliver, nowIso } from "@rt/service-kit";
+import { deliver, nowIso, outboxDelivery, type Outbox } from "@rt/service-kit";
 import { notifications, type NotificationRow } from "./schema.ts";
 
 export interface NotificationsDeps {
   bus: Bus;
   db: Database;
+  /** `notification:new` is stored with the notification and pushed after the commit. */
+  outbox: Outbox;
 }
 
 /** Whose notifications: the verified caller, or the user a trusted publisher names. */
@@ -49,30 +51,41 @@ async function sendCount({ bus, db }: NotificationsDeps, o: Owner): Promise<numb
   return n;
 }
 
+/** The push of the notification made from an event: one id per event, so gateways show it once. */
+const pushId = (sourceEventId: string) => `notification:${sourceEventId}`;
+
 /**
  * Store a notification and send it to all the owner's sockets, then the unread count. The one
  * path for the socket action, the API-key route and the job-event consumer. With a
- * `sourceEventId` seen before, nothing is stored or sent again and the result is null.
+ * `sourceEventId` seen before, nothing is stored again and the result is null; its push, stored
+ * with it, is sent now if the attempt that stored it died before sending it.
  */
 export async function notify(deps: NotificationsDeps, o: Owner, input: NotificationInput, sourceEventId?: string): Promise<Notification | null> {
-  const [row] = await deps.db.db
-    .insert(notifications)
-    .values({
-      tenantId: o.tenantId,
-      userId: o.userId,
-      type: input.type,
-      priority: input.priority,
-      title: input.title,
-      message: input.message,
-      data: input.data ?? null,
-      actionUrl: input.actionUrl ?? null,
-      sourceEventId: sourceEventId ?? null,
-    })
-    .onConflictDoNothing({ target: notifications.sourceEventId })
-    .returning();
-  if (!row) return null;
-  const n = toNotification(row);
-  tell(deps.bus, o, "notification:new", n);
+  const n = await deps.outbox.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(notifications)
+      .values({
+        tenantId: o.tenantId,
+        userId: o.userId,
+        type: input.type,
+        priority: input.priority,
+        title: input.title,
+        message: input.message,
+        data: input.data ?? null,
+        actionUrl: input.actionUrl ?? null,
+        sourceEventId: sourceEventId ?? null,
+      })
+      .onConflictDoNothing({ target: notifications.sourceEventId })
+      .returning();
+    if (!row) return { result: null, messages: [] };
+    const n = toNotification(row);
+    const push = outboxDelivery({ tenantId: o.tenantId, target: toUser(o.userId), event: "notification:new", data: n, ...(sourceEventId ? { id: pushId(sourceEventId) } : {}) });
+    return { result: n, messages: [push] };
+  });
+  if (!n) {
+    if (sourceEventId && (await deps.outbox.sendPending([pushId(sourceEventId)]))) await sendCount(deps, o);
+    return null;
+  }
   await sendCount(deps, o);
   return n;
 }

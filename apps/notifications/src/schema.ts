@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { bigserial, index, jsonb, pgSchema, text, timestamp } from "drizzle-orm/pg-core";
 import { ArtisanRequestStatus, Priority } from "@rt/contracts";
+import { outboxTable } from "@rt/db/outbox-table";
 
 type ArtisanStatus = (typeof ArtisanRequestStatus.options)[number];
 
@@ -55,3 +56,6 @@ export const artisanRequests = notificationsSchema.table(
 
 export type NotificationRow = typeof notifications.$inferSelect;
 export type ArtisanRequestRow = typeof artisanRequests.$inferSelect;
+
+/** Pushes of stored notifications, written in their transaction (see @rt/service-kit outbox). */
+export const notificationsOutbox = outboxTable(notificationsSchema);

@@ -1,13 +1,16 @@
 import { fileURLToPath } from "node:url";
-import { defineService } from "@rt/service-kit";
+import { Outbox, defineService } from "@rt/service-kit";
 import { markAllRead, markRead, notify, removeNotification, unreadCount } from "./notifications.ts";
 import { consumeJobEvents } from "./job-events.ts";
 import { notificationRoutes } from "./routes.ts";
+import { notificationsOutbox } from "./schema.ts";
 
 export const notificationsService = defineService({
   name: "notifications",
   migrations: fileURLToPath(new URL("../drizzle", import.meta.url)),
-  async create(deps) {
+  async create(base) {
+    const outbox = new Outbox({ ...base, table: notificationsOutbox, name: "notifications" });
+    const deps = { ...base, outbox };
     return {
       actions: {
         "unread-count": async (ctx) => ({ count: await unreadCount(deps.db, ctx) }),
@@ -20,6 +23,7 @@ export const notificationsService = defineService({
       },
       http: notificationRoutes(deps),
       subscriptions: [await consumeJobEvents(deps)],
+      stop: () => outbox.stop(),
     };
   },
 });

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { AppError, PaymentWebhook, type WebhookReceipt, type Invoice, type PaymentData, type PaymentUpdate, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database } from "@rt/db";
-import { deliver, type PlatformConfig } from "@rt/service-kit";
+import { outboxDelivery, type Outbox, type PlatformConfig, type Tx } from "@rt/service-kit";
 import { invoices, processedWebhookEvents } from "./schema.ts";
 import { verifyWebhookSignature } from "./signature.ts";
 import { shouldApply } from "./invoice-status.ts";
@@ -12,6 +13,8 @@ export interface PaymentsDeps {
   bus: Bus;
   db: Database;
   config: PlatformConfig;
+  /** `payment_update` is stored with the invoice's change and delivered after the commit. */
+  outbox: Outbox;
 }
 
 /** Webhook bodies over 64 KiB are refused (413). */
@@ -32,11 +35,16 @@ function paymentData(row: InvoiceRow): PaymentData {
 
 export type WebhookResult = z.infer<typeof WebhookReceipt>;
 
+/** One delivery id per provider event (hashed: envelope ids are at most 200 characters, event ids too). */
+const updateId = (eventId: string) => `payment:${createHash("sha256").update(eventId).digest("base64url")}`;
+
 /**
  * A payment provider's webhook: signature first (on the raw text), then the body. Under a lock on
  * the invoice id, one transaction decides the event once (its id is recorded with the outcome,
  * whatever tenant a copy names) and moves the invoice only forward (`shouldApply`); only an applied
- * event is published. An event naming another tenant's invoice is refused and records nothing.
+ * event is published, its `payment_update` stored in that transaction (outbox). A duplicate sends
+ * that update if the attempt that stored it died before sending it. An event naming another
+ * tenant's invoice is refused and records nothing.
  */
 export async function applyWebhook(deps: PaymentsDeps, rawBody: string, signature: string | undefined): Promise<WebhookResult> {
   verifyWebhookSignature({ header: signature, rawBody, secret: deps.config.PAYMENTS_WEBHOOK_SECRET });
@@ -51,7 +59,19 @@ export async function applyWebhook(deps: PaymentsDeps, rawBody: string, signatur
   const created = event.created === undefined ? undefined : new Date(event.created * 1000);
   const now = new Date();
 
-  const decided = await deps.db.db.transaction(async (tx) => {
+  const status = await deps.outbox.transaction(async (tx) => {
+    const outcome = await decide(tx);
+    if (outcome.status !== "applied") return { result: outcome.status, messages: [] };
+    const update: PaymentUpdate = { type: "payment_update", data: paymentData(outcome.row), timestamp: now.toISOString() };
+    return { result: outcome.status, messages: [outboxDelivery({ id: updateId(event.id), tenantId, target: { kind: "payments" }, event: "payment_update", data: update })] };
+  });
+  if (status === "duplicate") {
+    await deps.outbox.sendPending([updateId(event.id)]);
+    return { received: true, status: "duplicate", duplicate: true };
+  }
+  return { received: true, status };
+
+  async function decide(tx: Tx) {
     // Serializes every event of one invoice id (any tenant): the checks below cannot race.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`payments.invoice:${data.invoiceId}`}))`);
     const [seen] = await tx.select({ id: processedWebhookEvents.eventId }).from(processedWebhookEvents).where(eq(processedWebhookEvents.eventId, event.id));
@@ -98,13 +118,7 @@ export async function applyWebhook(deps: PaymentsDeps, rawBody: string, signatur
       })
       .returning();
     return { status: "applied" as const, row: inv! };
-  });
-  if (decided.status === "duplicate") return { received: true, status: "duplicate", duplicate: true };
-  if (decided.status === "ignored") return { received: true, status: "ignored" };
-
-  const update: PaymentUpdate = { type: "payment_update", data: paymentData(decided.row), timestamp: now.toISOString() };
-  deliver(deps.bus, { tenantId, target: { kind: "payments" }, event: "payment_update", data: update });
-  return { received: true, status: "applied" };
+  }
 }
 
 /** Admins (PAYMENTS_ADMIN_ROLES) read any invoice of their tenant; others only their own. */

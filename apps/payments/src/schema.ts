@@ -1,5 +1,6 @@
 import type { PaymentData, WebhookOutcome } from "@rt/contracts";
 import { doublePrecision, index, pgSchema, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { outboxTable } from "@rt/db/outbox-table";
 
 export const paymentsSchema = pgSchema("payments");
 
@@ -30,3 +31,6 @@ export const processedWebhookEvents = paymentsSchema.table("processed_webhook_ev
   outcome: text("outcome").$type<Exclude<WebhookOutcome, "duplicate">>().notNull().default("applied"),
   receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** `payment_update` deliveries, written in the webhook's transaction (see @rt/service-kit outbox). */
+export const paymentsOutbox = outboxTable(paymentsSchema);

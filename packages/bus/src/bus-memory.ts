@@ -263,6 +263,15 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
             if (hit(key)?.rev !== revision) return false;
             return map.delete(key);
           },
+          async entry(key) {
+            const e = hit(key);
+            return e ? { key, value: JSON.parse(e.v), revision: e.rev } : null;
+          },
+          async putIf(key, value, revision) {
+            if ((hit(key)?.rev ?? 0) !== revision) return false;
+            map.set(key, { v: JSON.stringify(value), exp: live() + bucket.ttlMs, rev: ++kvRevision });
+            return true;
+          },
         };
         return store;
       },

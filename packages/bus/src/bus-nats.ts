@@ -1,5 +1,5 @@
 import { connect, createInbox, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
-import { AckPolicy, DeliverPolicy, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
 import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler } from "./bus.ts";
@@ -465,6 +465,21 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
             return false;
           }
         },
+        async entry(key) {
+          const e = await kv.get(key);
+          return e && e.operation === "PUT" && e.length > 0 ? { key, value: e.json(), revision: e.revision } : null;
+        },
+        async putIf(key, value, revision) {
+          try {
+            // create() also succeeds over a delete marker; update() needs the exact last revision.
+            if (revision === 0) await kv.create(key, JSON.stringify(value));
+            else await kv.update(key, JSON.stringify(value), revision);
+            return true;
+          } catch (err) {
+            if (isWrongRevision(err)) return false;
+            throw err;
+          }
+        },
       };
       return store;
     },
@@ -500,3 +515,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     },
   };
 }
+
+/** A compare-and-set that lost its race (not a transport failure, which the caller must see). */
+const isWrongRevision = (err: unknown) =>
+  err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamWrongLastSequence || err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);

@@ -146,6 +146,20 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       expect(await ka.entries()).toEqual([]);
     });
 
+    test("kv: putIf writes only at the revision read (0: only if absent); of two racing writers one wins", async () => {
+      const ka = await a.kv(`${prefix}_cas`, { ttlMs: 60_000 });
+      const kb = await b.kv(`${prefix}_cas`, { ttlMs: 60_000 });
+      expect(await ka.entry("c")).toBeNull();
+      expect(await ka.putIf("c", { n: 1 }, 0)).toBe(true);
+      expect(await kb.putIf("c", { n: 9 }, 0)).toBe(false);
+      const e = (await kb.entry("c"))!;
+      expect(e.value).toEqual({ n: 1 });
+      const won = await Promise.all([ka.putIf("c", { n: 2 }, e.revision), kb.putIf("c", { n: 3 }, e.revision)]);
+      expect(won.filter(Boolean).length).toBe(1);
+      expect((await ka.get("c")) as { n: number }).toEqual(won[0] ? { n: 2 } : { n: 3 });
+      expect(await ka.putIf("c", { n: 4 }, e.revision)).toBe(false);
+    });
+
     test("kv: an entry is gone once the bucket's ttl has passed since its last write, from get and entries", async () => {
       const ka = await a.kv(`${prefix}_ttl`, { ttlMs: 1000 });
       await ka.put("old", { n: 1 });

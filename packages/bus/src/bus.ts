@@ -69,6 +69,13 @@ export interface KvStore {
   entries(): Promise<KvEntry[]>;
   /** Delete the key only if it was not written since `revision`; false when it was (or is gone). */
   deleteIf(key: string, revision: number): Promise<boolean>;
+  /** The live entry with its revision, for a later putIf; null when absent. */
+  entry(key: string): Promise<KvEntry | null>;
+  /**
+   * Compare-and-set: write only if the key is still at `revision` (0: only if absent). False when
+   * another writer came first; the caller re-reads and retries.
+   */
+  putIf(key: string, value: unknown, revision: number): Promise<boolean>;
 }
 
 export interface Bus {

@@ -4,3 +4,4 @@ export * from "./db-pglite.ts";
 export * from "./connect.ts";
 export * from "./errors.ts";
 export * from "./timing.ts";
+export * from "./outbox-table.ts";

@@ -168,12 +168,17 @@ export const PlatformEnv = z
     LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
     LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level of the JSON logs on stdout"),
     PGLITE_DIR: about(z.string().min(1).default(".data/pglite"), "embedded database folder; `memory` keeps nothing"),
-    RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` (and `POST /api/chat/rooms/:id/messages`) per user per minute, per gateway"),
-    RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute, per gateway"),
-    RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event (and every other REST write) per user per minute, per gateway"),
+    RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` (and `POST /api/chat/rooms/:id/messages`) per user per minute (see `RATE_LIMIT_SCOPE`)"),
+    RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute (see `RATE_LIMIT_SCOPE`)"),
+    RATE_LIMIT_DEFAULT: about(perMinute(120), "every other event (and every other REST write) per user per minute (see `RATE_LIMIT_SCOPE`)"),
     RATE_LIMIT_HANDSHAKE: about(
       perMinute(120),
-      "handshakes per client address per minute, per gateway; past it `connect_error` with message `too many connection attempts from this address`, `data.code` `RATE_LIMITED` and `data.retryAfterMs` (`apps/gateway/src/inbound/handshake.test.ts`)",
+      "handshakes per client address per minute (see `RATE_LIMIT_SCOPE`); past it `connect_error` with message `too many connection attempts from this address`, `data.code` `RATE_LIMITED` and `data.retryAfterMs` (`apps/gateway/src/inbound/handshake.test.ts`)",
+    ),
+    RATE_LIMIT_SCOPE: about(
+      z.enum(["gateway", "cluster"]).optional(),
+      "where the `RATE_LIMIT_*` and `TENANT_RATE_MESSAGES` budgets are counted: `cluster` shares them between gateways over a KV bucket of the bus (a user spread over 3 gateways gets the budget once, `apps/gateway/src/inbound/limits-cluster.test.ts`); `gateway` counts each gateway alone (N gateways: up to N× the budget)",
+      "cluster with NATS_URL, else gateway",
     ),
     MAX_SOCKETS_PER_USER: about(
       z.coerce.number().int().positive().default(10),
@@ -241,7 +246,7 @@ export const PlatformEnv = z
     ),
     TENANT_RATE_MESSAGES: about(
       z.coerce.number().int().positive().default(60_000),
-      "client events of one tenant per minute on one gateway, all its users together; past it `RATE_LIMITED` `too many events for this tenant, slow down` with `retryAfterMs`; other tenants are not touched",
+      "client events of one tenant per minute (see `RATE_LIMIT_SCOPE`), all its users together; past it `RATE_LIMITED` `too many events for this tenant, slow down` with `retryAfterMs`; other tenants are not touched",
     ),
     TENANT_MAX_SYNC_ROOMS: about(
       z.coerce.number().int().positive().default(1_000),
@@ -322,6 +327,7 @@ export const PlatformEnv = z
       ...e,
       // The dev secret only stands in when nothing else verifies tokens.
       JWT_SECRET: e.JWT_SECRET ?? (keySet ? undefined : DEV_JWT_SECRET),
+      RATE_LIMIT_SCOPE: e.RATE_LIMIT_SCOPE ?? (e.NATS_URL ? "cluster" : "gateway"),
       TEST_EVENTS: e.TEST_EVENTS === undefined ? e.NODE_ENV !== "production" : e.TEST_EVENTS === "true" || e.TEST_EVENTS === "1",
       PAYMENTS_ADMIN_ROLES: e.PAYMENTS_ADMIN_ROLES.length ? e.PAYMENTS_ADMIN_ROLES : ["admin"],
     };

@@ -17,3 +17,5 @@ export * from "./runtime.ts";
 export * from "./api-key.ts";
 export * from "./payload.ts";
 export * from "./port.ts";
+export * from "./crash-point.ts";
+export * from "./outbox.ts";

@@ -14,6 +14,8 @@ export interface ServiceHarness {
   http(method: string, path: string, opts?: { ctx?: Partial<SvcContext> & Pick<SvcContext, "tenantId" | "userId">; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: any; headers: Record<string, string> }>;
   /** Collect deliveries published to gateways (rt.deliver.>) while the harness runs. */
   deliveries: Array<{ subject: string; envelope: any }>;
+  /** Stop the services and start them again on the same bus and database (a process restart). */
+  restartServices(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,7 +43,8 @@ export async function startServices(
     ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })
     : createMemoryBus();
   const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
-  const services = await startModules(mods, { bus, db, log, config, metrics: createMetrics });
+  const start = () => startModules(mods, { bus, db, log, config, metrics: createMetrics });
+  let services = await start();
   const deliveries: ServiceHarness["deliveries"] = [];
   const sub = bus.subscribe(subjects.deliverAll, (envelope, subject) => void deliveries.push({ subject, envelope }));
   await bus.flush();
@@ -72,6 +75,10 @@ export async function startServices(
         json = JSON.parse(res.body);
       } catch {}
       return { status: res.status, json, headers: res.headers };
+    },
+    async restartServices() {
+      await services.stop();
+      services = await start();
     },
     async stop() {
       sub.unsubscribe();

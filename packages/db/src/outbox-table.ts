@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { bigserial, index, jsonb, text, timestamp, type PgSchema } from "drizzle-orm/pg-core";
+
+/**
+ * A service's transactional outbox, in its own pg schema: one row per domain event or delivery,
+ * written in the transaction of the change it announces. `id` is the event's msgId or the
+ * envelope's id, which consumers dedupe by; `sent_at` is set once the publish was handed over.
+ */
+export function outboxTable(schema: PgSchema) {
+  return schema.table(
+    "outbox",
+    {
+      seq: bigserial("seq", { mode: "number" }).primaryKey(),
+      id: text("id").notNull().unique(),
+      kind: text("kind", { enum: ["event", "deliver"] }).notNull(),
+      subject: text("subject").notNull(),
+      payload: jsonb("payload").notNull(),
+      createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+      sentAt: timestamp("sent_at", { withTimezone: true }),
+    },
+    // The relay reads only the unsent rows: a partial index keeps that read small.
+    (t) => [index("outbox_unsent_idx").on(t.seq).where(sql`${t.sentAt} is null`)],
+  );
+}
+
+export type OutboxTable = ReturnType<typeof outboxTable>;
