@@ -1,3 +1,4 @@
+import { crashAfterCommit } from "@rt/service-kit";
 import { afterEach, describe, expect, test } from "bun:test";
 import { delivered, eventually, startServices, uniqueTenant } from "@rt/testkit";
 import { notificationsService } from "../../notifications/src/service.ts";
@@ -7,7 +8,7 @@ const NEW_JOB = { projectId: 1, jobTypeId: 2, subject: "Outbox Job" };
 const as = (tenantId: string, userId: string) => ({ tenantId, userId });
 
 afterEach(() => {
-  delete process.env.OUTBOX_CRASH_AFTER_COMMIT;
+  crashAfterCommit.point = null;
 });
 
 describe("jobs outbox", () => {
@@ -16,10 +17,10 @@ describe("jobs outbox", () => {
     const h = await startServices([jobsService, notificationsService]);
     try {
       const created = await h.http("POST", "/api/jobs", { ctx: as(t, "boss"), body: NEW_JOB });
-      process.env.OUTBOX_CRASH_AFTER_COMMIT = "jobs";
+      crashAfterCommit.point = "jobs";
       const crashed = await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: created.json.id, assigneeId: "dj" });
       expect(crashed.ok).toBe(false);
-      delete process.env.OUTBOX_CRASH_AFTER_COMMIT;
+      crashAfterCommit.point = null;
       // The change was committed before the crash.
       expect((await h.http("GET", `/api/jobs/${created.json.id}`, { ctx: as(t, "dj") })).json.status).toBe("ASSIGNED");
 

@@ -1,3 +1,4 @@
+import { crashAfterCommit } from "@rt/service-kit";
 import { afterEach, describe, expect, test } from "bun:test";
 import { startServices, uniqueTenant } from "@rt/testkit";
 import { paymentsService } from "./service.ts";
@@ -6,7 +7,7 @@ import { signWebhook } from "./sign-webhook.ts";
 const SECRET = "whsec_test_0123456789abcdef";
 
 afterEach(() => {
-  delete process.env.OUTBOX_CRASH_AFTER_COMMIT;
+  crashAfterCommit.point = null;
 });
 
 describe("payments outbox", () => {
@@ -18,9 +19,9 @@ describe("payments outbox", () => {
       const post = () => h.http("POST", "/api/payments/webhook", { body: raw, headers: { "payment-signature": signWebhook(SECRET, raw) } });
       const updates = () => h.deliveries.filter((d) => d.envelope.tenantId === t && d.envelope.event === "payment_update");
 
-      process.env.OUTBOX_CRASH_AFTER_COMMIT = "payments";
+      crashAfterCommit.point = "payments";
       expect((await post()).status).toBe(500);
-      delete process.env.OUTBOX_CRASH_AFTER_COMMIT;
+      crashAfterCommit.point = null;
       // The provider retries the event it saw fail: already decided, so answered as a duplicate.
       const retry = await post();
       expect(retry.json).toMatchObject({ received: true, duplicate: true });

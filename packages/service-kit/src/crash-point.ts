@@ -1,9 +1,11 @@
 /**
- * Fault tests' hook: throws where a process could die between a commit and its publish, when
- * OUTBOX_CRASH_AFTER_COMMIT names this point (or is "1"). Honoured only under NODE_ENV=test.
+ * Fault tests' hook: where a process could die between a commit and its publish. A test sets
+ * `crashAfterCommit.point` to a point's name (or "*") to make it throw there; nothing else sets it,
+ * so production code never crashes on purpose.
  */
+export const crashAfterCommit: { point: string | null } = { point: null };
+
 export function crashPoint(name: string): void {
-  if (process.env.NODE_ENV !== "test") return;
-  const want = process.env.OUTBOX_CRASH_AFTER_COMMIT;
-  if (want === "1" || want === name) throw new Error(`simulated crash after commit at ${name}`);
+  const want = crashAfterCommit.point;
+  if (want === "*" || want === name) throw new Error(`simulated crash after commit at ${name}`);
 }
