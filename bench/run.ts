@@ -78,7 +78,11 @@ if (ctx.growth?.length) {
     sides.map((s) => ({ name: label[s], color: colors[s]!, points: ctx.growth!.filter((g) => g.side === s).map((g) => ({ x: g.sockets, y: f(g) })) }));
   const cpuSeries = [
     ...series((g) => g.cpu),
-    ...series((g) => g.cpuTotal).map((x, i) => ({ ...x, name: `${x.name}${sides[i] === "platform-real" ? " + NATS + Postgres" : sides[i] === "platform-embedded" ? " (one process)" : " + Postgres"}`, dashed: true })),
+    ...series((g) => g.cpuTotal).map((x, i) => ({
+      ...x,
+      name: `${x.name}${sides[i] === "platform-real" ? " + NATS + Postgres" : sides[i] === "platform-embedded" ? " (one process)" : " + Postgres"}`,
+      dashed: true,
+    })),
   ];
   svg = growthSvg([
     { title: "p99 emit → last member (ms, log scale)", yLabel: "ms", log: true, series: series((g) => g.p99) },

@@ -85,7 +85,7 @@ const secrets = new Map<string, Record<string, string>>([
   [
     secretCommand?.[1] ?? "(none in README)",
     // What the operator puts in it (URLs of their NATS and Postgres, random secrets).
-    Object.fromEntries(secretKeys.map((k) => [k, k === "NATS_URL" ? "nats://nats:4222" : k === "DATABASE_URL" ? "postgres://rt:pw@pg:5432/rt" : operatorEnv[k] ?? ""])),
+    Object.fromEntries(secretKeys.map((k) => [k, k === "NATS_URL" ? "nats://nats:4222" : k === "DATABASE_URL" ? "postgres://rt:pw@pg:5432/rt" : (operatorEnv[k] ?? "")])),
   ],
 ]);
 const configMaps = new Map<string, Record<string, string>>(byKind("ConfigMap").map((c) => [c.metadata.name, c.data ?? {}]));
@@ -168,7 +168,10 @@ describe("docker-compose.yml", () => {
   test("the load balancer config sends traffic to every compose gateway on its PORT", () => {
     const nginx = read("deploy/nginx.conf");
     const upstream = [...nginx.matchAll(/^\s*server\s+([\w.-]+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`).sort();
-    const gateways = composeApps.filter((s) => s.app === "gateway").map((s) => `${s.name}:${composeEnv(s.svc).PORT ?? 3000}`).sort();
+    const gateways = composeApps
+      .filter((s) => s.app === "gateway")
+      .map((s) => `${s.name}:${composeEnv(s.svc).PORT ?? 3000}`)
+      .sort();
     expect(upstream).toEqual(gateways);
     expect(nginx).toMatch(/proxy_set_header\s+Upgrade/);
   });

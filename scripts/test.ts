@@ -27,7 +27,10 @@ async function reachable(url: string): Promise<boolean> {
 }
 
 if (modes.includes("nats") || modes.includes("cluster") || faults) {
-  for (const [name, url] of [["NATS", TEST_NATS_URL], ["Postgres", TEST_DATABASE_URL]] as const) {
+  for (const [name, url] of [
+    ["NATS", TEST_NATS_URL],
+    ["Postgres", TEST_DATABASE_URL],
+  ] as const) {
     if (!(await reachable(url))) {
       console.error(`${name} is not reachable at ${url}: start it (see README) — the suite fails rather than skips.`);
       console.log("0 passed, 1 failed");

@@ -151,10 +151,11 @@ function fanout(cmd: Cmd) {
 async function chat(cmd: Cmd) {
   const rooms: { roomId: number; subs: string[] }[] = cmd.rooms;
   const senders: { s: Socket; roomId: number; size: number }[] = [];
-  for (const r of rooms) for (const sub of r.subs) {
-    const s = sockets.get(sub);
-    if (s) senders.push({ s, roomId: r.roomId, size: r.subs.filter((x) => sockets.has(x)).length });
-  }
+  for (const r of rooms)
+    for (const sub of r.subs) {
+      const s = sockets.get(sub);
+      if (s) senders.push({ s, roomId: r.roomId, size: r.subs.filter((x) => sockets.has(x)).length });
+    }
   const pending = new Map<string, { t0: number; left: number; measured: boolean }>();
   /** [ms since start, latency] of the slowest messages (for finding stalls). */
   const slow: [number, number][] = [];

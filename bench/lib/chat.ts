@@ -86,13 +86,17 @@ export async function setupChat(side: Side, workers: Worker[], sockets: number, 
   rooms.forEach((r, i) => void perWorker[i % workers.length]!.push(r));
   const conn = await Promise.all(
     workers.map((w, i) =>
-      w.call("connect", {
-        url: side.url,
-        clients: perWorker[i]!.flatMap((r) => r.subs.map((sub) => ({ sub, tenant: r.tenant }))),
-        secret: SECRET,
-        concurrency: 50,
-        timeoutMs: 60_000,
-      }, 90_000),
+      w.call(
+        "connect",
+        {
+          url: side.url,
+          clients: perWorker[i]!.flatMap((r) => r.subs.map((sub) => ({ sub, tenant: r.tenant }))),
+          secret: SECRET,
+          concurrency: 50,
+          timeoutMs: 60_000,
+        },
+        90_000,
+      ),
     ),
   );
   const joined = await Promise.all(workers.map((w, i) => w.call("join", { rooms: perWorker[i], timeoutMs: 15_000 }, 60_000)));
@@ -119,7 +123,11 @@ export async function runChat(setup: ChatSetup, workers: Worker[], o: { rate: nu
   const meter = cpuMeter(cpuGroups(setup.side));
   const results = await Promise.all(
     workers.map((w, i) =>
-      w.call("chat", { rooms: setup.perWorker[i], rate: (o.rate * setup.perWorker[i]!.length) / total, durationMs: o.durationMs, warmupMs: o.warmupMs, drainMs: o.drainMs }, o.durationMs + o.drainMs + 30_000),
+      w.call(
+        "chat",
+        { rooms: setup.perWorker[i], rate: (o.rate * setup.perWorker[i]!.length) / total, durationMs: o.durationMs, warmupMs: o.warmupMs, drainMs: o.drainMs },
+        o.durationMs + o.drainMs + 30_000,
+      ),
     ),
   );
   const cpu = meter();

@@ -22,8 +22,7 @@ export interface Ctx {
 }
 
 /** Run the listed sides one after another (never concurrently: 2 cores). */
-export const sidesFrom = (envName: string, dflt: SideKind[]): SideKind[] =>
-  (process.env[envName]?.split(",") as SideKind[] | undefined) ?? dflt;
+export const sidesFrom = (envName: string, dflt: SideKind[]): SideKind[] => (process.env[envName]?.split(",") as SideKind[] | undefined) ?? dflt;
 
 export function put(row: Partial<Record<SideKind, number | string>>): Pick<import("./report.ts").Row, "platformEmbedded" | "platformReal" | "baselineNode" | "baselineBun"> {
   return { platformEmbedded: row["platform-embedded"], platformReal: row["platform-real"], baselineNode: row["baseline-node"], baselineBun: row["baseline-bun"] };

@@ -20,7 +20,6 @@ export function hardFdLimit(): number {
   return Number(r.stdout.toString().trim()) || 0;
 }
 
-
 export const sleep = (ms: number) => Bun.sleep(ms);
 
 /** Poll until fn() is truthy or the deadline passes. */

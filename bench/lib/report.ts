@@ -68,9 +68,7 @@ export function growthSvg(panels: { title: string; yLabel: string; log?: boolean
     const sx = (x: number) => ox + m.l + ((x - xMin) / (xMax - xMin)) * (W - m.l - m.r);
     const sy = (y: number) => m.t + (1 - frac(y)) * (H - m.t - m.b);
     parts.push(`<text x="${ox + W / 2}" y="20" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`);
-    const ticks = p.log
-      ? Array.from({ length: Math.round(Math.log10(yMax / yMin)) + 1 }, (_, i) => yMin * 10 ** i)
-      : Array.from({ length: 6 }, (_, i) => (yMax * i) / 5);
+    const ticks = p.log ? Array.from({ length: Math.round(Math.log10(yMax / yMin)) + 1 }, (_, i) => yMin * 10 ** i) : Array.from({ length: 6 }, (_, i) => (yMax * i) / 5);
     for (const y of ticks) {
       parts.push(`<line x1="${ox + m.l}" x2="${ox + W - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/>`);
       parts.push(`<text x="${ox + m.l - 6}" y="${sy(y) + 4}" text-anchor="end" font-size="11">${fmt(y, y < 10 ? 1 : 0)}</text>`);
@@ -85,7 +83,10 @@ export function growthSvg(panels: { title: string; yLabel: string; log?: boolean
     parts.push(`<text transform="translate(${ox + 14},${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${esc(p.yLabel)}</text>`);
     p.series.forEach((s, si) => {
       const pts = s.points.filter((q) => Number.isFinite(q.y));
-      if (pts.length) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ""} points="${pts.map((q) => `${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`).join(" ")}"/>`);
+      if (pts.length)
+        parts.push(
+          `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,4"' : ""} points="${pts.map((q) => `${sx(q.x).toFixed(1)},${sy(q.y).toFixed(1)}`).join(" ")}"/>`,
+        );
       for (const q of pts) parts.push(`<circle cx="${sx(q.x).toFixed(1)}" cy="${sy(q.y).toFixed(1)}" r="3" fill="${s.color}"/>`);
       const ly = m.t + 4 + si * 15;
       parts.push(`<rect x="${ox + m.l + 10}" y="${ly}" width="10" height="10" fill="${s.color}"/>`);

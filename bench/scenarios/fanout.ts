@@ -73,7 +73,9 @@ export async function measure(side: Side, workers: Worker[], ctx: Pick<Ctx, "log
   await Promise.all(workers.map((w) => w.call("fanout-stop")));
   const rate = mark ? ((rx1 - mark.rx) / (t1 - mark.t)) * 1000 : NaN;
   const broadcasts = mark ? ((seq - mark.seq) / (t1 - mark.t)) * 1000 : NaN;
-  ctx.log(`  ${side.kind}: ${connected} clients, ${Math.round(rate)} deliveries/s (${Math.round(broadcasts)} broadcasts/s), cpu server ${cpu.server?.toFixed(0)}% generator ${cpu.generator?.toFixed(0)}% driver ${cpu.driver?.toFixed(0)}% machine ${cpu.busy?.toFixed(0)}% (softirq ${cpu.softirq?.toFixed(0)}%), publish errors ${errors}, final lag ${seq - Math.min(...minSeq)}`);
+  ctx.log(
+    `  ${side.kind}: ${connected} clients, ${Math.round(rate)} deliveries/s (${Math.round(broadcasts)} broadcasts/s), cpu server ${cpu.server?.toFixed(0)}% generator ${cpu.generator?.toFixed(0)}% driver ${cpu.driver?.toFixed(0)}% machine ${cpu.busy?.toFixed(0)}% (softirq ${cpu.softirq?.toFixed(0)}%), publish errors ${errors}, final lag ${seq - Math.min(...minSeq)}`,
+  );
   return { connected, rate, broadcasts, cpu, errors };
 }
 

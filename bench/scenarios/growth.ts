@@ -26,7 +26,9 @@ export async function growth(ctx: Ctx) {
           const cpuTotal = Object.values(r.cpu).reduce((a, b) => a + b, 0);
           ctx.growth.push({ side: kind, sockets: setup.connected, p50: r.p50, p99: r.p99, cpu: r.cpu.server!, cpuTotal });
           raw[kind]!.push({ sockets: setup.connected, rate, p50: r.p50, p99: r.p99, lost, cpu: r.cpu });
-          ctx.log(`  ${kind} ${setup.connected} sockets @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`);
+          ctx.log(
+            `  ${kind} ${setup.connected} sockets @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`,
+          );
         } finally {
           await closeWorkers(workers);
         }
@@ -41,8 +43,24 @@ export async function growth(ctx: Ctx) {
     const p = at("platform-real", n) ?? at("platform-embedded", n);
     const b = at("baseline-node", n);
     ctx.rows.push(
-      { scenario: "6 growth", metric: `${n} sockets @ ${n * c.perSocketRate}/s: p99 ms`, platformReal: at("platform-real", n)?.p99, platformEmbedded: at("platform-embedded", n)?.p99, baselineNode: b?.p99, digits: 1, ratio: p && b ? p.p99 / b.p99 : undefined },
-      { scenario: "6 growth", metric: `${n} sockets: server CPU %`, platformReal: at("platform-real", n)?.cpu, platformEmbedded: at("platform-embedded", n)?.cpu, baselineNode: b?.cpu, digits: 0, ratio: p && b ? p.cpu / b.cpu : undefined },
+      {
+        scenario: "6 growth",
+        metric: `${n} sockets @ ${n * c.perSocketRate}/s: p99 ms`,
+        platformReal: at("platform-real", n)?.p99,
+        platformEmbedded: at("platform-embedded", n)?.p99,
+        baselineNode: b?.p99,
+        digits: 1,
+        ratio: p && b ? p.p99 / b.p99 : undefined,
+      },
+      {
+        scenario: "6 growth",
+        metric: `${n} sockets: server CPU %`,
+        platformReal: at("platform-real", n)?.cpu,
+        platformEmbedded: at("platform-embedded", n)?.cpu,
+        baselineNode: b?.cpu,
+        digits: 0,
+        ratio: p && b ? p.cpu / b.cpu : undefined,
+      },
     );
   }
 }

@@ -39,7 +39,9 @@ export async function idle(ctx: Ctx) {
       perConn[kind] = ok ? (rss1 - rss0) / ok : NaN;
       rate[kind] = (ok / ms) * 1000;
       raw[kind] = { ok, failed: res.reduce((a, r) => a + r.failed, 0), errors: res.flatMap((r) => r.errors).slice(0, 5), ms, rss0Kb: rss0, rss1Kb: rss1 };
-      ctx.log(`  ${kind}: held ${ok}/${c.clients} in ${(ms / 1000).toFixed(1)} s, RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MB, ${perConn[kind]!.toFixed(1)} KB/conn`);
+      ctx.log(
+        `  ${kind}: held ${ok}/${c.clients} in ${(ms / 1000).toFixed(1)} s, RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MB, ${perConn[kind]!.toFixed(1)} KB/conn`,
+      );
     } finally {
       await closeWorkers(workers);
       await side.stop();
@@ -48,8 +50,24 @@ export async function idle(ctx: Ctx) {
   ctx.raw.idle = raw;
   const pe = "platform-embedded" as const;
   ctx.rows.push(
-    { scenario: "1 idle", metric: `connections held (of ${c.clients})`, ...put(held), digits: 0, ratio: held[pe]! / held["baseline-node"]!, target: `all ${c.clients}`, status: held[pe] === c.clients ? "met" : "missed" },
-    { scenario: "1 idle", metric: "RSS per connection, KB", ...put(perConn), digits: 1, ratio: perConn[pe]! / perConn["baseline-node"]!, target: "≤ 15 KB", status: perConn[pe]! <= 15 ? "met" : "missed" },
+    {
+      scenario: "1 idle",
+      metric: `connections held (of ${c.clients})`,
+      ...put(held),
+      digits: 0,
+      ratio: held[pe]! / held["baseline-node"]!,
+      target: `all ${c.clients}`,
+      status: held[pe] === c.clients ? "met" : "missed",
+    },
+    {
+      scenario: "1 idle",
+      metric: "RSS per connection, KB",
+      ...put(perConn),
+      digits: 1,
+      ratio: perConn[pe]! / perConn["baseline-node"]!,
+      target: "≤ 15 KB",
+      status: perConn[pe]! <= 15 ? "met" : "missed",
+    },
     { scenario: "1 idle", metric: "connect rate, conn/s", ...put(rate), digits: 0, ratio: rate[pe]! / rate["baseline-node"]! },
   );
 }

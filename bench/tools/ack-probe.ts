@@ -15,7 +15,13 @@ const side = await startSide(kind);
 try {
   const tenant = newTenant("probe");
   const token = await mintToken({ sub: "p1", tenantId: tenant }, { secret: SECRET });
-  const room = (await (await fetch(`${side.url}/api/chat/rooms`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ name: "probe", memberIds: [] }) })).json()) as { id: number };
+  const room = (await (
+    await fetch(`${side.url}/api/chat/rooms`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "probe", memberIds: [] }),
+    })
+  ).json()) as { id: number };
   const s = io(side.url, { transports: ["websocket"], auth: { token }, reconnection: false, forceNew: true });
   await new Promise<void>((r) => s.once("connect", () => r()));
   await s.emitWithAck("join_room", { roomId: room.id });

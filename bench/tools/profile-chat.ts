@@ -16,12 +16,18 @@ const dir = "/tmp/rt-bench-prof";
 const fanoutOff = process.env.GATEWAY_TOPIC_FANOUT === "0";
 const name = `chat-${mode}${fanoutOff ? "-fanout-off" : ""}.md`;
 rmSync(`${dir}/${name}`, { force: true });
-const side = await startSide(mode === "real" ? "platform-real" : "platform-embedded", fanoutOff ? { GATEWAY_TOPIC_FANOUT: "0" } : {}, ["--cpu-prof-md", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}`]);
+const side = await startSide(mode === "real" ? "platform-real" : "platform-embedded", fanoutOff ? { GATEWAY_TOPIC_FANOUT: "0" } : {}, [
+  "--cpu-prof-md",
+  `--cpu-prof-dir=${dir}`,
+  `--cpu-prof-name=${name}`,
+]);
 const workers = await spawnWorkers(cfg.chat.workers);
 try {
   const setup = await setupChat(side, workers, cfg.chat.sockets, cfg.chat.roomSize, "prof");
   const r = await runChat(setup, workers, { ...cfg.chat, rate });
-  console.log(`chat ${mode}: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, sent ${r.sent} acked ${r.acked} delivered ${r.delivered}/${r.expected}, cpu ${JSON.stringify(r.cpu)}`);
+  console.log(
+    `chat ${mode}: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, sent ${r.sent} acked ${r.acked} delivered ${r.delivered}/${r.expected}, cpu ${JSON.stringify(r.cpu)}`,
+  );
   console.log("slow messages [send at ms, latency ms]:", JSON.stringify(r.slow.slice(0, 80)));
 } finally {
   await closeWorkers(workers);

@@ -78,7 +78,10 @@ const natsRefusal = (nc: NatsConnection, subject: string, data: unknown) =>
 describe("deploy/nats/nats-server.conf: per-service users and subject permissions", () => {
   test("the SDK as `billing` publishes into its tenant; another tenant is FORBIDDEN by the server and never delivered", async () => {
     expect(await billing.rt.emitToUser("u1", "new_booking", { n: 1 })).toMatchObject({ id: expect.any(String) });
-    const err = await billing.rt.tenant("globex").emitToUser("u1", "new_booking", { n: 2 }).catch((e) => e);
+    const err = await billing.rt
+      .tenant("globex")
+      .emitToUser("u1", "new_booking", { n: 2 })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe("FORBIDDEN");
     await Bun.sleep(300);

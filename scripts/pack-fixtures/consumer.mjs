@@ -7,8 +7,7 @@ import { MessageSend } from "@rt/contracts";
 
 const { URL: url, TOKEN_A, TOKEN_B, USER_B, ROOM_ID, NATS_URL, NATS_NAMESPACE, TENANT } = process.env;
 const roomId = Number(ROOM_ID);
-const within = (ms, what, promise) =>
-  Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
+const within = (ms, what, promise) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
 const nextEvent = (client, name) => new Promise((resolve) => client.onAny((event, payload) => event === name && resolve(payload)));
 
 const a = connect({ url, token: TOKEN_A });
@@ -29,7 +28,10 @@ await bus.drain();
 
 const bad = connect({ url, token: "not-a-token" });
 const t0 = Date.now();
-const refused = await bad.request("ping").then(() => null, (e) => ({ isRealtimeError: e instanceof RealtimeError, code: e.code, ms: Date.now() - t0 }));
+const refused = await bad.request("ping").then(
+  () => null,
+  (e) => ({ isRealtimeError: e instanceof RealtimeError, code: e.code, ms: Date.now() - t0 }),
+);
 
 for (const c of [a, b, bad]) c.disconnect();
 console.log(JSON.stringify({ sent: sent.content, received: received.content, from: received.sender.id, reminder, refused }));

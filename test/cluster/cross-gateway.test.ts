@@ -3,21 +3,7 @@
  * see each other's events exactly once, and presence is one view of the whole env.cluster.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  ack,
-  createRoom,
-  failoverSocket,
-  figures,
-  gatewayOf,
-  http,
-  newTenant,
-  publish,
-  record,
-  tally,
-  tokenOf,
-  until,
-  useCluster,
-} from "./helpers.ts";
+import { ack, createRoom, failoverSocket, figures, gatewayOf, http, newTenant, publish, record, tally, tokenOf, until, useCluster } from "./helpers.ts";
 
 const env = useCluster();
 const open = env.open;
@@ -46,7 +32,10 @@ describe("two clients on different gateways", () => {
     expect(await ack(b, "join_room", { roomId })).toMatchObject({ ok: true });
     const sent: number[] = [];
     for (let i = 0; i < 3; i++) {
-      for (const [s, who] of [[a, "a"], [b, "b"]] as const) {
+      for (const [s, who] of [
+        [a, "a"],
+        [b, "b"],
+      ] as const) {
         const r = await ack(s, "message:send", { roomId, content: `${who}${i}`, clientMsgId: `${who}${i}` });
         expect(r).toMatchObject({ ok: true });
         sent.push(r.data.id);
@@ -54,7 +43,10 @@ describe("two clients on different gateways", () => {
     }
 
     // Role room: the publish API on either gateway reaches both admins.
-    for (const [n, gw] of [[1, gw1], [2, gw2]] as const) {
+    for (const [n, gw] of [
+      [1, gw1],
+      [2, gw2],
+    ] as const) {
       expect(await publish(gw, { tenantId: tenant, target: { kind: "role", id: "admin" }, event: "role-news", data: { n } })).toBe(true);
     }
     // Tenant: user:activity from one reaches the other (not the sender); a system notification both.
@@ -64,8 +56,14 @@ describe("two clients on different gateways", () => {
     // Sync room: both join; changes published through each gateway reach both, seq rising by one.
     expect(await ack(a, "join-data-sync", { entityTypes: ["Rental"] })).toMatchObject({ ok: true });
     expect(await ack(b, "join-data-sync", { entityTypes: ["Rental"] })).toMatchObject({ ok: true });
-    for (const [n, gw] of [[1, gw1], [2, gw2], [3, gw1]] as const) {
-      expect(await publish(gw, { tenantId: tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "UPDATE", data: { n }, userId: "ann" } })).toBe(true);
+    for (const [n, gw] of [
+      [1, gw1],
+      [2, gw2],
+      [3, gw1],
+    ] as const) {
+      expect(await publish(gw, { tenantId: tenant, target: { kind: "sync", id: "Rental" }, event: "data-change", data: { action: "UPDATE", data: { n }, userId: "ann" } })).toBe(
+        true,
+      );
     }
 
     const expected = (r: typeof ra, other: string) =>
@@ -77,11 +75,19 @@ describe("two clients on different gateways", () => {
     await until(() => expected(ra, "b") && expected(rb, "a"), 10_000, "every event on both sockets");
     await Bun.sleep(500); // anything late would be a duplicate
 
-    for (const [name, r, self] of [["a", ra, "ann"], ["b", rb, "bob"]] as const) {
+    for (const [name, r, self] of [
+      ["a", ra, "ann"],
+      ["b", rb, "bob"],
+    ] as const) {
       const msgs = tally(r.of("message:new").map((m) => m.id));
       expect(msgs.duplicated).toBe(0);
       expect([...msgs.counts.keys()].sort()).toEqual([...sent].sort());
-      expect(r.of("role-news").map((d) => d.n).sort()).toEqual([1, 2]);
+      expect(
+        r
+          .of("role-news")
+          .map((d) => d.n)
+          .sort(),
+      ).toEqual([1, 2]);
       expect(r.of("system-notification").length).toBe(1);
       const changes = r.of("data-change");
       expect(changes.map((d) => d.data.n)).toEqual([1, 2, 3]);

@@ -6,21 +6,7 @@
  * missed, in order, no duplicates (`socket.recovered === true`, the cross-gateway delivery log).
  */
 import { describe, expect, test } from "bun:test";
-import {
-  ack,
-  createRoom,
-  failoverSocket,
-  figures,
-  gatewayOf,
-  newTenant,
-  next,
-  publish,
-  tally,
-  tokenOf,
-  until,
-  within,
-  useCluster,
-} from "./helpers.ts";
+import { ack, createRoom, failoverSocket, figures, gatewayOf, newTenant, next, publish, tally, tokenOf, until, within, useCluster } from "./helpers.ts";
 
 const env = useCluster();
 const open = env.open;
@@ -34,7 +20,14 @@ function publisher(gatewayUrl: string, tenant: string, entityType: string, every
     while (running) {
       const k = n++;
       const t = Date.now();
-      if (await publish(gatewayUrl, { tenantId: tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { action: "UPDATE", data: { n: k }, userId: "system" } }))
+      if (
+        await publish(gatewayUrl, {
+          tenantId: tenant,
+          target: { kind: "sync", id: entityType },
+          event: "data-change",
+          data: { action: "UPDATE", data: { n: k }, userId: "system" },
+        })
+      )
         accepted.push({ n: k, t });
       await Bun.sleep(everyMs);
     }

@@ -159,7 +159,11 @@ export function tally<K>(keys: K[]) {
 
 /** One line of figures, printed as the test runs. */
 export function figures(name: string, f: Record<string, number | string | boolean>) {
-  console.log(`  [figures] ${name}: ${Object.entries(f).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  console.log(
+    `  [figures] ${name}: ${Object.entries(f)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}`,
+  );
 }
 
 // --- the machine's Postgres --------------------------------------------------------------------
@@ -197,8 +201,22 @@ export async function portOpen(port: number): Promise<boolean> {
 }
 
 const NATS_START = [
-  "start-stop-daemon", "--start", "--oknodo", "--background", "--exec", "/usr/sbin/nats-server", "--",
-  "-a", "127.0.0.1", "-p", "4222", "-js", "-sd", "/var/lib/nats-server", "-l", "/var/log/nats-server.log",
+  "start-stop-daemon",
+  "--start",
+  "--oknodo",
+  "--background",
+  "--exec",
+  "/usr/sbin/nats-server",
+  "--",
+  "-a",
+  "127.0.0.1",
+  "-p",
+  "4222",
+  "-js",
+  "-sd",
+  "/var/lib/nats-server",
+  "-l",
+  "/var/log/nats-server.log",
 ];
 
 /** Stop the machine's nats-server and wait until its port is closed. */

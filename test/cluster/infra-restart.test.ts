@@ -79,7 +79,12 @@ async function settle(name: string, t: ReturnType<typeof traffic>, p: Awaited<Re
   await Bun.sleep(500);
   const ours = (id: string) => t.acked.has(id) || t.attempts.some((a) => a.id === id);
   const stored = new Map([...(await storedIn(p.tenant, p.roomId))].filter(([id]) => ours(id)));
-  const atReader = tally(p.toReader.of("message:new").map((m) => m.clientMsgId).filter(ours));
+  const atReader = tally(
+    p.toReader
+      .of("message:new")
+      .map((m) => m.clientMsgId)
+      .filter(ours),
+  );
   const acked = [...t.acked.keys()];
   const lost = acked.filter((id) => stored.get(id) !== 1 || atReader.counts.get(id) !== 1);
   const codes = tally(t.attempts.filter((a) => a.code !== "OK").map((a) => a.code));
@@ -122,7 +127,11 @@ describe("infrastructure restarts under traffic", () => {
     await until(() => p.arrivals.some((a) => a >= up), 90_000, "a delivery to the other gateway after the NATS restart");
     const r = resumed(t, p.arrivals, up);
     // Every process is ready again on its own.
-    await until(async () => (await Promise.all(env.cluster.processes.map((x) => http(x.readyUrl, {}, 1000)))).every((x) => x.status === 200), 30_000, "every /ready after the NATS restart");
+    await until(
+      async () => (await Promise.all(env.cluster.processes.map((x) => http(x.readyUrl, {}, 1000)))).every((x) => x.status === 200),
+      30_000,
+      "every /ready after the NATS restart",
+    );
     let probes = 0;
     await until(() => roundTrip(p.sender, p.reader, p.roomId, `after-nats-${probes++}`), 30_000, "send + delivery after the NATS restart", 250);
     await Bun.sleep(1500);

@@ -4,23 +4,7 @@
  * UNAVAILABLE at once instead of leaving the client waiting.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  ack,
-  allUp,
-  closeSql,
-  createRoom,
-  failoverSocket,
-  figures,
-  http,
-  newTenant,
-  record,
-  storedIn,
-  tally,
-  tokenOf,
-  until,
-  type Socket,
-  useCluster,
-} from "./helpers.ts";
+import { ack, allUp, closeSql, createRoom, failoverSocket, figures, http, newTenant, record, storedIn, tally, tokenOf, until, type Socket, useCluster } from "./helpers.ts";
 
 const env = useCluster({ after: closeSql });
 const open = env.open;
@@ -117,7 +101,12 @@ async function chatFault(signal: "SIGKILL" | "SIGTERM") {
     ms: elapsed,
   });
   for (const id of lost) {
-    console.log(`  [figures] lost ${id}: stored ${stored.get(id) ?? 0}x, at reader ${atReader.counts.get(id) ?? 0}x, at sender ${atSender.counts.get(id) ?? 0}x, attempts ${run.log.filter((a) => a.id === id).map((a) => a.code).join(" ")}`);
+    console.log(
+      `  [figures] lost ${id}: stored ${stored.get(id) ?? 0}x, at reader ${atReader.counts.get(id) ?? 0}x, at sender ${atSender.counts.get(id) ?? 0}x, attempts ${run.log
+        .filter((a) => a.id === id)
+        .map((a) => a.code)
+        .join(" ")}`,
+    );
   }
   expect(run.failed).toEqual([]);
   expect(run.acked.size).toBe(COUNT);

@@ -67,7 +67,10 @@ beforeAll(async () => {
     .replace(/listen 80;/, `listen 127.0.0.1:${lbPort};`);
   expect(conf).toContain(`127.0.0.1:${ports.CI_PORT_GATEWAY_2}`);
   writeFileSync(join(nginxDir, "nginx.conf"), conf);
-  nginx = Bun.spawn(["nginx", "-e", "stderr", "-p", nginxDir, "-c", join(nginxDir, "nginx.conf"), "-g", `daemon off; pid ${nginxDir}/nginx.pid;`], { stdout: "inherit", stderr: "inherit" });
+  nginx = Bun.spawn(["nginx", "-e", "stderr", "-p", nginxDir, "-c", join(nginxDir, "nginx.conf"), "-g", `daemon off; pid ${nginxDir}/nginx.pid;`], {
+    stdout: "inherit",
+    stderr: "inherit",
+  });
   await until(() => portOpen(lbPort), 10_000, "nginx listening");
   figures("compose up", { containers: ids.length, upMs, healthyWithinMs: healthyMs, namespace: ns });
 }, 1_200_000);

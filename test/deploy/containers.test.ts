@@ -8,21 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { dropNamespace, freePort } from "@rt/testkit";
-import {
-  ack,
-  closeSql,
-  failoverSocket,
-  figures,
-  gatewayOf,
-  http,
-  record,
-  storedIn,
-  tally,
-  traffic,
-  until,
-  within,
-  type Socket,
-} from "../cluster/helpers.ts";
+import { ack, closeSql, failoverSocket, figures, gatewayOf, http, record, storedIn, tally, traffic, until, within, type Socket } from "../cluster/helpers.ts";
 import {
   APPS,
   type App,
@@ -77,13 +63,32 @@ async function run(b: Box) {
   // Secrets by name only: docker takes their values from its own env, not from the command line.
   const secretArgs = Object.keys(secrets).flatMap((k) => ["-e", k]);
   await docker(
-    ["run", "-d", "--name", b.name, "--label", `realtime.ci=${ns}`, "--network", "host", "--read-only", "--tmpfs", "/tmp:rw,size=64m", ...envArgs, ...secretArgs, `realtime/${b.app}:${TAG}`],
+    [
+      "run",
+      "-d",
+      "--name",
+      b.name,
+      "--label",
+      `realtime.ci=${ns}`,
+      "--network",
+      "host",
+      "--read-only",
+      "--tmpfs",
+      "/tmp:rw,size=64m",
+      ...envArgs,
+      ...secretArgs,
+      `realtime/${b.app}:${TAG}`,
+    ],
     { env: secrets },
   );
 }
 
 async function createRoom(gatewayUrl: string, tenant: string, members: string[]): Promise<number> {
-  const r = await http(`${gatewayUrl}/api/chat/rooms`, { method: "POST", token: await tokenFor(secrets, tenant, members[0]!), json: { name: `room-${tenant}`, memberIds: members.slice(1) } });
+  const r = await http(`${gatewayUrl}/api/chat/rooms`, {
+    method: "POST",
+    token: await tokenFor(secrets, tenant, members[0]!),
+    json: { name: `room-${tenant}`, memberIds: members.slice(1) },
+  });
   if (r.status !== 201) throw new Error(`room not created: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.id as number;
 }

@@ -7,10 +7,7 @@ const config = loadConfigOrExit(devEnv(process.env));
 exitIfPortBusy(config.PORT);
 const log = createLogger({ name: "realtime", level: config.LOG_LEVEL });
 const platform = await startPlatform({ config, log });
-log.info(
-  { url: platform.url, bus: platform.bus.kind, db: platform.db.kind, ms: Math.round(performance.now() - started) },
-  "platform ready",
-);
+log.info({ url: platform.url, bus: platform.bus.kind, db: platform.db.kind, ms: Math.round(performance.now() - started) }, "platform ready");
 // The banner (links, dev keys) is for a person at a terminal; a log collector gets JSON lines only.
 if (process.stdout.isTTY) console.log(devBanner(config, Number(new URL(platform.url).port)).join("\n"));
 handleSignals(() => platform.stop(), log);

@@ -102,7 +102,16 @@ test("a participant whose last socket closes leaves the call (call:left); the la
   b1!.disconnect();
   expect(await left).toEqual({ callId: call.id, roomId, userId: "gone-b", timestamp: expect.any(String) });
   const who = await emitAck(a!, "call:participants", { callId: call.id });
-  expect(who).toMatchObject({ ok: true, data: { status: "ONGOING", participants: [{ userId: "gone-a", leftAt: null }, { userId: "gone-b", leftAt: expect.any(String) }] } });
+  expect(who).toMatchObject({
+    ok: true,
+    data: {
+      status: "ONGOING",
+      participants: [
+        { userId: "gone-a", leftAt: null },
+        { userId: "gone-b", leftAt: expect.any(String) },
+      ],
+    },
+  });
 
   const [watcher] = await Promise.all([p.connect({ sub: "gone-b" })]);
   expect((await emitAck(watcher!, "join_room", { roomId })).ok).toBe(true);

@@ -213,10 +213,7 @@ describe("calls", () => {
     const users = ["u0", "u1", "u2", "u3", "u4", "u5"];
     addRoom(t, 2, users);
     const c = ok(await call("call:initiated", t, "u0", { roomId: 2 }));
-    const replies = await Promise.all([
-      ...users.slice(1).map((u) => call("call:answered", t, u, { callId: c.id })),
-      call("call:ended", t, "u0", { callId: c.id }),
-    ]);
+    const replies = await Promise.all([...users.slice(1).map((u) => call("call:answered", t, u, { callId: c.id })), call("call:ended", t, "u0", { callId: c.id })]);
     for (const r of replies) if (!r.ok) expect(r.error.code).toBe("CONFLICT");
     const r = await h.http("GET", `/api/calls/${c.id}`, { ctx: { tenantId: t, userId: "u0" } });
     expect(r.json.status).toBe("ENDED");
@@ -262,7 +259,11 @@ describe("calls", () => {
     await waitForDelivery(t, "call:ended");
     refused(await call("call:signal", t, "alice", { callId: c.id, toUserId: "bob", signal: offer }), "CONFLICT");
     await settle();
-    expect(deliveriesOf(t).slice(before).map((x) => x.envelope.event)).toEqual(["call:ended"]);
+    expect(
+      deliveriesOf(t)
+        .slice(before)
+        .map((x) => x.envelope.event),
+    ).toEqual(["call:ended"]);
   });
 
   test("call:leave: the room hears call:left, the call goes on; the last one out ends it", async () => {
@@ -326,4 +327,3 @@ describe("calls", () => {
     expect(ended.envelope.data).toMatchObject({ callId: c.id, endedBy: "alice" });
   });
 });
-

@@ -33,7 +33,10 @@ async function toCall(tx: Tx, row: CallRow): Promise<Call> {
 }
 
 async function findCall(tx: Tx, tenantId: string, callId: number, lock = false): Promise<CallRow> {
-  const q = tx.select().from(calls).where(and(eq(calls.tenantId, tenantId), eq(calls.id, callId)));
+  const q = tx
+    .select()
+    .from(calls)
+    .where(and(eq(calls.tenantId, tenantId), eq(calls.id, callId)));
   const [row] = lock ? await q.for("update") : await q;
   if (!row) throw new AppError("NOT_FOUND", "call not found");
   return row;
@@ -49,10 +52,7 @@ async function memberCall(deps: CallsDeps, ctx: SvcContext, callId: number): Pro
 export async function initiateCall(deps: CallsDeps, ctx: SvcContext, input: CallInitiate): Promise<Call> {
   await requireRoomMember(deps.bus, ctx, input.roomId);
   const call = await deps.db.db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(calls)
-      .values({ tenantId: ctx.tenantId, roomId: input.roomId, callType: input.callType, status: "RINGING", initiatedBy: ctx.userId })
-      .returning();
+    const [row] = await tx.insert(calls).values({ tenantId: ctx.tenantId, roomId: input.roomId, callType: input.callType, status: "RINGING", initiatedBy: ctx.userId }).returning();
     await tx.insert(callParticipants).values({ callId: row!.id, tenantId: ctx.tenantId, userId: ctx.userId, joinedAt: row!.createdAt });
     return toCall(tx, row!);
   });
@@ -167,7 +167,13 @@ async function leave(deps: CallsDeps, tenantId: string, callId: number, userId: 
   });
   if (!out) return null;
   const timestamp = now.toISOString();
-  deliver(deps.bus, { id: `call:${callId}:left:${userId}:${timestamp}`, tenantId, target: toRoom(out.roomId), event: "call:left", data: { callId, roomId: out.roomId, userId, timestamp } });
+  deliver(deps.bus, {
+    id: `call:${callId}:left:${userId}:${timestamp}`,
+    tenantId,
+    target: toRoom(out.roomId),
+    event: "call:left",
+    data: { callId, roomId: out.roomId, userId, timestamp },
+  });
   if (out.status === "ENDED")
     deliver(deps.bus, { id: `call:${callId}:ended`, tenantId, target: toRoom(out.roomId), event: "call:ended", data: { callId, roomId: out.roomId, endedBy: userId, timestamp } });
   return out;

@@ -22,7 +22,12 @@ test("GET /api/calls/turn-credentials: coturn's TURN REST format, for the verifi
   const before = Math.floor(Date.now() / 1000);
   const r = await on.http("GET", "/api/calls/turn-credentials", { ctx: { tenantId: t, userId: "alice" } });
   expect(r.status).toBe(200);
-  expect(r.json).toEqual({ urls: ["turn:127.0.0.1:3478?transport=udp", "turns:127.0.0.1:5349"], username: expect.stringMatching(/^\d+:alice$/), credential: expect.any(String), ttl: 600 });
+  expect(r.json).toEqual({
+    urls: ["turn:127.0.0.1:3478?transport=udp", "turns:127.0.0.1:5349"],
+    username: expect.stringMatching(/^\d+:alice$/),
+    credential: expect.any(String),
+    ttl: 600,
+  });
   const expiry = Number(r.json.username.split(":")[0]);
   expect(expiry).toBeGreaterThanOrEqual(before + 600);
   expect(expiry).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 600);
@@ -45,5 +50,7 @@ test("without TURN configured it is 404 with a message saying so; /api/calls/:ca
 test("half a TURN configuration, or a weak secret in production, stops the start", () => {
   expect(() => loadConfig({ TURN_URLS: "turn:127.0.0.1:3478" })).toThrow("TURN_SECRET: is required with TURN_URLS");
   expect(() => loadConfig({ TURN_SECRET: "a-coturn-static-auth-secret" })).toThrow("TURN_URLS: is required with TURN_SECRET");
-  expect(() => loadConfig({ ...TURN_ENV, NODE_ENV: "production", JWT_SECRET: "k3V9#qLw2!xZ7@pRt5$yNb8&mHc4^dGf6" })).toThrow("TURN_SECRET: must be at least 32 bytes in production");
+  expect(() => loadConfig({ ...TURN_ENV, NODE_ENV: "production", JWT_SECRET: "k3V9#qLw2!xZ7@pRt5$yNb8&mHc4^dGf6" })).toThrow(
+    "TURN_SECRET: must be at least 32 bytes in production",
+  );
 });

@@ -20,7 +20,13 @@ export function callsRoutes(deps: CallsDeps & { log: Logger; config: PlatformCon
     if (!turn) throw new AppError("NOT_FOUND", "TURN is not configured on this platform (TURN_URLS, TURN_SECRET)");
     return c.json(turnCredentials(turn, ctx.userId));
   });
-  const doc = route({ summary: "A call with its participants (room members only)", tags: ["calls"], auth: ["bearer"], responses: { 200: Call }, errors: ["FORBIDDEN", "NOT_FOUND"] });
+  const doc = route({
+    summary: "A call with its participants (room members only)",
+    tags: ["calls"],
+    auth: ["bearer"],
+    responses: { 200: Call },
+    errors: ["FORBIDDEN", "NOT_FOUND"],
+  });
   app.get("/api/calls/:callId", doc, valid("param", CallRef), async (c) => {
     const ctx = requireUser(c);
     return c.json(await getCall(deps, ctx, c.req.valid("param").callId));

@@ -42,7 +42,16 @@ describe("chat over sockets", () => {
     const sent: any = await emitAck(alice, "message:send", { roomId, content: "hi bob", userId: "mallory" });
     expect(sent).toEqual({
       ok: true,
-      data: { id: expect.any(Number), roomId, senderId: "alice", content: "hi bob", type: "TEXT", fileUrl: null, createdAt: expect.any(String), sender: { id: "alice", name: "Alice" } },
+      data: {
+        id: expect.any(Number),
+        roomId,
+        senderId: "alice",
+        content: "hi bob",
+        type: "TEXT",
+        fileUrl: null,
+        createdAt: expect.any(String),
+        sender: { id: "alice", name: "Alice" },
+      },
     });
     expect(await atBob).toEqual(sent.data);
     expect(await atAlice).toEqual(sent.data);

@@ -148,10 +148,7 @@ export function createChat({ bus, db }: ChatDeps) {
     async createRoom(caller: Caller, body: RoomCreateBody): Promise<Room> {
       const ids = [...new Set([caller.userId, ...body.memberIds])];
       return db.transaction(async (tx) => {
-        const [room] = await tx
-          .insert(rooms)
-          .values({ tenantId: caller.tenantId, name: body.name, createdBy: caller.userId })
-          .returning();
+        const [room] = await tx.insert(rooms).values({ tenantId: caller.tenantId, name: body.name, createdBy: caller.userId }).returning();
         await tx.insert(members).values(ids.map((userId) => ({ tenantId: caller.tenantId, roomId: room!.id, userId })));
         return asRoom(room!, ids);
       });
@@ -164,7 +161,10 @@ export function createChat({ bus, db }: ChatDeps) {
         .innerJoin(rooms, eq(rooms.id, members.roomId))
         .where(and(eq(members.tenantId, caller.tenantId), eq(members.userId, caller.userId), eq(rooms.tenantId, caller.tenantId)))
         .orderBy(desc(rooms.id));
-      const ids = await memberIdsOf(caller.tenantId, rows.map((r) => r.room.id));
+      const ids = await memberIdsOf(
+        caller.tenantId,
+        rows.map((r) => r.room.id),
+      );
       return rows.map((r) => asRoom(r.room, ids.get(r.room.id) ?? []));
     },
 
@@ -175,11 +175,7 @@ export function createChat({ bus, db }: ChatDeps) {
     /** Members may add anyone of their tenant; adding a member twice is not an error. */
     async addMember(caller: Caller, roomId: number, userId: string): Promise<{ room: Room; added: boolean }> {
       const room = await requireMember(caller, roomId);
-      const added = await db
-        .insert(members)
-        .values({ tenantId: caller.tenantId, roomId, userId })
-        .onConflictDoNothing()
-        .returning({ userId: members.userId });
+      const added = await db.insert(members).values({ tenantId: caller.tenantId, roomId, userId }).onConflictDoNothing().returning({ userId: members.userId });
       return { room: await roomView(caller.tenantId, room), added: added.length > 0 };
     },
 
@@ -211,14 +207,7 @@ export function createChat({ bus, db }: ChatDeps) {
       const [row] = await db
         .update(messages)
         .set({ content, edited: true, updatedAt: sql`now()` })
-        .where(
-          and(
-            eq(messages.tenantId, caller.tenantId),
-            eq(messages.id, messageId),
-            eq(messages.senderId, caller.userId),
-            isNull(messages.deletedAt),
-          ),
-        )
+        .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.id, messageId), eq(messages.senderId, caller.userId), isNull(messages.deletedAt)))
         .returning();
       if (!row) return refuseChange(caller, messageId);
       const updatedAt = row.updatedAt.toISOString();
@@ -232,14 +221,7 @@ export function createChat({ bus, db }: ChatDeps) {
       const [row] = await db
         .update(messages)
         .set({ deletedAt: sql`now()` })
-        .where(
-          and(
-            eq(messages.tenantId, caller.tenantId),
-            eq(messages.id, messageId),
-            eq(messages.senderId, caller.userId),
-            isNull(messages.deletedAt),
-          ),
-        )
+        .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.id, messageId), eq(messages.senderId, caller.userId), isNull(messages.deletedAt)))
         .returning({ id: messages.id, roomId: messages.roomId, deletedAt: messages.deletedAt });
       if (!row) return refuseChange(caller, messageId);
       const deleted: MessageDeleted = { messageId: row.id, roomId: row.roomId, timestamp: row.deletedAt!.toISOString() };
@@ -253,14 +235,7 @@ export function createChat({ bus, db }: ChatDeps) {
       const rows = await db
         .select()
         .from(messages)
-        .where(
-          and(
-            eq(messages.tenantId, caller.tenantId),
-            eq(messages.roomId, roomId),
-            isNull(messages.deletedAt),
-            q.before !== undefined ? lt(messages.id, q.before) : undefined,
-          ),
-        )
+        .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.roomId, roomId), isNull(messages.deletedAt), q.before !== undefined ? lt(messages.id, q.before) : undefined))
         .orderBy(desc(messages.id))
         .limit(q.limit + 1);
       const page = rows.slice(0, q.limit);

@@ -95,7 +95,17 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
     let rows: MessageRow[];
     try {
       const json = JSON.stringify(
-        batch.map(({ msg: m }, ord) => ({ ord, tenant_id: m.tenantId, room_id: m.roomId, sender_id: m.senderId, sender_name: m.senderName, content: m.content, type: m.type, file_url: m.fileUrl, client_msg_id: m.clientMsgId })),
+        batch.map(({ msg: m }, ord) => ({
+          ord,
+          tenant_id: m.tenantId,
+          room_id: m.roomId,
+          sender_id: m.senderId,
+          sender_name: m.senderName,
+          content: m.content,
+          type: m.type,
+          file_url: m.fileUrl,
+          client_msg_id: m.clientMsgId,
+        })),
       );
       rows = ((await batchInsert.execute({ rows: json })) as MessageRow[]).sort((a, b) => a.id - b.id);
     } catch (err) {

@@ -89,11 +89,7 @@ describe("POST /api/chat/rooms/:roomId/members", () => {
     const tenant = uniqueTenant("chat");
     const room = await newRoom(as(tenant, "alice"));
     expectHttpError(await h.http("POST", `/api/chat/rooms/${room.id}/members`, { ctx: as(tenant, "mallory"), body: { userId: "mallory" } }), 403, "FORBIDDEN");
-    expectHttpError(
-      await h.http("POST", `/api/chat/rooms/${room.id}/members`, { ctx: as(uniqueTenant("other"), "alice"), body: { userId: "x" } }),
-      404,
-      "NOT_FOUND",
-    );
+    expectHttpError(await h.http("POST", `/api/chat/rooms/${room.id}/members`, { ctx: as(uniqueTenant("other"), "alice"), body: { userId: "x" } }), 404, "NOT_FOUND");
     expectHttpError(await h.http("POST", `/api/chat/rooms/${room.id}/members`, { ctx: as(tenant, "alice"), body: {} }), 400, "VALIDATION");
     const members = await h.http("GET", `/api/chat/rooms/${room.id}`, { ctx: as(tenant, "alice") });
     expect(members.json.memberIds).toEqual(["alice"]);

@@ -21,8 +21,11 @@ export function chatRoutes(chat: Chat, log: Logger) {
 
   app.get("/api/chat/rooms", doc({ summary: "The caller's rooms", responses: { 200: RoomList } }), async (c) => c.json({ rooms: await chat.listRooms(requireUser(c)) }));
 
-  app.get("/api/chat/rooms/:roomId", doc({ summary: "One room (members only)", responses: { 200: Room }, errors: ["FORBIDDEN", "NOT_FOUND"] }), valid("param", RoomRef), async (c) =>
-    c.json(await chat.getRoom(requireUser(c), c.req.valid("param").roomId)),
+  app.get(
+    "/api/chat/rooms/:roomId",
+    doc({ summary: "One room (members only)", responses: { 200: Room }, errors: ["FORBIDDEN", "NOT_FOUND"] }),
+    valid("param", RoomRef),
+    async (c) => c.json(await chat.getRoom(requireUser(c), c.req.valid("param").roomId)),
   );
 
   const historyDoc = doc({ summary: "Message history, newest first (cursor `before`)", responses: { 200: HistoryPage }, errors: ["FORBIDDEN", "NOT_FOUND"] });

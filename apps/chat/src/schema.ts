@@ -53,9 +53,7 @@ export const messages = chat.table(
   },
   (t) => [
     // A retried send (same clientMsgId from the same sender in the same room) stores once.
-    uniqueIndex("messages_client_msg_uq")
-      .on(t.tenantId, t.roomId, t.senderId, t.clientMsgId)
-      .where(sql`${t.clientMsgId} is not null`),
+    uniqueIndex("messages_client_msg_uq").on(t.tenantId, t.roomId, t.senderId, t.clientMsgId).where(sql`${t.clientMsgId} is not null`),
     index("messages_history_idx").on(t.tenantId, t.roomId, t.id.desc()),
   ],
 );

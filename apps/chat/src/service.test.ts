@@ -157,9 +157,7 @@ describe("message:send", () => {
 
   test("concurrent sends with one clientMsgId store and broadcast once", async () => {
     const { tenant, roomId, alice } = await setup();
-    const replies: any[] = await Promise.all(
-      Array.from({ length: 20 }, () => h.call("chat.message:send", alice, { roomId, content: "race", clientMsgId: "race-1" })),
-    );
+    const replies: any[] = await Promise.all(Array.from({ length: 20 }, () => h.call("chat.message:send", alice, { roomId, content: "race", clientMsgId: "race-1" })));
     for (const r of replies) expect(r).toEqual(replies[0]);
     expect(replies[0].ok).toBe(true);
     await settle(h);

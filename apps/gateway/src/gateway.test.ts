@@ -4,7 +4,6 @@ import { SignJWT, UnsecuredJWT } from "jose";
 import { ErrorCode } from "@rt/contracts";
 import { startPlatform, emitAck, waitFor, expectNone, recorder, TEST_API_KEY, type TestPlatform } from "@rt/testkit";
 
-
 describe("gateway", () => {
   let p: TestPlatform;
   beforeAll(async () => {
@@ -40,7 +39,14 @@ describe("gateway", () => {
         missing: {},
         garbage: { auth: { token: "not-a-jwt" } },
         none: { auth: { token: new UnsecuredJWT({ tenantId: p.tenant }).setSubject("u1").encode() } },
-        wrongSecret: { auth: { token: await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("u1").sign(new TextEncoder().encode("x".repeat(40))) } },
+        wrongSecret: {
+          auth: {
+            token: await new SignJWT({})
+              .setProtectedHeader({ alg: "HS256" })
+              .setSubject("u1")
+              .sign(new TextEncoder().encode("x".repeat(40))),
+          },
+        },
         hs512: { auth: { token: await new SignJWT({}).setProtectedHeader({ alg: "HS512" }).setSubject("u1").sign(key) } },
         expired: { auth: { token: await p.token({ sub: "u1", ttl: -5 }) } },
         notYet: { auth: { token: await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("u1").setNotBefore("1h").sign(key) } },
@@ -196,7 +202,11 @@ describe("gateway", () => {
       expect(await toRole).toMatchObject({ n: 1 });
       await plainNone;
       const sys = waitFor(plain, "system-notification");
-      await p.fetch("/api/publish", { method: "POST", headers: key, json: { tenantId: p.tenant, target: { kind: "tenant" }, event: "system-notification", data: { title: "t", message: "m", level: "info" } } });
+      await p.fetch("/api/publish", {
+        method: "POST",
+        headers: key,
+        json: { tenantId: p.tenant, target: { kind: "tenant" }, event: "system-notification", data: { title: "t", message: "m", level: "info" } },
+      });
       expect(await sys).toMatchObject({ title: "t" });
       await Bun.sleep(200);
       // Only its own arrival may reach it (same user id, other tenant): nothing of the first tenant.
@@ -215,7 +225,11 @@ describe("gateway", () => {
       const studentRec = recorder(student);
       const otherRec = recorder(other);
       const key = { "x-api-key": TEST_API_KEY };
-      const update = (userId: string) => ({ type: "payment_update", data: { invoiceId: `inv-${userId}`, status: "paid", amount: 10, userId }, timestamp: new Date().toISOString() });
+      const update = (userId: string) => ({
+        type: "payment_update",
+        data: { invoiceId: `inv-${userId}`, status: "paid", amount: 10, userId },
+        timestamp: new Date().toISOString(),
+      });
       for (const u of ["stud", "other"]) {
         await p.fetch("/api/publish", { method: "POST", headers: key, json: { tenantId: p.tenant, target: { kind: "payments" }, event: "payment_update", data: update(u) } });
       }

@@ -209,7 +209,10 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     const stored = claim.session;
     claim.pending = grantedRooms(stored.rooms, p, config);
     const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => claim.pending!.includes(r))) };
-    claim.replay = new Replay({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, { maxEvents: config.RECOVERY_MAX_EVENTS, maxBytes: config.RECOVERY_MAX_BYTES });
+    claim.replay = new Replay({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, {
+      maxEvents: config.RECOVERY_MAX_EVENTS,
+      maxBytes: config.RECOVERY_MAX_BYTES,
+    });
     const refused = await claim.replay.readAhead();
     if (refused) refuse(refused);
   }

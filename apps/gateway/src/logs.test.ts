@@ -19,8 +19,7 @@ afterAll(async () => {
   await p?.stop();
 });
 
-const open = (opts: Parameters<typeof ioClient>[1]) =>
-  ioClient(p.url, { transports: ["websocket"], reconnection: false, forceNew: true, ...opts });
+const open = (opts: Parameters<typeof ioClient>[1]) => ioClient(p.url, { transports: ["websocket"], reconnection: false, forceNew: true, ...opts });
 async function connected(s: ClientSocket) {
   await waitFor(s, "connect");
   return s;
@@ -79,7 +78,9 @@ test("connect, auth failures and disconnects are logged at info; no token, key, 
   const envelope = { tenantId: p.tenant, target: { kind: "user", id: "ann" }, event: "hello", data: {} };
   expect((await p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: envelope })).status).toBe(202);
   expect((await p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": wrongKey }, json: envelope })).status).toBe(401);
-  expect((await p.fetch("/api/notifications", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, userId: "ann", title: "t" } })).status).toBe(201);
+  expect((await p.fetch("/api/notifications", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, userId: "ann", title: "t" } })).status).toBe(
+    201,
+  );
 
   // A signed webhook, and one with a bad signature.
   const body = JSON.stringify({ id: `evt-${crypto.randomUUID()}`, type: "invoice.paid", tenantId: p.tenant, data: { invoiceId: `${p.tenant}-inv-1`, status: "paid", amount: 5 } });

@@ -36,7 +36,11 @@ test("random client event names, HTTP methods, tokens and published event names 
   for (let i = 0; i < 15; i++) {
     await p.fetch("/api/chat/rooms", { method: `X${rnd().toUpperCase()}`, token });
     await p.fetch(`/api/chat/rooms/${rnd()}`, { token });
-    await p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, target: { kind: "user", id: "attacker" }, event: `evil-${rnd()}`, data: {} } });
+    await p.fetch("/api/publish", {
+      method: "POST",
+      headers: { "x-api-key": TEST_API_KEY },
+      json: { tenantId: p.tenant, target: { kind: "user", id: "attacker" }, event: `evil-${rnd()}`, data: {} },
+    });
     const bad = ioClient(p.url, { auth: { token: `bad.${rnd()}.token` }, transports: ["websocket"], reconnection: false, forceNew: true });
     await waitFor(bad, "connect_error");
     bad.close();

@@ -32,11 +32,7 @@ const value = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
 
 test("/metrics: the platform's metrics exist and move with traffic", async () => {
   const before = await scrape();
-  for (const name of [
-    "rt_gateway_connected_sockets",
-    "rt_gateway_recovered_sessions_total",
-    "process_cpu_user_seconds_total",
-  ]) expect(before.has(name), name).toBe(true);
+  for (const name of ["rt_gateway_connected_sockets", "rt_gateway_recovered_sessions_total", "process_cpu_user_seconds_total"]) expect(before.has(name), name).toBe(true);
 
   const token = await p.token({ sub: "ann", name: "Ann", roles: ["admin"] });
   const s = await p.connect({ sub: "ann", name: "Ann", roles: ["admin"] });
@@ -96,7 +92,11 @@ test("recovered sessions are counted", async () => {
   await waitFor(s, "connect");
   // An offset to resume from: one delivery before the drop.
   const first = waitFor(s, "ping-me");
-  await p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, target: { kind: "user", id: "flaky" }, event: "ping-me", data: {} } });
+  await p.fetch("/api/publish", {
+    method: "POST",
+    headers: { "x-api-key": TEST_API_KEY },
+    json: { tenantId: p.tenant, target: { kind: "user", id: "flaky" }, event: "ping-me", data: {} },
+  });
   await first;
   (s.io as any).engine.close();
   await waitFor(s, "connect", { timeoutMs: 5000 });

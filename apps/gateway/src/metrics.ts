@@ -22,10 +22,20 @@ export function createGatewayMetrics(registry: Registry) {
     eventsIn: new Counter({ name: "rt_gateway_events_in_total", help: "Client events received", labelNames: ["event"], registers: [registry] }),
     eventsOut: new Counter({ name: "rt_gateway_deliveries_total", help: "Deliveries emitted to local rooms", labelNames: ["event"], registers: [registry] }),
     acks: new Counter({ name: "rt_gateway_acks_total", help: "Event outcomes by code", labelNames: ["code"], registers: [registry] }),
-    rateLimited: new Counter({ name: "rt_gateway_rate_limited_total", help: "Client events, REST writes and handshakes refused by rate limits", labelNames: ["class"], registers: [registry] }),
+    rateLimited: new Counter({
+      name: "rt_gateway_rate_limited_total",
+      help: "Client events, REST writes and handshakes refused by rate limits",
+      labelNames: ["class"],
+      registers: [registry],
+    }),
     recovered: new Counter({ name: "rt_gateway_recovered_sessions_total", help: "Connections restored by state recovery", registers: [registry] }),
     replays: new Gauge({ name: "rt_gateway_recovery_replays", help: "Recovery replays holding a slot (RECOVERY_MAX_CONCURRENT)", registers: [registry] }),
-    publishRefused: new Counter({ name: "rt_gateway_publish_refused_total", help: "Publishes refused: a key outside its tenants (HTTP), an envelope not matching its subject (NATS)", labelNames: ["reason"], registers: [registry] }),
+    publishRefused: new Counter({
+      name: "rt_gateway_publish_refused_total",
+      help: "Publishes refused: a key outside its tenants (HTTP), an envelope not matching its subject (NATS)",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
     tenantLimited: new Counter({
       name: "rt_gateway_tenant_limited_total",
       help: "Refusals by a per-tenant limit; tenant: those of TENANT_LIMITS and the first TENANT_METRICS_TOP refused by name, the rest other",

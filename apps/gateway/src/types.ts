@@ -42,12 +42,7 @@ export interface Gateway {
   inflight: InFlightLimit;
 }
 
-export type Handler<E extends EdgeEventName> = (
-  gw: Gateway,
-  socket: GatewaySocket,
-  input: ClientEventInput<E>,
-  ctx: SvcContext,
-) => Promise<unknown> | unknown;
+export type Handler<E extends EdgeEventName> = (gw: Gateway, socket: GatewaySocket, input: ClientEventInput<E>, ctx: SvcContext) => Promise<unknown> | unknown;
 
 /** Handlers of the events the gateway answers itself; the others are forwarded (contract `service`). */
 export type HandlerTable = { [E in EdgeEventName]?: Handler<E> };

@@ -30,5 +30,4 @@ describe("jobs durability", () => {
       await second.stop();
     }
   });
-
 });

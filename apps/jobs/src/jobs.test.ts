@@ -17,7 +17,6 @@ afterAll(async () => {
 const NEW_JOB = { projectId: 1, jobTypeId: 2, subject: "Test Job" };
 const as = (tenantId: string, userId: string) => ({ tenantId, userId });
 
-
 async function createJob(t: string, by: string) {
   return Job.parse(ok(await h.call("jobs.test:create-job", as(t, by), NEW_JOB)));
 }
@@ -102,7 +101,10 @@ describe("jobs actions", () => {
     refused(await h.call("jobs.job:complete", as(t, "dj"), { jobId: job.id }), "CONFLICT");
     refused(await h.call("jobs.job:complete", as(t, "dj"), { jobId: job.id, note: 5 }), "VALIDATION");
 
-    for (const [event, to] of [["job:started", "IN_PROGRESS"], ["job:completed", "COMPLETED"]] as const) {
+    for (const [event, to] of [
+      ["job:started", "IN_PROGRESS"],
+      ["job:completed", "COMPLETED"],
+    ] as const) {
       const got = await eventually(() => delivered(h, t, event).length === 2 && delivered(h, t, event));
       expect(got.map((d) => d.target.id).sort()).toEqual(["boss", "dj"]);
       for (const d of got) expect(JobTransition.parse(d.data)).toMatchObject({ jobId: job.id, by: "dj", job: { status: to } });
@@ -145,7 +147,10 @@ describe("jobs actions", () => {
     const replies = await Promise.all(Array.from({ length: 6 }, () => h.call("jobs.job:start", as(t, "dj"), { jobId: job.id })));
     expect(replies.filter((r) => r.ok)).toHaveLength(1);
     for (const r of replies.filter((r) => !r.ok)) refused(r, "CONFLICT");
-    const history = await h.db.db.select().from(jobStatusHistory).where(and(eq(jobStatusHistory.tenantId, t), eq(jobStatusHistory.to, "IN_PROGRESS")));
+    const history = await h.db.db
+      .select()
+      .from(jobStatusHistory)
+      .where(and(eq(jobStatusHistory.tenantId, t), eq(jobStatusHistory.to, "IN_PROGRESS")));
     expect(history).toHaveLength(1);
   });
 });

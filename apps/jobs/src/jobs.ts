@@ -155,5 +155,4 @@ async function work(deps: JobsDeps, caller: Caller, jobId: number, m: "start" | 
 }
 
 export const startJob = (deps: JobsDeps, caller: Caller, jobId: number) => work(deps, caller, jobId, "start", "job:started");
-export const completeJob = (deps: JobsDeps, caller: Caller, input: JobComplete) =>
-  work(deps, caller, input.jobId, "complete", "job:completed", input.note);
+export const completeJob = (deps: JobsDeps, caller: Caller, input: JobComplete) => work(deps, caller, input.jobId, "complete", "job:completed", input.note);

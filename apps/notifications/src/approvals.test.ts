@@ -33,7 +33,15 @@ describe("artisan requests", () => {
   test("any user creates one → 201, every pdg user gets artisan-request:new", async () => {
     const t = uniqueTenant();
     const req = await newRequest(t, { ...REQ, tenantId: "not-this-one" });
-    expect(req).toMatchObject({ contact_id: 123, nom_complet: "Test Artisan", email: "test@example.com", status: "pending", details: { type_compte: "Artisan/Promoteur" }, decidedAt: null, decidedBy: null });
+    expect(req).toMatchObject({
+      contact_id: 123,
+      nom_complet: "Test Artisan",
+      email: "test@example.com",
+      status: "pending",
+      details: { type_compte: "Artisan/Promoteur" },
+      decidedAt: null,
+      decidedBy: null,
+    });
     const [d] = await eventually(() => delivered(h, t, "artisan-request:new").length === 1 && delivered(h, t, "artisan-request:new"));
     expect(d!.target).toEqual({ kind: "role", id: "pdg" });
     expect(d!.data).toEqual(req);

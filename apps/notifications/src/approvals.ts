@@ -31,8 +31,7 @@ export function toArtisanRequest(r: ArtisanRequestRow): ArtisanRequest {
 }
 
 /** One event to every pdg user of the tenant. */
-const tellPdg = <E extends ServerEventName>(bus: Bus, tenantId: string, event: E, data: ServerEventPayload<E>) =>
-  deliver(bus, { tenantId, target: toRole(PDG_ROLE), event, data });
+const tellPdg = <E extends ServerEventName>(bus: Bus, tenantId: string, event: E, data: ServerEventPayload<E>) => deliver(bus, { tenantId, target: toRole(PDG_ROLE), event, data });
 
 export function requirePdg(ctx: SvcContext): SvcContext {
   if (!ctx.roles.includes(PDG_ROLE)) throw new AppError("FORBIDDEN", "only pdg users can do this");
@@ -66,12 +65,7 @@ export async function listArtisanRequests({ db }: ApprovalsDeps, ctx: SvcContext
 }
 
 /** Decide a pending request once: the UPDATE only matches while pending, so a second decision is CONFLICT. */
-export async function decideArtisanRequest(
-  { bus, db }: ApprovalsDeps,
-  ctx: SvcContext,
-  id: number,
-  decision: "approved" | "rejected",
-): Promise<ArtisanRequest> {
+export async function decideArtisanRequest({ bus, db }: ApprovalsDeps, ctx: SvcContext, id: number, decision: "approved" | "rejected"): Promise<ArtisanRequest> {
   requirePdg(ctx);
   const mine = and(eq(artisanRequests.id, id), eq(artisanRequests.tenantId, ctx.tenantId));
   const [row] = await db.db

@@ -28,7 +28,16 @@ describe("notification actions", () => {
   test("create (test:notification): stored for the caller, then notification:new and the count", async () => {
     const t = uniqueTenant();
     const n = await create(t, "u1", { ...SAMPLE, userId: "someone-else" });
-    expect(n).toMatchObject({ userId: "u1", type: "job_assigned", priority: "HIGH", title: "Test Notification", message: "This is a test", readAt: null, data: null, actionUrl: null });
+    expect(n).toMatchObject({
+      userId: "u1",
+      type: "job_assigned",
+      priority: "HIGH",
+      title: "Test Notification",
+      message: "This is a test",
+      readAt: null,
+      data: null,
+      actionUrl: null,
+    });
     await eventually(() => counts(t, "u1").length === 1);
     const seq = delivered(h, t, undefined, "u1");
     expect(seq.map((d) => d.event)).toEqual(["notification:new", "notification:unread-count"]);
@@ -220,7 +229,10 @@ describe("jobs.assigned domain events", () => {
     await h.bus.publishEvent(subject, evt, { msgId: crypto.randomUUID() });
     await eventually(() => delivered(h, t, "notification:new", "dj").length === 1);
     await settle(h);
-    const rows = await h.db.db.select().from(notifications).where(and(eq(notifications.tenantId, t)));
+    const rows = await h.db.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.tenantId, t)));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ userId: "dj", type: "job_assigned", sourceEventId: id, data: { jobId: 77, assignedBy: "boss" } });
     expect(delivered(h, t, "notification:new")).toHaveLength(1);

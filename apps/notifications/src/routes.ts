@@ -17,7 +17,20 @@ import {
   ReadAllResult,
   UnreadCount,
 } from "@rt/contracts";
-import { authenticatePublisher, createServiceApp, publishKeysOf, requirePublishTenant, requireUser, route, valid, type Logger, type PlatformConfig, type Publisher, type RouteDoc, type ServiceEnv } from "@rt/service-kit";
+import {
+  authenticatePublisher,
+  createServiceApp,
+  publishKeysOf,
+  requirePublishTenant,
+  requireUser,
+  route,
+  valid,
+  type Logger,
+  type PlatformConfig,
+  type Publisher,
+  type RouteDoc,
+  type ServiceEnv,
+} from "@rt/service-kit";
 import { listNotifications, markAllRead, markRead, notify, removeNotification, unreadCount, type NotificationsDeps } from "./notifications.ts";
 import { createArtisanRequest, decideArtisanRequest, listArtisanRequests } from "./approvals.ts";
 
@@ -68,7 +81,10 @@ function approvalRoutes(deps: Deps): Hono<ServiceEnv> {
   app.get("/artisan-requests", listDoc, authed, valid("query", ArtisanListQuery), async (c) =>
     c.json(await listArtisanRequests(deps, requireUser(c), c.req.valid("query").status)),
   );
-  for (const [path, decision] of [["approve", "approved"], ["reject", "rejected"]] as const) {
+  for (const [path, decision] of [
+    ["approve", "approved"],
+    ["reject", "rejected"],
+  ] as const) {
     const decideDoc = approvalDoc({
       summary: `${path[0]!.toUpperCase()}${path.slice(1)} a pending request once (pdg only); pdg users get artisan-request:${decision}`,
       auth: ["bearer"],
@@ -97,9 +113,7 @@ export function notificationRoutes(deps: Deps): Hono<ServiceEnv> {
     return c.json(await notify(deps, { tenantId, userId }, input), 201);
   });
   const listDoc = inbox({ summary: "The caller's notifications, newest first", responses: { 200: NotificationPage } });
-  app.get("/api/notifications", listDoc, authed, valid("query", NotificationListQuery), async (c) =>
-    c.json(await listNotifications(deps, requireUser(c), c.req.valid("query"))),
-  );
+  app.get("/api/notifications", listDoc, authed, valid("query", NotificationListQuery), async (c) => c.json(await listNotifications(deps, requireUser(c), c.req.valid("query"))));
   const countDoc = inbox({ summary: "The caller's unread count", responses: { 200: UnreadCount } });
   app.get("/api/notifications/unread-count", countDoc, authed, async (c) => c.json({ count: await unreadCount(deps.db, requireUser(c)) }));
   const readAllDoc = inbox({ summary: "Mark all read; the user's sockets get notification:marked-read", responses: { 200: ReadAllResult } });

@@ -82,7 +82,10 @@ export async function applyWebhook(deps: PaymentsDeps, rawBody: string, signatur
       .where(and(eq(invoices.invoiceId, data.invoiceId), ne(invoices.tenantId, tenantId)))
       .limit(1);
     if (foreign) throw new AppError("CONFLICT", "the invoice belongs to another tenant");
-    const [current] = await tx.select().from(invoices).where(and(eq(invoices.tenantId, tenantId), eq(invoices.invoiceId, data.invoiceId)));
+    const [current] = await tx
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.tenantId, tenantId), eq(invoices.invoiceId, data.invoiceId)));
     const apply = shouldApply(current, { status: data.status, created });
     const fresh = await tx
       .insert(processedWebhookEvents)

@@ -14,12 +14,7 @@ const bad = (message: string) => new AppError("VALIDATION", message);
  * is parsed. Several v1 values are allowed so a provider can sign with an old and a new secret
  * while rotating. Throws VALIDATION on any failure.
  */
-export function verifyWebhookSignature(opts: {
-  header: string | undefined;
-  rawBody: string;
-  secret: string | undefined;
-  nowS?: number;
-}): void {
+export function verifyWebhookSignature(opts: { header: string | undefined; rawBody: string; secret: string | undefined; nowS?: number }): void {
   if (!opts.secret) throw bad("webhooks are not configured");
   const header = opts.header;
   if (!header) throw bad("Payment-Signature header is required");

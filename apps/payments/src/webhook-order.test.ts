@@ -148,7 +148,9 @@ test("between two legal events the provider's `created` time decides: an older o
   expect((await post({ id: `evt_${crypto.randomUUID()}`, type: "x", tenantId: t, created: at - 10, data: { invoiceId, status: "paid", amount: 5 } })).json.status).toBe("ignored");
   expect((await post({ id: `evt_${crypto.randomUUID()}`, type: "x", tenantId: t, created: at + 10, data: { invoiceId, status: "paid", amount: 5 } })).json.status).toBe("applied");
   // Nothing leaves a final state, however new.
-  expect((await post({ id: `evt_${crypto.randomUUID()}`, type: "x", tenantId: t, created: at + 20, data: { invoiceId, status: "failed", amount: 5 } })).json.status).toBe("ignored");
+  expect((await post({ id: `evt_${crypto.randomUUID()}`, type: "x", tenantId: t, created: at + 20, data: { invoiceId, status: "failed", amount: 5 } })).json.status).toBe(
+    "ignored",
+  );
   await Bun.sleep(h.bus.kind === "nats" ? 200 : 20);
   expect(h.deliveries.filter((d) => d.envelope.tenantId === t).map((d) => d.envelope.data.data.status)).toEqual(["pending", "paid"]);
 });

@@ -95,4 +95,3 @@ describe("PresenceRegistry", () => {
     expect(r.listRoom("t1", 3).map((u) => u.userId)).toEqual(["u1"]);
   });
 });
-

@@ -59,7 +59,10 @@ test("room:user-online / -offline once per user (not per tab), on every gateway;
   await noMore;
 
   const list = await emitAck(ann, "room:presence", { roomId });
-  expect(list).toEqual({ ok: true, data: { online: [expect.objectContaining({ userId: "rp-ann" }), expect.objectContaining({ userId: "rp-bob", name: "rp-bob", since: expect.any(String) })] } });
+  expect(list).toEqual({
+    ok: true,
+    data: { online: [expect.objectContaining({ userId: "rp-ann" }), expect.objectContaining({ userId: "rp-bob", name: "rp-bob", since: expect.any(String) })] },
+  });
 
   // Refusals: a non-member, a room of nobody, a bad id.
   const eve = await on(p2, "rp-eve");

@@ -24,7 +24,13 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
       if (c.kind === "room-online" || c.kind === "room-offline") {
         // One id per join of one connection: every replica sends the same, gateways deliver it once.
         const data = { roomId: c.room.roomId, userId: s.userId, timestamp };
-        deliver(bus, { id: `${c.kind}:${s.connId}:${c.room.seq}`, tenantId: s.tenantId, target: toRoom(c.room.roomId), event: c.kind === "room-online" ? "room:user-online" : "room:user-offline", data });
+        deliver(bus, {
+          id: `${c.kind}:${s.connId}:${c.room.seq}`,
+          tenantId: s.tenantId,
+          target: toRoom(c.room.roomId),
+          event: c.kind === "room-online" ? "room:user-online" : "room:user-offline",
+          data,
+        });
         continue;
       }
       const id = `${c.kind}:${s.connId}`;
@@ -78,8 +84,7 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
         await requireRoomMember(bus, ctx, roomId);
         return { online: registry.listRoom(ctx.tenantId, roomId) };
       },
-      count: (ctx, { scope }) =>
-        scope === "tenant" ? { connectedClients: registry.tenantClients(ctx.tenantId) } : { connectedClients: registry.connectedClients() },
+      count: (ctx, { scope }) => (scope === "tenant" ? { connectedClients: registry.tenantClients(ctx.tenantId) } : { connectedClients: registry.connectedClients() }),
     },
     subscriptions,
     stop: () => clearInterval(sweeper),

@@ -56,6 +56,13 @@ test("past retention: pruned changes are gone and a client behind them hears com
 
 test("bad sync:since payloads are VALIDATION", async () => {
   const t = uniqueTenant();
-  for (const data of [{}, { entityType: "Rental" }, { entityType: "a b", afterSeq: 0 }, { entityType: "Rental", afterSeq: -1 }, { entityType: "Rental", afterSeq: 0, limit: 501 }, { entityType: "Rental", afterSeq: 1.5 }])
+  for (const data of [
+    {},
+    { entityType: "Rental" },
+    { entityType: "a b", afterSeq: 0 },
+    { entityType: "Rental", afterSeq: -1 },
+    { entityType: "Rental", afterSeq: 0, limit: 501 },
+    { entityType: "Rental", afterSeq: 1.5 },
+  ])
     expectRefused(await since(t, data), "VALIDATION");
 });

@@ -12,11 +12,7 @@ export interface SyncDeps {
 /** Keep one numbered change; a repeat of the same seq changes nothing (its first copy stays). */
 export async function storeChange({ db }: Pick<SyncDeps, "db">, tenantId: string, change: DataChange): Promise<{ stored: boolean }> {
   return db.db.transaction(async (tx) => {
-    const inserted = await tx
-      .insert(changes)
-      .values({ tenantId, entityType: change.entityType, seq: change.seq, change })
-      .onConflictDoNothing()
-      .returning({ seq: changes.seq });
+    const inserted = await tx.insert(changes).values({ tenantId, entityType: change.entityType, seq: change.seq, change }).onConflictDoNothing().returning({ seq: changes.seq });
     await tx
       .insert(heads)
       .values({ tenantId, entityType: change.entityType, latestSeq: change.seq })

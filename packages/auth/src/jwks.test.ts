@@ -2,7 +2,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { idpToken, signingKey, startJwksServer } from "@rt/testkit";
 import { createVerifier, TokenError } from "./jwt.ts";
 
-const reason = (p: Promise<unknown>) => p.then(() => "accepted", (e) => (e instanceof TokenError ? e.reason : `other: ${e}`));
+const reason = (p: Promise<unknown>) =>
+  p.then(
+    () => "accepted",
+    (e) => (e instanceof TokenError ? e.reason : `other: ${e}`),
+  );
 const COOLDOWN_MS = 300;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,11 @@ import { mintToken, verifyToken, TokenError } from "./jwt.ts";
 import { extractToken } from "./extract.ts";
 
 const cfg = { secret: "test-secret-that-is-long-enough-1234" };
-const reason = (p: Promise<unknown>) => p.then(() => "accepted", (e) => (e instanceof TokenError ? e.reason : "other"));
+const reason = (p: Promise<unknown>) =>
+  p.then(
+    () => "accepted",
+    (e) => (e instanceof TokenError ? e.reason : "other"),
+  );
 
 describe("verifyToken", () => {
   test("accepts a good token and fills defaults", async () => {
@@ -13,7 +17,11 @@ describe("verifyToken", () => {
     expect(v).toMatchObject({ userId: "u1", tenantId: "default", roles: ["admin"], name: "u1" });
   });
   test("accepts a single role claim", async () => {
-    const t = await new SignJWT({ role: "pdg", tenantId: "a" }).setProtectedHeader({ alg: "HS256" }).setSubject("5").setExpirationTime("1h").sign(new TextEncoder().encode(cfg.secret));
+    const t = await new SignJWT({ role: "pdg", tenantId: "a" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("5")
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode(cfg.secret));
     expect((await verifyToken(t, cfg)).roles).toEqual(["pdg"]);
   });
   test("refuses alg none, RS256, wrong secret, expired, not-yet-valid, missing sub", async () => {

@@ -134,7 +134,8 @@ export function createVerifier(cfg: AuthConfig): TokenVerifier {
     const tenant = rawTenant === undefined ? TenantId.safeParse(cfg.defaultTenant) : TenantId.safeParse(rawTenant);
     const rawRoles = claimAt(payload, names.roles);
     // The seed's single `role` claim counts when there is no roles list.
-    const roles = rawRoles !== undefined ? Roles.safeParse(rawRoles) : payload.role !== undefined ? Role.transform((r) => [r]).safeParse(payload.role) : { success: true as const, data: [] };
+    const roles =
+      rawRoles !== undefined ? Roles.safeParse(rawRoles) : payload.role !== undefined ? Role.transform((r) => [r]).safeParse(payload.role) : { success: true as const, data: [] };
     const rawName = claimAt(payload, names.name);
     const name = rawName === undefined ? { success: true as const, data: undefined } : Name.safeParse(rawName);
     // No tenant claim and no JWT_DEFAULT_TENANT: refused, never a guessed tenant.

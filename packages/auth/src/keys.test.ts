@@ -3,7 +3,11 @@ import { SignJWT, UnsecuredJWT, exportJWK, importJWK, exportSPKI, generateKeyPai
 import { mintToken, verifyToken, TokenError, type AuthConfig } from "./jwt.ts";
 import { parsePublicKeys } from "./keys.ts";
 
-const reason = (p: Promise<unknown>) => p.then(() => "accepted", (e) => (e instanceof TokenError ? e.reason : `other: ${e}`));
+const reason = (p: Promise<unknown>) =>
+  p.then(
+    () => "accepted",
+    (e) => (e instanceof TokenError ? e.reason : `other: ${e}`),
+  );
 const now = () => Math.floor(Date.now() / 1000);
 
 type Alg = "RS256" | "ES256" | "EdDSA";

@@ -1,5 +1,16 @@
 import { connect, createInbox, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, StorageType, jetstream, jetstreamManager, type JetStreamManager, type JsMsg, type StreamConfig } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type JetStreamManager,
+  type JsMsg,
+  type StreamConfig,
+} from "@nats-io/jetstream";
 import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler } from "./bus.ts";
@@ -66,8 +77,7 @@ function toBusError(err: unknown, subject: string): unknown {
   // The server's permissions refused the subject (a publisher outside its tenants).
   if (err instanceof errors.PermissionViolationError || (err instanceof errors.RequestError && /Permissions Violation/i.test(err.message)))
     return new BusError("FORBIDDEN", subject);
-  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError)
-    return new BusError("CLOSED", subject);
+  if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) return new BusError("CLOSED", subject);
   return err;
 }
 
@@ -228,14 +238,16 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   ackTimer.unref?.();
   /** Resolves when every delivery handed to the log so far is stored or reported lost. */
   const logSettled = () =>
-    awaitingAck.size === 0 && retrying.size === 0 ? Promise.resolve() : new Promise<void>((r) => {
-      const prev = settled;
-      settled = () => {
-        settled = null;
-        prev?.();
-        r();
-      };
-    });
+    awaitingAck.size === 0 && retrying.size === 0
+      ? Promise.resolve()
+      : new Promise<void>((r) => {
+          const prev = settled;
+          settled = () => {
+            settled = null;
+            prev?.();
+            r();
+          };
+        });
 
   /** A failed event: redelivered after the next backoff, or moved to the dead letters before the stream drops it. */
   async function retryOrDeadLetter(m: JsMsg, durable: string, err: unknown): Promise<void> {
@@ -359,9 +371,11 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           })().catch((e) => report(e, stream.name)),
         );
       }
-      return { unsubscribe: () => {
+      return {
+        unsubscribe: () => {
           for (const s of stops) s();
-        } };
+        },
+      };
     },
     async nextSeq(key) {
       const kv = await seqKv();

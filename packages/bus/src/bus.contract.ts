@@ -56,7 +56,13 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
 
     test("request/reply, no responders, timeout, throwing handler", async () => {
       const r = b.respond(subj("echo"), (d) => ({ echoed: d }), { queue: "svc" });
-      const boom = b.respond(subj("boom"), () => { throw new Error("secret detail"); }, { queue: "svc" });
+      const boom = b.respond(
+        subj("boom"),
+        () => {
+          throw new Error("secret detail");
+        },
+        { queue: "svc" },
+      );
       const slow = b.respond(subj("slow"), () => Bun.sleep(500).then(() => 1), { queue: "svc" });
       await b.flush();
       expect(await a.request(subj("echo"), { hi: 1 })).toEqual({ echoed: { hi: 1 } });

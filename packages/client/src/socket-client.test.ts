@@ -18,8 +18,7 @@ function slot<T>() {
   return { promise, fn: (v: T) => resolve(v) };
 }
 
-const within = <T>(promise: Promise<T>, ms = 3000) =>
-  Promise.race([promise, Bun.sleep(ms).then(() => Promise.reject(new Error(`no callback within ${ms} ms`)))]);
+const within = <T>(promise: Promise<T>, ms = 3000) => Promise.race([promise, Bun.sleep(ms).then(() => Promise.reject(new Error(`no callback within ${ms} ms`)))]);
 
 test("seed 002 wrapper: connect(token), onConnect/onAuthenticated, payments subscription, notifications, onDisconnect", async () => {
   const socketClient = createSocketClient();
@@ -67,7 +66,11 @@ test("seed 002 wrapper: connect(token), onConnect/onAuthenticated, payments subs
   await Bun.sleep(100);
   expect(counts.at(-1)).toBeGreaterThanOrEqual(1);
 
-  await p.fetch("/api/publish", { method: "POST", headers: key, json: { tenantId: p.tenant, target: { kind: "user", id: "seed-5" }, event: "studio:booked", data: { bookingId: 456 } } });
+  await p.fetch("/api/publish", {
+    method: "POST",
+    headers: key,
+    json: { tenantId: p.tenant, target: { kind: "user", id: "seed-5" }, event: "studio:booked", data: { bookingId: 456 } },
+  });
   expect(await within(custom.promise)).toMatchObject({ bookingId: 456 });
 
   expect(await socketClient.unsubscribeFromPayments()).toEqual({});
@@ -86,11 +89,19 @@ test("another user's payment update does not reach a non-admin subscriber; an ad
   admin.connect(await p.token({ sub: "boss", roles: ["admin"] }), { url: p.url, transports: ["websocket"] });
   expect(await student.subscribeToPayments()).toEqual({ scope: "own" });
   expect(await admin.subscribeToPayments()).toEqual({ scope: "tenant" });
-  for (const [invoiceId, userId] of [["inv_other", "someone"], ["inv_mine", "stu"]]) {
+  for (const [invoiceId, userId] of [
+    ["inv_other", "someone"],
+    ["inv_mine", "stu"],
+  ]) {
     await p.fetch("/api/publish", {
       method: "POST",
       headers: { "x-api-key": TEST_API_KEY },
-      json: { tenantId: p.tenant, target: { kind: "payments" }, event: "payment_update", data: { type: "payment_update", data: { invoiceId, status: "paid", amount: 1, userId }, timestamp: new Date().toISOString() } },
+      json: {
+        tenantId: p.tenant,
+        target: { kind: "payments" },
+        event: "payment_update",
+        data: { type: "payment_update", data: { invoiceId, status: "paid", amount: 1, userId }, timestamp: new Date().toISOString() },
+      },
     });
   }
   await Bun.sleep(300);

@@ -1,13 +1,5 @@
 import type { z } from "zod";
-import type {
-  AuthenticatedUser as AuthenticatedUserSchema,
-  ClientAckData,
-  ClientEventName,
-  clientAcks,
-  clientEvents,
-  ServerEventName,
-  ServerEventPayload,
-} from "@rt/contracts";
+import type { AuthenticatedUser as AuthenticatedUserSchema, ClientAckData, ClientEventName, clientAcks, clientEvents, ServerEventName, ServerEventPayload } from "@rt/contracts";
 
 /**
  * Type-only view of packages/contracts for the client. Nothing here is a runtime import, so the
@@ -29,9 +21,8 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-export type RequestArgs<E extends ClientEventName> = OptionalInput<E> extends true
-  ? [input?: ClientInput<E>, options?: RequestOptions]
-  : [input: ClientInput<E>, options?: RequestOptions];
+export type RequestArgs<E extends ClientEventName> =
+  OptionalInput<E> extends true ? [input?: ClientInput<E>, options?: RequestOptions] : [input: ClientInput<E>, options?: RequestOptions];
 
 export type AuthenticatedUser = z.infer<typeof AuthenticatedUserSchema>;
 
@@ -41,4 +32,3 @@ export type AckDataMap = { [E in keyof typeof clientAcks]: z.output<(typeof clie
 export type AckData<E extends ClientEventName> = ClientAckData<E>;
 
 export type ServerHandler<E extends ServerEventName> = (payload: ServerEventPayload<E>) => void;
-

@@ -40,9 +40,8 @@ export type ActionInput<S extends ServiceName, A extends ActionName<S>> = A exte
     ? z.output<(typeof internalActions)[S][A] extends { input: infer I extends z.ZodType } ? I : never>
     : never;
 /** The reply of an internal action (typed for its callers); a forwarded event's reply goes to the client as is. */
-export type ActionReply<S extends ServiceName, A extends ActionName<S>> = A extends InternalActionName<S>
-  ? z.output<(typeof internalActions)[S][A] extends { reply: infer R extends z.ZodType } ? R : never>
-  : unknown;
+export type ActionReply<S extends ServiceName, A extends ActionName<S>> =
+  A extends InternalActionName<S> ? z.output<(typeof internalActions)[S][A] extends { reply: infer R extends z.ZodType } ? R : never> : unknown;
 
 type Schemas = { input: z.ZodType; reply?: z.ZodType };
 

@@ -155,7 +155,11 @@ export function buildAsyncApi(): AsyncApiDocument {
   const deliveryKey = message("nats.DeliveryEnvelope", { name: "DeliveryEnvelope", schema: DeliveryEnvelope });
   channel(
     "deliver",
-    { address: address((p) => subjects.deliver(p("tenant"), p("kind") as TargetKind, p("id"))), servers: nats, parameters: { tenant: params.tenant, kind: params.kind, id: params.id } },
+    {
+      address: address((p) => subjects.deliver(p("tenant"), p("kind") as TargetKind, p("id"))),
+      servers: nats,
+      parameters: { tenant: params.tenant, kind: params.kind, id: params.id },
+    },
     [deliveryKey],
   );
   natsOp("deliver", "send", "Services publish a delivery; every gateway emits it to its local sockets of the target, once per envelope id", deliveryKey);
@@ -164,7 +168,11 @@ export function buildAsyncApi(): AsyncApiDocument {
   const publishReplyKey = message("nats.PublishReply", { name: "PublishReply", schema: SvcReply, summary: "{ ok: true, data: { id } } or { ok: false, error }" });
   channel(
     "publish",
-    { address: address((p) => subjects.publish(p("tenant"), p("kind") as TargetKind, p("id"))), servers: nats, parameters: { tenant: params.tenant, kind: params.kind, id: params.id } },
+    {
+      address: address((p) => subjects.publish(p("tenant"), p("kind") as TargetKind, p("id"))),
+      servers: nats,
+      parameters: { tenant: params.tenant, kind: params.kind, id: params.id },
+    },
     [publishKey, publishReplyKey],
   );
   natsOp("publish", "receive", "Internal publishers request a delivery; a gateway (queue group rt-publish) stamps id, ts and data-change seq", publishKey, publishReplyKey);
@@ -185,7 +193,15 @@ export function buildAsyncApi(): AsyncApiDocument {
   for (const service of ServiceName.options) {
     if (!httpRoutes.some((r) => r.service === service)) continue; // no public HTTP routes (presence, sync)
     const id = `http.${service}`;
-    channel(id, { address: subjects.http(service), servers: nats, description: `HTTP requests the gateway relays to ${service}; queue group \`${service}\`; GET ${SERVICE_OPENAPI_PATH} answers its OpenAPI document` }, [httpReqKey, httpResKey]);
+    channel(
+      id,
+      {
+        address: subjects.http(service),
+        servers: nats,
+        description: `HTTP requests the gateway relays to ${service}; queue group \`${service}\`; GET ${SERVICE_OPENAPI_PATH} answers its OpenAPI document`,
+      },
+      [httpReqKey, httpResKey],
+    );
     natsOp(id, "receive", `Relayed HTTP request to ${service}`, httpReqKey, httpResKey);
   }
 
@@ -204,7 +220,15 @@ export function buildAsyncApi(): AsyncApiDocument {
   }
 
   const deadKey = message("nats.DeadLetter", { name: "DeadLetter", schema: DeadLetter });
-  channel("dead-letter", { address: subjects.deadLetterAll, servers: nats, description: "`rt.dlq.<durable>.<event subject>`, JetStream stream RT_DLQ (30 days): a domain event its consumer failed on until its retention nearly ran out" }, [deadKey]);
+  channel(
+    "dead-letter",
+    {
+      address: subjects.deadLetterAll,
+      servers: nats,
+      description: "`rt.dlq.<durable>.<event subject>`, JetStream stream RT_DLQ (30 days): a domain event its consumer failed on until its retention nearly ran out",
+    },
+    [deadKey],
+  );
   natsOp("dead-letter", "send", "A consumer gave up on a domain event before JetStream would delete it", deadKey);
 
   const hbKey = message("nats.Heartbeat", { name: "Heartbeat", schema: Heartbeat });

@@ -3,15 +3,7 @@ import { ErrorBody } from "./errors.ts";
 import { TargetKind } from "./subjects.ts";
 
 /** Event names a publisher may not use: Socket.IO reserves them. */
-export const RESERVED_EVENTS = [
-  "connect",
-  "connect_error",
-  "disconnect",
-  "disconnecting",
-  "error",
-  "newListener",
-  "removeListener",
-] as const;
+export const RESERVED_EVENTS = ["connect", "connect_error", "disconnect", "disconnecting", "error", "newListener", "removeListener"] as const;
 
 export const EventName = z
   .string()
@@ -81,10 +73,7 @@ export type SvcContext = z.infer<typeof SvcContext>;
 export const SvcRequest = z.object({ ctx: SvcContext, data: z.unknown().optional() });
 export type SvcRequest = z.infer<typeof SvcRequest>;
 
-export const SvcReply = z.discriminatedUnion("ok", [
-  z.object({ ok: z.literal(true), data: z.unknown().optional() }),
-  z.object({ ok: z.literal(false), error: ErrorBody }),
-]);
+export const SvcReply = z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), data: z.unknown().optional() }), z.object({ ok: z.literal(false), error: ErrorBody })]);
 export type SvcReply = z.infer<typeof SvcReply>;
 
 /** An HTTP request relayed over `rt.http.<service>`; ctx is set only when the gateway verified a token. */

@@ -1,16 +1,7 @@
 import { z } from "zod";
 
 /** Every failure a client or an internal caller can see carries one of these codes. */
-export const ErrorCode = z.enum([
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "VALIDATION",
-  "RATE_LIMITED",
-  "CONFLICT",
-  "UNAVAILABLE",
-  "INTERNAL",
-]);
+export const ErrorCode = z.enum(["UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "VALIDATION", "RATE_LIMITED", "CONFLICT", "UNAVAILABLE", "INTERNAL"]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /**

@@ -12,10 +12,7 @@ export const EntityId = z.union([
 export type EntityId = z.output<typeof EntityId>;
 
 /** User ids are strings (an email is allowed); numbers from legacy clients are accepted as text. */
-export const UserId = z.union([
-  z.string().min(1).max(128),
-  z.number().int().nonnegative().transform(String),
-]);
+export const UserId = z.union([z.string().min(1).max(128), z.number().int().nonnegative().transform(String)]);
 export type UserId = z.output<typeof UserId>;
 
 export const TenantId = z.string().min(1).max(128);

@@ -20,7 +20,8 @@ import { cell, schemaMarkdown, type JsonSchema } from "./schema-markdown.ts";
 const ERROR_MEANINGS: Record<ErrorCode, string> = {
   UNAUTHENTICATED: "no valid token: missing, bad, expired, or an anonymous socket calling anything but `ping` / `authenticate`",
   FORBIDDEN: "authenticated, but not allowed (not a member of the room, not the sender, not a `pdg` user…)",
-  NOT_FOUND: "no such thing in the caller's tenant (another tenant's ids and other users' notifications answer this too), an unknown route, or a `test:*` event while `TEST_EVENTS` is off",
+  NOT_FOUND:
+    "no such thing in the caller's tenant (another tenant's ids and other users' notifications answer this too), an unknown route, or a `test:*` event while `TEST_EVENTS` is off",
   VALIDATION: "the payload does not match the contract, is over 64 KiB, nested deeper than 64 levels, holds a NUL character, or the event is unknown",
   RATE_LIMITED: "the caller's bucket for this event is empty; nothing was done",
   CONFLICT: "the change contradicts the current state (an illegal job transition, an approval decided twice)",
@@ -72,12 +73,7 @@ function resolve(doc: AsyncApiDocument, ref: string): JsonSchema {
 }
 
 function errorCodes(): string {
-  return [
-    "| code | HTTP status | meaning |",
-    "|---|---|---|",
-    ...ErrorCode.options.map((c) => `| \`${c}\` | ${httpStatusOf[c]} | ${cell(ERROR_MEANINGS[c])} |`),
-    "",
-  ].join("\n");
+  return ["| code | HTTP status | meaning |", "|---|---|---|", ...ErrorCode.options.map((c) => `| \`${c}\` | ${httpStatusOf[c]} | ${cell(ERROR_MEANINGS[c])} |`), ""].join("\n");
 }
 
 function clientEventsSection(doc: AsyncApiDocument): string {
@@ -119,7 +115,12 @@ function clientEventsSection(doc: AsyncApiDocument): string {
 
 function serverEventsSection(doc: AsyncApiDocument): string {
   const out = payloads(doc, "server.");
-  const fields = (s: JsonSchema) => (s.properties ? Object.keys(s.properties as object).map((k) => `\`${k}\``).join(", ") : "see below");
+  const fields = (s: JsonSchema) =>
+    s.properties
+      ? Object.keys(s.properties as object)
+          .map((k) => `\`${k}\``)
+          .join(", ")
+      : "see below";
   const summary = [
     "| event | fields |",
     "|---|---|",

@@ -26,8 +26,7 @@ export function fromSubjectToken(token: string): string {
 /** Every subject on the bus is built here; nobody writes one by hand. */
 export const subjects = {
   /** Delivery to sockets; every gateway listens on `deliverAll`. Tenant-wide targets use id `_`. */
-  deliver: (tenantId: string, kind: TargetKind, id?: string) =>
-    `rt.deliver.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
+  deliver: (tenantId: string, kind: TargetKind, id?: string) => `rt.deliver.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
   deliverAll: "rt.deliver.>",
   /** Every delivery of one tenant (what a recovering socket may be replayed). */
   deliverTenant: (tenantId: string) => `rt.deliver.${subjectToken(tenantId)}.>`,
@@ -36,8 +35,7 @@ export const subjects = {
    * gateway (queue group) stamps id and ts, numbers data-change `seq`, and hands it to rt.deliver.
    * A request here is answered `{ ok, data: { id } }`.
    */
-  publish: (tenantId: string, kind: TargetKind, id?: string) =>
-    `rt.publish.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
+  publish: (tenantId: string, kind: TargetKind, id?: string) => `rt.publish.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
   publishAll: "rt.publish.>",
   /** Request/reply to a service action, queue group per service. */
   svc: (service: ServiceName, action: string) => `rt.svc.${service}.${action}`,

@@ -24,9 +24,7 @@ export async function createPglite(dir: string): Promise<Database> {
       }
     },
     migrate({ folder, table }) {
-      const run = chain.then(() =>
-        migrate(drizzle(client), { migrationsFolder: folder, migrationsTable: table, migrationsSchema: MIGRATIONS_SCHEMA }),
-      );
+      const run = chain.then(() => migrate(drizzle(client), { migrationsFolder: folder, migrationsTable: table, migrationsSchema: MIGRATIONS_SCHEMA }));
       chain = run.catch(() => {});
       return run;
     },

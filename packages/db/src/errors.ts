@@ -6,8 +6,7 @@ export function isDbUnavailable(err: unknown): boolean {
   const e = err as { code?: string; errno?: string; cause?: unknown } | null;
   if (!e || typeof e !== "object") return false;
   const code = e.code ?? e.errno ?? "";
-  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"].includes(code))
-    return true;
+  if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT"].includes(code)) return true;
   // Postgres SQLSTATE class 08 (connection) and 57P0x (shutdown, crash, cannot connect now).
   if (/^08/.test(code) || /^57P0/.test(code)) return true;
   return e.cause ? isDbUnavailable(e.cause) : false;

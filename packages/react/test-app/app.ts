@@ -37,21 +37,42 @@ function Sync() {
     "section",
     null,
     h("p", { id: "sync" }, `connected ${isConnected ? "yes" : "no"} socket ${socket ? "yes" : "no"}`),
-    h("ul", { id: "changes" }, changes.map((c, i) => h("li", { key: i }, c))),
-    h("ul", { id: "sync-notes" }, notes.map((n, i) => h("li", { key: i }, n))),
+    h(
+      "ul",
+      { id: "changes" },
+      changes.map((c, i) => h("li", { key: i }, c)),
+    ),
+    h(
+      "ul",
+      { id: "sync-notes" },
+      notes.map((n, i) => h("li", { key: i }, n)),
+    ),
   );
 }
 
 function Notes() {
   const { unreadCount, notifications, markAllRead } = useNotifications();
   window.rt = { ...window.rt, markAllRead };
-  return h("section", null, h("p", { id: "badge" }, String(unreadCount)), h("ul", { id: "notes" }, notifications.map((n) => h("li", { key: n.id }, `${n.title}${n.readAt ? " (read)" : ""}`))));
+  return h(
+    "section",
+    null,
+    h("p", { id: "badge" }, String(unreadCount)),
+    h(
+      "ul",
+      { id: "notes" },
+      notifications.map((n) => h("li", { key: n.id }, `${n.title}${n.readAt ? " (read)" : ""}`)),
+    ),
+  );
 }
 
 function Chat() {
   const { messages, joined, error, send, setTyping, typingUsers, membersOnline } = useChatRoom(roomId);
   const { client } = useRealtime();
-  window.rt = { ...window.rt, send, typing: setTyping, dropTransport: () => client?.socket.io.engine.close(),
+  window.rt = {
+    ...window.rt,
+    send,
+    typing: setTyping,
+    dropTransport: () => client?.socket.io.engine.close(),
     // Offline longer than the recovery window: the next connection is a fresh session.
     awayFor: (ms: number) => {
       const socket = client?.socket;
@@ -70,14 +91,18 @@ function Chat() {
     h("p", { id: "room" }, joined ? "joined" : error ? `error ${error.code}` : "joining"),
     h("p", { id: "typing" }, typingUsers.join(",")),
     h("p", { id: "members" }, membersOnline.join(",")),
-    h("ul", { id: "messages" }, messages.map((m) => h("li", { key: m.id }, `${m.sender.name}: ${m.content}`))),
+    h(
+      "ul",
+      { id: "messages" },
+      messages.map((m) => h("li", { key: m.id }, `${m.sender.name}: ${m.content}`)),
+    ),
   );
 }
 
 function App() {
   return h(
     RealtimeProvider,
-    { token, handlers: { "booking_reminder": (d: { bookingId: number }) => window.seen.push(`booking_reminder ${d.bookingId}`) } },
+    { token, handlers: { booking_reminder: (d: { bookingId: number }) => window.seen.push(`booking_reminder ${d.bookingId}`) } },
     h(Status),
     h(Sync),
     h(Notes),

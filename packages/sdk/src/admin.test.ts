@@ -11,7 +11,10 @@ test("asks every gateway of the heartbeats, merges their answers and names the s
   const api = new AdminApi(bus, { actor: "test", timeoutMs: 300 });
   const asked: unknown[] = [];
   // gw-a and gw-b answer; gw-dead beats but answers nothing.
-  for (const [g, since] of [["gw-a", "2026-01-01T00:00:02Z"], ["gw-b", "2026-01-01T00:00:01Z"]] as const) {
+  for (const [g, since] of [
+    ["gw-a", "2026-01-01T00:00:02Z"],
+    ["gw-b", "2026-01-01T00:00:01Z"],
+  ] as const) {
     bus.respond(subjects.gwAdmin(g, "list"), (req) => (asked.push(req), { ok: true, data: { connections: [conn(g, `${g}-s`, since)], truncated: false } }), { queue: g });
     bus.respond(subjects.gwAdmin(g, "disconnect"), () => ({ ok: false, error: { code: "VALIDATION", message: "nope" } }), { queue: g });
   }
@@ -25,6 +28,10 @@ test("asks every gateway of the heartbeats, merges their answers and names the s
   // A typed refusal of a gateway is the caller's error; a bad input never leaves the caller.
   await expect(api.disconnect({ socketId: "x", reason: "r" })).rejects.toMatchObject({ code: "VALIDATION", message: "nope" });
   await expect(api.disconnect({ reason: "r" } as never)).rejects.toMatchObject({ code: "VALIDATION" });
-  expect((await api.gateways()).map((g) => [g.gatewayId, g.healthy])).toEqual([["gw-a", true], ["gw-b", true], ["gw-dead", true]]);
+  expect((await api.gateways()).map((g) => [g.gatewayId, g.healthy])).toEqual([
+    ["gw-a", true],
+    ["gw-b", true],
+    ["gw-dead", true],
+  ]);
   api.close();
 });

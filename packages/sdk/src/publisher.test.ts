@@ -30,14 +30,23 @@ describe("server-side publishing: SDK, NATS and HTTP", () => {
     await rt.broadcastDataChange("EquipmentItem", "CREATE", { id: 1 }, "sync-a");
     viaNats({ tenantId: p.tenant, target: { kind: "sync", id: "EquipmentItem" }, event: "data-change", data: { action: "UPDATE", data: { id: 1 }, userId: "sync-a", version: 2 } });
     await Bun.sleep(50);
-    const r = await viaHttp({ tenantId: p.tenant, target: { kind: "sync", id: "EquipmentItem" }, event: "data-change", data: { action: "DELETE", data: { id: 1 }, userId: "sync-a" } });
+    const r = await viaHttp({
+      tenantId: p.tenant,
+      target: { kind: "sync", id: "EquipmentItem" },
+      event: "data-change",
+      data: { action: "DELETE", data: { id: 1 }, userId: "sync-a" },
+    });
     expect(r.status).toBe(202);
     await rt.broadcastDataChange("Rental", "CREATE", { id: 9 }, 7);
     await noneForB;
 
     const changes = rec.of("data-change") as any[];
     const equipment = changes.filter((c) => c.entityType === "EquipmentItem");
-    expect(equipment.map((c) => [c.action, c.seq])).toEqual([["CREATE", 1], ["UPDATE", 2], ["DELETE", 3]]);
+    expect(equipment.map((c) => [c.action, c.seq])).toEqual([
+      ["CREATE", 1],
+      ["UPDATE", 2],
+      ["DELETE", 3],
+    ]);
     expect(equipment[1].version).toBe(2);
     expect(equipment[0]).toMatchObject({ entityType: "EquipmentItem", data: { id: 1 }, userId: "sync-a" });
     expect(typeof equipment[0].timestamp).toBe("string");
@@ -76,7 +85,11 @@ describe("server-side publishing: SDK, NATS and HTTP", () => {
   });
 
   test("refused: reserved event names, data-change without a sync target, bad payment data", async () => {
-    const code = (pr: Promise<unknown>) => pr.then(() => "accepted", (e) => (e instanceof AppError ? e.code : String(e)));
+    const code = (pr: Promise<unknown>) =>
+      pr.then(
+        () => "accepted",
+        (e) => (e instanceof AppError ? e.code : String(e)),
+      );
     expect(await code(rt.emitToUser("u", "disconnect", {}))).toBe("VALIDATION");
     expect(await code(rt.publish({ kind: "user", id: "u" }, "data-change", {}))).toBe("VALIDATION");
     expect(await code(rt.broadcastDataChange("Bad Type!", "CREATE", {}, null))).toBe("VALIDATION");

@@ -121,6 +121,13 @@ export async function connectRealtime(opts: {
   namespace?: string;
   inboxPrefix?: string;
 }): Promise<{ rt: Realtime; bus: Bus }> {
-  const bus = await createNatsBus({ url: opts.natsUrl, name: opts.name ?? "rt-sdk", stream: evtStream, jetstream: false, namespace: opts.namespace, inboxPrefix: opts.inboxPrefix });
+  const bus = await createNatsBus({
+    url: opts.natsUrl,
+    name: opts.name ?? "rt-sdk",
+    stream: evtStream,
+    jetstream: false,
+    namespace: opts.namespace,
+    inboxPrefix: opts.inboxPrefix,
+  });
   return { rt: new Realtime(bus, opts.tenantId), bus };
 }

@@ -40,7 +40,13 @@ function chatHandlers(onSend: (input: unknown) => unknown): ActionHandlers<"chat
 
 test("the service parses a forwarded payload once, with the contract's schema (defaults applied)", async () => {
   const seen: unknown[] = [];
-  serveActions(bus, "chat", chatHandlers((i) => (seen.push(i), { stored: true })), log, new Registry());
+  serveActions(
+    bus,
+    "chat",
+    chatHandlers((i) => (seen.push(i), { stored: true })),
+    log,
+    new Registry(),
+  );
   expect(await callService(bus, "chat", "message:send", ctx, { roomId: "7", content: "hi" })).toEqual({ stored: true });
   // The string id is coerced and the type defaulted: the handler got the parsed input, not the raw one.
   expect(seen).toEqual([{ roomId: 7, content: "hi", type: "TEXT" }]);
@@ -48,7 +54,13 @@ test("the service parses a forwarded payload once, with the contract's schema (d
 
 test("a bad payload is answered VALIDATION by the service, naming the field, and the handler never runs", async () => {
   let runs = 0;
-  serveActions(bus, "chat", chatHandlers(() => runs++), log, new Registry());
+  serveActions(
+    bus,
+    "chat",
+    chatHandlers(() => runs++),
+    log,
+    new Registry(),
+  );
   const err = await refusal(callService(bus, "chat", "message:send", ctx, { roomId: 1, content: "" }));
   expect(err).toBeInstanceOf(AppError);
   expect(err.code).toBe("VALIDATION");

@@ -19,10 +19,7 @@ import { actionSeconds } from "./metrics.ts";
 import { withTrace } from "./trace.ts";
 
 /** One action's handler: its input is already parsed with the contract's schema. */
-export type ActionHandler<S extends ServiceName, A extends ActionName<S>> = (
-  ctx: SvcContext,
-  input: ActionInput<S, A>,
-) => Promise<ActionReply<S, A>> | ActionReply<S, A>;
+export type ActionHandler<S extends ServiceName, A extends ActionName<S>> = (ctx: SvcContext, input: ActionInput<S, A>) => Promise<ActionReply<S, A>> | ActionReply<S, A>;
 
 /** Every action the contract gives a service, each with its handler (a missing one is a type error). */
 export type ActionHandlers<S extends ServiceName> = { [A in ActionName<S>]: ActionHandler<S, A> };
@@ -34,14 +31,7 @@ export type ActionHandlers<S extends ServiceName> = { [A in ActionName<S>]: Acti
  * `{ ok: false, error }`. Each action is timed and logged (debug) under the caller's traceId. With
  * `limit`, actions past its bound (all actions of the service together) are refused at once.
  */
-export function serveActions<S extends ServiceName>(
-  bus: Bus,
-  service: S,
-  handlers: ActionHandlers<S>,
-  log: Logger,
-  metrics: Registry,
-  limit?: InFlightLimit,
-): Subscription {
+export function serveActions<S extends ServiceName>(bus: Bus, service: S, handlers: ActionHandlers<S>, log: Logger, metrics: Registry, limit?: InFlightLimit): Subscription {
   const seconds = actionSeconds(metrics);
   const subs = Object.entries(handlers as Record<string, (ctx: SvcContext, input: unknown) => unknown>).map(([action, handler]) => {
     const schemas = actionSchemas(service, action);
@@ -78,14 +68,15 @@ export function serveActions<S extends ServiceName>(
         const code = reply.ok ? "OK" : reply.error.code;
         const elapsed = performance.now() - started;
         timer(code).observe(elapsed / 1000);
-        if (log.isLevelEnabled("debug"))
-          log.debug({ ...fields, userId: ctx.userId, tenantId: ctx.tenantId, code, ms: Math.round(elapsed * 10) / 10 }, "action handled");
+        if (log.isLevelEnabled("debug")) log.debug({ ...fields, userId: ctx.userId, tenantId: ctx.tenantId, code, ms: Math.round(elapsed * 10) / 10 }, "action handled");
         return reply;
       },
       { queue: service },
     );
   });
-  return { unsubscribe: () => {
+  return {
+    unsubscribe: () => {
       for (const s of subs) s.unsubscribe();
-    } };
+    },
+  };
 }

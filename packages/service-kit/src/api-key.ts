@@ -30,7 +30,10 @@ export function parsePublishKeys(text: string): PublishKey[] {
     .map((entry, i) => {
       const at = entry.lastIndexOf("=");
       const key = entry.slice(0, at).trim();
-      const list = entry.slice(at + 1).split("|").map((t) => t.trim());
+      const list = entry
+        .slice(at + 1)
+        .split("|")
+        .map((t) => t.trim());
       if (at <= 0 || list.some((t) => !t || t.length > 128)) throw new Error(`entry ${i + 1}: must be key=tenant|tenant or key=*`);
       if (key.length < 16) throw new Error(`entry ${i + 1}: the key must be at least 16 characters`);
       if (seen.has(key)) throw new Error(`entry ${i + 1}: the same key is listed twice`);

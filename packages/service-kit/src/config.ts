@@ -10,8 +10,7 @@ export class ConfigError extends Error {
 }
 
 /** A variable's meaning for the README table; `shown` (markdown) is its default when the schema cannot say it. */
-const about = <S extends z.ZodType>(schema: S, description: string, shown?: string): S =>
-  schema.meta(shown === undefined ? { description } : { description, shownDefault: shown });
+const about = <S extends z.ZodType>(schema: S, description: string, shown?: string): S => schema.meta(shown === undefined ? { description } : { description, shownDefault: shown });
 
 const bool = (dflt: boolean) =>
   z
@@ -22,7 +21,14 @@ const bool = (dflt: boolean) =>
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 /** An IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`). */
 const isIpOrCidr = (v: string) => {
   const [ip, bits, extra] = v.split("/");
@@ -68,17 +74,22 @@ export const PlatformEnv = z
       "`production`: every secret must be strong (below), `JWT_SECRET` is required, `DEMO` is refused, `test:*` events are off by default and the gateway's `/metrics` moves to `OPS_PORT`",
     ),
     PORT: about(port(3000), "gateway HTTP + Socket.IO port"),
-    JWT_SECRET: about(secret, "HS256 secret (16+ characters); required when `NODE_ENV=production` unless `JWT_JWKS_URL` / `JWT_PUBLIC_KEYS` is set; the built-in dev secret is refused beside a key set (`packages/service-kit/src/config.test.ts`)", "dev secret (none with a key set)"),
+    JWT_SECRET: about(
+      secret,
+      "HS256 secret (16+ characters); required when `NODE_ENV=production` unless `JWT_JWKS_URL` / `JWT_PUBLIC_KEYS` is set; the built-in dev secret is refused beside a key set (`packages/service-kit/src/config.test.ts`)",
+      "dev secret (none with a key set)",
+    ),
     JWT_ISSUER: about(z.string().min(1).optional(), "`iss` every token must carry, checked when set"),
     JWT_AUDIENCE: about(z.string().min(1).optional(), "`aud` every token must carry, checked when set"),
     JWT_JWKS_URL: about(
-      z.string().url().regex(/^https?:\/\//, "must be an http(s) URL").optional(),
+      z
+        .string()
+        .url()
+        .regex(/^https?:\/\//, "must be an http(s) URL")
+        .optional(),
       "an identity provider's JWKS endpoint (https in production): RS256, ES256 and EdDSA tokens, key chosen by `kid`; keys cached and re-fetched on an unknown `kid` at most once per cooldown, so a rotation needs no restart (`packages/auth/src/jwks.test.ts`, `apps/gateway/src/inbound/idp.test.ts`)",
     ),
-    JWT_JWKS_COOLDOWN_MS: about(
-      z.coerce.number().int().min(0).default(30_000),
-      "least time between two JWKS fetches an unknown `kid` triggers, in milliseconds",
-    ),
+    JWT_JWKS_COOLDOWN_MS: about(z.coerce.number().int().min(0).default(30_000), "least time between two JWKS fetches an unknown `kid` triggers, in milliseconds"),
     JWT_PUBLIC_KEYS: about(
       z
         .string()
@@ -99,27 +110,21 @@ export const PlatformEnv = z
       "tenant of a token without a tenant claim; unset, such a token is refused",
       "\u2014 (`bun run dev`: `default` with the dev secret)",
     ),
-    JWT_TENANT_CLAIM: about(
-      z.string().min(1).default("tenantId"),
-      "where the tenant claim sits: a claim name or a dotted path",
-    ),
+    JWT_TENANT_CLAIM: about(z.string().min(1).default("tenantId"), "where the tenant claim sits: a claim name or a dotted path"),
     JWT_ROLES_CLAIM: about(
       z.string().min(1).default("roles"),
       "where the roles claim sits (`realm_access.roles`); roles must be a list (a string there is refused; the seed's single `role` claim is read when the roles claim is absent)",
     ),
-    JWT_NAME_CLAIM: about(
-      z.string().min(1).default("name"),
-      "where the name claim sits; the name falls back to `sub`",
-    ),
+    JWT_NAME_CLAIM: about(z.string().min(1).default("name"), "where the name claim sits; the name falls back to `sub`"),
     JWT_MAX_AGE: about(
-      z.coerce.number().int().positive().default(24 * 60 * 60),
+      z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(24 * 60 * 60),
       "longest token lifetime accepted, in seconds: `exp - iat` (`exp - now` without `iat`; an `iat` in the future counts as now); every token must carry `exp`",
     ),
-    DEMO: about(
-      bool(false),
-      "the `/demo` console; its token minting only with the dev secret; refused in production",
-      "`false` (`bun run dev`: `true` with the dev secret)",
-    ),
+    DEMO: about(bool(false), "the `/demo` console; its token minting only with the dev secret; refused in production", "`false` (`bun run dev`: `true` with the dev secret)"),
     METRICS_TOKEN: about(
       secret,
       "bearer credential for the gateway's `/metrics` on the public port (then required in every mode); without it production serves `/metrics` on `OPS_PORT` only",
@@ -128,27 +133,24 @@ export const PlatformEnv = z
       list,
       "other browser origins allowed at the handshake (comma list, `*` any); the gateway's own origin (Origin's host and port = the request's `Host`) is always allowed; non-browser clients (no Origin) always. `X-Forwarded-Host` is ignored: a proxy must pass the client's `Host`",
     ),
-    ADMIN_API_KEY: about(
-      z.string().min(16, "must be at least 16 characters").optional(),
-      "platform-wide credential of `/api/admin/*` and `/admin` (`Authorization: Bearer`)",
-    ),
-    ADMIN_ROLES: about(
-      list,
-      "token roles that make their holder an admin of their own tenant (comma list)",
-      "\u2014 (nobody)",
-    ),
-    ADMIN_CONSOLE: about(
-      bool(false),
-      "serve the operator console at `/admin`",
-    ),
+    ADMIN_API_KEY: about(z.string().min(16, "must be at least 16 characters").optional(), "platform-wide credential of `/api/admin/*` and `/admin` (`Authorization: Bearer`)"),
+    ADMIN_ROLES: about(list, "token roles that make their holder an admin of their own tenant (comma list)", "\u2014 (nobody)"),
+    ADMIN_CONSOLE: about(bool(false), "serve the operator console at `/admin`"),
     NATS_URL: about(z.string().url().optional(), "real NATS; without it the in-process bus (one process only); `nats://user:pass@host:4222` connects as that NATS user"),
     DATABASE_URL: about(
-      z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+        .optional(),
       "real Postgres; without it PGlite",
     ),
     AUTH_ANONYMOUS: about(bool(false), "accept sockets without a token (only `ping` / `authenticate`)"),
     TEST_EVENTS: about(z.enum(["true", "false", "1", "0"]).optional(), "enables the `test:*` events", "true unless production"),
-    PUBLISH_API_KEY: about(secret, "enables `POST /api/publish` and the API-key notification and approval routes; publishes to every tenant (16+ characters)", "— (`bun run dev` with the dev secret: `dev-publish-key-change-me`)"),
+    PUBLISH_API_KEY: about(
+      secret,
+      "enables `POST /api/publish` and the API-key notification and approval routes; publishes to every tenant (16+ characters)",
+      "— (`bun run dev` with the dev secret: `dev-publish-key-change-me`)",
+    ),
     PUBLISH_API_KEYS: about(
       z
         .string()
@@ -197,7 +199,11 @@ export const PlatformEnv = z
       "most events one recovery replays; a longer gap is a fresh session (`recovered === false`) and the client SDK re-joins (`apps/gateway/src/outbound/recovery-bound.test.ts`)",
     ),
     RECOVERY_MAX_BYTES: about(
-      z.coerce.number().int().positive().default(8 * 1024 * 1024),
+      z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(8 * 1024 * 1024),
       "most bytes (delivery envelopes as logged) one recovery replays; past it a fresh session",
     ),
     RECOVERY_MAX_CONCURRENT: about(
@@ -209,16 +215,22 @@ export const PlatformEnv = z
       "how long a session outlives the recovery window after its socket is gone, before a gateway's sweep removes it (`apps/gateway/src/outbound/recovery-sweep.test.ts`)",
     ),
     SYNC_RETENTION: about(
-      z.coerce.number().int().positive().default(7 * 24 * 60 * 60),
+      z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(7 * 24 * 60 * 60),
       "how long the sync service keeps data-changes for `sync:since`, in seconds (then pruned; a catch-up past it answers `complete: false`)",
     ),
-    TURN_URLS: about(
-      list,
-      "TURN servers handed to callers (`turn:host:3478`, `turns:…`); with `TURN_SECRET`, `GET /api/calls/turn-credentials` is on",
-    ),
+    TURN_URLS: about(list, "TURN servers handed to callers (`turn:host:3478`, `turns:…`); with `TURN_SECRET`, `GET /api/calls/turn-credentials` is on"),
     TURN_SECRET: about(secret, "coturn's `static-auth-secret` (use-auth-secret): the key of the credentials' HMAC-SHA1 (16+ characters)"),
     TURN_TTL: about(
-      z.coerce.number().int().positive().max(7 * 24 * 60 * 60).default(24 * 60 * 60),
+      z.coerce
+        .number()
+        .int()
+        .positive()
+        .max(7 * 24 * 60 * 60)
+        .default(24 * 60 * 60),
       "lifetime of TURN credentials, in seconds",
     ),
     SYNC_TYPE_ROLES: about(
@@ -227,9 +239,15 @@ export const PlatformEnv = z
         .optional()
         .transform((v, ctx) => {
           const map: Record<string, string[]> = {};
-          for (const entry of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+          for (const entry of (v ?? "")
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)) {
             const [type, roles, extra] = entry.split("=");
-            const list = (roles ?? "").split("|").map((r) => r.trim()).filter(Boolean);
+            const list = (roles ?? "")
+              .split("|")
+              .map((r) => r.trim())
+              .filter(Boolean);
             if (!type?.trim() || !list.length || extra !== undefined) {
               ctx.addIssue({ code: "custom", message: "must be type=role|role entries separated by commas" });
               return z.NEVER;
@@ -270,7 +288,7 @@ export const PlatformEnv = z
           ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join(", ") });
           return z.NEVER;
         }),
-      "JSON overrides per tenant: `{\"big-co\":{\"connections\":50000,\"messagesPerMinute\":200000,\"syncRooms\":5000}}`, each field optional",
+      'JSON overrides per tenant: `{"big-co":{"connections":50000,"messagesPerMinute":200000,"syncRooms":5000}}`, each field optional',
     ),
     TENANT_METRICS_TOP: about(
       z.coerce.number().int().min(0).max(1000).default(20),
@@ -289,15 +307,22 @@ export const PlatformEnv = z
       "actions one service process runs at once; past it an action is refused at once with `UNAVAILABLE` and `retryAfterMs` (`apps/gateway/src/inbound/overload.test.ts`)",
     ),
     OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
-    GATEWAY_ID: about(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(), "name of a gateway in the cluster", "random"),
+    GATEWAY_ID: about(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/)
+        .optional(),
+      "name of a gateway in the cluster",
+      "random",
+    ),
     NATS_NAMESPACE: about(
-      z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,32}$/)
+        .optional(),
       "prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests, `bun run cluster`)",
     ),
-    GATEWAY_TOPIC_FANOUT: about(
-      bool(true),
-      "room broadcasts go out once per room as a Bun WebSocket topic publish; `false` writes each socket separately (bun-engine's own path)",
-    ),
+    GATEWAY_TOPIC_FANOUT: about(bool(true), "room broadcasts go out once per room as a Bun WebSocket topic publish; `false` writes each socket separately (bun-engine's own path)"),
   })
   .transform((e, ctx) => {
     const keySet = !!(e.JWT_JWKS_URL || e.JWT_PUBLIC_KEYS);

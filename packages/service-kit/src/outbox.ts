@@ -122,7 +122,15 @@ export class Outbox {
         .for("update", { skipLocked: true });
       if (!rows.length) return 0;
       for (const r of rows) await this.publish({ kind: r.kind, id: r.id, subject: r.subject, payload: r.payload } as OutboxMessage);
-      await tx.update(t).set({ sentAt: sql`now()` }).where(inArray(t.seq, rows.map((r) => r.seq)));
+      await tx
+        .update(t)
+        .set({ sentAt: sql`now()` })
+        .where(
+          inArray(
+            t.seq,
+            rows.map((r) => r.seq),
+          ),
+        );
       return rows.length;
     });
   }

@@ -15,7 +15,6 @@ export const SERVICE_APPS = ["presence", "chat", "calls", "jobs", "notifications
 export type ServiceApp = (typeof SERVICE_APPS)[number];
 export type ClusterApp = "gateway" | ServiceApp;
 
-
 export interface ClusterProcess {
   app: ClusterApp;
   /** gw-1, gw-2… for gateways (their GATEWAY_ID); chat-1, chat-2… for services. */
@@ -175,8 +174,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const make = (app: ClusterApp, index: number): ClusterProcess => {
     const port = freePort();
     const name = app === "gateway" ? `gw-${index}` : `${app}-${index}`;
-    const own: Record<string, string> =
-      app === "gateway" ? { ...env, PORT: String(port), GATEWAY_ID: name } : { ...env, OPS_PORT: String(port), PORT: "0" };
+    const own: Record<string, string> = app === "gateway" ? { ...env, PORT: String(port), GATEWAY_ID: name } : { ...env, OPS_PORT: String(port), PORT: "0" };
     const base = `http://127.0.0.1:${port}`;
     const tail: string[] = [];
     let proc = spawnApp(app, own, output, tail, name);

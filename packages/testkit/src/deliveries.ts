@@ -19,9 +19,7 @@ export const deliveriesOf = (h: ServiceHarness, tenantId: string, event?: string
  * The distinct broadcasts of one tenant and event: a repeated clientMsgId republishes under the
  * same envelope id, which gateways deliver to a socket once.
  */
-export const broadcastsOf = (h: ServiceHarness, tenantId: string, event: string) => [
-  ...new Map(deliveriesOf(h, tenantId, event).map((d) => [d.envelope.id, d.envelope])).values(),
-];
+export const broadcastsOf = (h: ServiceHarness, tenantId: string, event: string) => [...new Map(deliveriesOf(h, tenantId, event).map((d) => [d.envelope.id, d.envelope])).values()];
 
 export interface Delivered {
   event: string;

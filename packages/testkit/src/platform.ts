@@ -6,17 +6,7 @@ import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, PlatformEnv, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
 import type { Bus } from "@rt/bus";
-import {
-  TEST_ADMIN_KEY,
-  TEST_API_KEY,
-  TEST_DATABASE_URL,
-  TEST_NATS_URL,
-  TEST_WEBHOOK_SECRET,
-  testMode,
-  testNamespace,
-  uniqueTenant,
-  type TestMode,
-} from "./mode.ts";
+import { TEST_ADMIN_KEY, TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testMode, testNamespace, uniqueTenant, type TestMode } from "./mode.ts";
 import { startCluster } from "./cluster.ts";
 
 export type { ClientSocket };

@@ -11,7 +11,11 @@ export interface ServiceHarness {
   /** Call an action as a gateway would. */
   call(action: string, ctx: Partial<SvcContext> & Pick<SvcContext, "tenantId" | "userId">, data?: unknown): Promise<SvcReply>;
   /** Relay an HTTP request as the gateway would; ctx given means a verified bearer token. */
-  http(method: string, path: string, opts?: { ctx?: Partial<SvcContext> & Pick<SvcContext, "tenantId" | "userId">; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: any; headers: Record<string, string> }>;
+  http(
+    method: string,
+    path: string,
+    opts?: { ctx?: Partial<SvcContext> & Pick<SvcContext, "tenantId" | "userId">; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; json: any; headers: Record<string, string> }>;
   /** Collect deliveries published to gateways (rt.deliver.>) while the harness runs. */
   deliveries: Array<{ subject: string; envelope: any }>;
   /** Stop the services and start them again on the same bus and database (a process restart). */
@@ -31,10 +35,7 @@ export const fullCtx = (c: Partial<SvcContext> & Pick<SvcContext, "tenantId" | "
  * Start service modules alone, on the bus and database of the test mode, for service-level tests
  * (no gateway). Several modules share one bus and database, as in the all-in-one runner.
  */
-export async function startServices(
-  mods: ServiceModule[],
-  opts: { mode?: TestMode; env?: Record<string, string>; namespace?: string } = {},
-): Promise<ServiceHarness> {
+export async function startServices(mods: ServiceModule[], opts: { mode?: TestMode; env?: Record<string, string>; namespace?: string } = {}): Promise<ServiceHarness> {
   const mode = opts.mode ?? testMode();
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...opts.env });
   const log = createLogger({ name: "test", level: config.LOG_LEVEL });

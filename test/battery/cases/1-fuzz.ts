@@ -30,38 +30,52 @@ type Frame =
   | { kind: "binary"; name: string; payload: unknown; attachments: Uint8Array[] }
   | { kind: "malformed"; label: string; frames: ReadonlyArray<string | Uint8Array> };
 
-const binaryFrame: fc.Arbitrary<Frame> = fc
-  .constantFrom(...CLIENT_EVENT_NAMES)
-  .chain((name) =>
-    fc.record({
-      kind: fc.constant("binary" as const),
-      name: fc.constant(name),
-      payload: payloadFor(clientEvents[name as keyof typeof clientEvents].input),
-      attachments: fc.array(fc.uint8Array({ maxLength: 4096 }), { minLength: 1, maxLength: 3 }),
-    }),
-  );
+const binaryFrame: fc.Arbitrary<Frame> = fc.constantFrom(...CLIENT_EVENT_NAMES).chain((name) =>
+  fc.record({
+    kind: fc.constant("binary" as const),
+    name: fc.constant(name),
+    payload: payloadFor(clientEvents[name as keyof typeof clientEvents].input),
+    attachments: fc.array(fc.uint8Array({ maxLength: 4096 }), { minLength: 1, maxLength: 3 }),
+  }),
+);
 
 const junkJson = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v));
-const malformedFrame: fc.Arbitrary<Frame> = fc.oneof(
-  fc.string({ maxLength: 200 }).map((s) => ({ label: "random text", frames: [s] })),
-  fc.string({ unit: "binary", maxLength: 200 }).map((s) => ({ label: "random unicode", frames: [s] })),
-  fc.uint8Array({ maxLength: 512 }).map((b) => ({ label: "stray binary", frames: [b] })),
-  fc.constantFrom("", "9", "5", "6", "1", "3", "2probe", "0", "4", "49", "4x", "40/admin,", "41", '40{"token":"forged.token.here"}', "44{}", "46", "43", "431[]").map((s) => ({ label: `engine/socket packet ${JSON.stringify(s)}`, frames: [s] })),
-  junkJson.map((j) => ({ label: "EVENT with non-array JSON", frames: [`42${j}`] })),
-  fc.tuple(fc.constantFrom(...CLIENT_EVENT_NAMES), junkJson, fc.nat({ max: 40 })).map(([n, j, cut]) => {
-    const full = `421${JSON.stringify([n, JSON.parse(j)])}`;
-    return { label: "truncated EVENT", frames: [full.slice(0, Math.max(2, full.length - 1 - cut))] };
-  }),
-  fc.string({ maxLength: 40 }).map((s) => ({ label: "EVENT with non-JSON", frames: [`42${s}{`] })),
-  fc.constantFrom('42["disconnect"]', '42["connect"]', '42["newListener","x"]', '42["removeListener","ping"]', '42[{"a":1}]', "42[null]", "42[]", '42["ping"', '4299999999999999999999["ping"]').map((s) => ({ label: `reserved/odd EVENT ${s}`, frames: [s] })),
-  fc.integer({ min: 1, max: 3 }).map((n) => ({ label: "binary EVENT, attachments missing", frames: [`45${n}-7["message:send",{"_placeholder":true,"num":0}]`, '42["ping"]'] })),
-  fc.constant({ label: "binary EVENT, placeholder out of range", frames: ['451-7["join_room",{"_placeholder":true,"num":5}]', new Uint8Array([1, 2, 3])] }),
-  fc.constant({ label: "binary EVENT, placeholder not an integer", frames: ['451-7["join_room",{"_placeholder":true,"num":"0"}]', new Uint8Array([1])] }),
-  fc.constant({ label: "frame over the 1 MiB cap", frames: [`42["ping","${"x".repeat(FRAME_CAP + 10)}"]`] }),
-  fc.integer({ min: 20_000, max: 120_000 }).map((d) => ({ label: `nesting ${d} deep`, frames: [`427["ping",${"[".repeat(d)}${"]".repeat(d)}]`] })),
-  fc.integer({ min: 20_000, max: 120_000 }).map((d) => ({ label: `nesting ${d} deep in a payload`, frames: [`427["join_room",${'{"a":'.repeat(d)}1${"}".repeat(d)}]`] })),
-  fc.constant({ label: "ack for an id never asked", frames: ['43123[{"ok":true}]'] }),
-).map((m) => ({ kind: "malformed" as const, ...m }));
+const malformedFrame: fc.Arbitrary<Frame> = fc
+  .oneof(
+    fc.string({ maxLength: 200 }).map((s) => ({ label: "random text", frames: [s] })),
+    fc.string({ unit: "binary", maxLength: 200 }).map((s) => ({ label: "random unicode", frames: [s] })),
+    fc.uint8Array({ maxLength: 512 }).map((b) => ({ label: "stray binary", frames: [b] })),
+    fc
+      .constantFrom("", "9", "5", "6", "1", "3", "2probe", "0", "4", "49", "4x", "40/admin,", "41", '40{"token":"forged.token.here"}', "44{}", "46", "43", "431[]")
+      .map((s) => ({ label: `engine/socket packet ${JSON.stringify(s)}`, frames: [s] })),
+    junkJson.map((j) => ({ label: "EVENT with non-array JSON", frames: [`42${j}`] })),
+    fc.tuple(fc.constantFrom(...CLIENT_EVENT_NAMES), junkJson, fc.nat({ max: 40 })).map(([n, j, cut]) => {
+      const full = `421${JSON.stringify([n, JSON.parse(j)])}`;
+      return { label: "truncated EVENT", frames: [full.slice(0, Math.max(2, full.length - 1 - cut))] };
+    }),
+    fc.string({ maxLength: 40 }).map((s) => ({ label: "EVENT with non-JSON", frames: [`42${s}{`] })),
+    fc
+      .constantFrom(
+        '42["disconnect"]',
+        '42["connect"]',
+        '42["newListener","x"]',
+        '42["removeListener","ping"]',
+        '42[{"a":1}]',
+        "42[null]",
+        "42[]",
+        '42["ping"',
+        '4299999999999999999999["ping"]',
+      )
+      .map((s) => ({ label: `reserved/odd EVENT ${s}`, frames: [s] })),
+    fc.integer({ min: 1, max: 3 }).map((n) => ({ label: "binary EVENT, attachments missing", frames: [`45${n}-7["message:send",{"_placeholder":true,"num":0}]`, '42["ping"]'] })),
+    fc.constant({ label: "binary EVENT, placeholder out of range", frames: ['451-7["join_room",{"_placeholder":true,"num":5}]', new Uint8Array([1, 2, 3])] }),
+    fc.constant({ label: "binary EVENT, placeholder not an integer", frames: ['451-7["join_room",{"_placeholder":true,"num":"0"}]', new Uint8Array([1])] }),
+    fc.constant({ label: "frame over the 1 MiB cap", frames: [`42["ping","${"x".repeat(FRAME_CAP + 10)}"]`] }),
+    fc.integer({ min: 20_000, max: 120_000 }).map((d) => ({ label: `nesting ${d} deep`, frames: [`427["ping",${"[".repeat(d)}${"]".repeat(d)}]`] })),
+    fc.integer({ min: 20_000, max: 120_000 }).map((d) => ({ label: `nesting ${d} deep in a payload`, frames: [`427["join_room",${'{"a":'.repeat(d)}1${"}".repeat(d)}]`] })),
+    fc.constant({ label: "ack for an id never asked", frames: ['43123[{"ok":true}]'] }),
+  )
+  .map((m) => ({ kind: "malformed" as const, ...m }));
 
 const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   { weight: 15, arbitrary: eventFrame.map((e) => ({ kind: "event" as const, ...e })) },
@@ -109,7 +123,9 @@ await runCase("1-fuzz", 420, async (c) => {
     const seedSocket = ioClient(p.url, { transports: ["websocket"], auth: { token: tokens[0] }, forceNew: true, reconnection: false });
     await new Promise<void>((r, j) => (seedSocket.once("connect", () => r()), seedSocket.once("connect_error", j)));
     for (let i = 0; i < 6; i++) {
-      const room = (await (await fetch(`${p.url}/api/chat/rooms`, { method: "POST", headers: auth(0), body: JSON.stringify({ name: `r${i}`, memberIds: users }) })).json()) as { id: number };
+      const room = (await (await fetch(`${p.url}/api/chat/rooms`, { method: "POST", headers: auth(0), body: JSON.stringify({ name: `r${i}`, memberIds: users }) })).json()) as {
+        id: number;
+      };
       await seedSocket.timeout(5000).emitWithAck("join_room", { roomId: room.id });
       for (let k = 0; k < 3; k++) await seedSocket.timeout(5000).emitWithAck("message:send", { roomId: room.id, content: `seed ${k}` });
       await seedSocket.timeout(5000).emitWithAck("call:initiated", { roomId: room.id });
@@ -237,7 +253,13 @@ await runCase("1-fuzz", 420, async (c) => {
             { numRuns: perSocket, seed: SEED + w, interruptAfterTimeLimit: 300_000, markInterruptAsFailure: true },
           );
         } catch (err) {
-          counterexamples.push(String((err as Error).message).split("\n").slice(0, 6).join(" / ").slice(0, 600));
+          counterexamples.push(
+            String((err as Error).message)
+              .split("\n")
+              .slice(0, 6)
+              .join(" / ")
+              .slice(0, 600),
+          );
         }
       }),
     );
@@ -247,7 +269,9 @@ await runCase("1-fuzz", 420, async (c) => {
     // A normal client afterwards: REST, join, send, receive.
     const normal = ioClient(p.url, { transports: ["websocket"], auth: { token: tokens[1] }, forceNew: true, reconnection: false });
     await new Promise<void>((r, j) => (normal.once("connect", () => r()), normal.once("connect_error", j)));
-    const room = (await (await fetch(`${p.url}/api/chat/rooms`, { method: "POST", headers: auth(1), body: JSON.stringify({ name: "after-fuzz", memberIds: [] }) })).json()) as { id: number };
+    const room = (await (await fetch(`${p.url}/api/chat/rooms`, { method: "POST", headers: auth(1), body: JSON.stringify({ name: "after-fuzz", memberIds: [] }) })).json()) as {
+      id: number;
+    };
     const joined = (await normal.timeout(5000).emitWithAck("join_room", { roomId: room.id })) as { ok: boolean };
     const got = new Promise((r) => normal.once("message:new", r));
     const sent = (await normal.timeout(5000).emitWithAck("message:send", { roomId: room.id, content: "still here" })) as { ok: boolean };
@@ -275,7 +299,13 @@ await runCase("1-fuzz", 420, async (c) => {
     c.check(stats.leaks.length === 0, `leaks: ${stats.leaks.slice(0, 5).join(" | ")}`);
     c.check((stats.codes.INTERNAL ?? 0) === 0, "bad input answered INTERNAL");
     c.check(stats.unexpectedClose.length === 0, `well-formed frames closed their connection: ${stats.unexpectedClose.slice(0, 5).join(" | ")}`);
-    c.check(errorLines.length === 0, `error lines in the platform log (${errorLines.length}): ${errorLines.slice(0, 3).map((l) => l.raw.slice(0, 400)).join(" | ")}`);
+    c.check(
+      errorLines.length === 0,
+      `error lines in the platform log (${errorLines.length}): ${errorLines
+        .slice(0, 3)
+        .map((l) => l.raw.slice(0, 400))
+        .join(" | ")}`,
+    );
     c.check(counterexamples.length === 0, `fast-check counterexamples: ${counterexamples.slice(0, 3).join(" || ")}`);
     c.check(normalOk, `a normal client works afterwards (join ${joined.ok}, send ${sent.ok}, delivered ${delivered}, health ${health})`);
   } finally {
@@ -288,5 +318,3 @@ function describe(f: Frame): string {
   const s = f.kind === "malformed" ? f.label : JSON.stringify(f.kind === "event" ? [f.name, ...f.args] : [f.name, f.payload]);
   return `${f.kind} ${(s ?? "").slice(0, 160)}${(s?.length ?? 0) > 160 ? `…(${s!.length})` : ""}`;
 }
-
-

@@ -33,27 +33,51 @@ await runCase("10-limits", 200, async (c) => {
     const first = [];
     for (let i = 0; i < 11; i++) first.push(await connect(tabs));
     const eleventh = first[10]!;
-    c.check(first.slice(0, 10).every((o) => o.ok), "10 sockets of one user connect");
+    c.check(
+      first.slice(0, 10).every((o) => o.ok),
+      "10 sockets of one user connect",
+    );
     c.check(!eleventh.ok && eleventh.code === "RATE_LIMITED", `the 11th socket of one user is refused with RATE_LIMITED (${eleventh.message})`);
     for (const o of first) o.s.close();
 
     // REST shares the socket's message bucket.
     const userToken = await p.token({ sub: "chatty", tenantId: tenant });
-    const room = (await (await fetch(`${p.url}/api/chat/rooms`, { method: "POST", headers: { authorization: `Bearer ${userToken}`, "content-type": "application/json" }, body: JSON.stringify({ name: "r" }) })).json()) as { id: number };
+    const room = (await (
+      await fetch(`${p.url}/api/chat/rooms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${userToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "r" }),
+      })
+    ).json()) as { id: number };
     const { s } = await connect(userToken);
     c.check((await ack(s, "join_room", { roomId: room.id })).ok, "joined the room");
     const acks: Ack[] = [];
     for (let i = 0; i < 20; i++) acks.push(await ack(s, "message:send", { roomId: room.id, content: `m${i}` }));
     const limited = acks.filter((a) => a.error?.code === "RATE_LIMITED").length;
-    const rest = await fetch(`${p.url}/api/chat/rooms/${room.id}/messages`, { method: "POST", headers: { authorization: `Bearer ${userToken}`, "content-type": "application/json" }, body: JSON.stringify({ content: "rest" }) });
+    const rest = await fetch(`${p.url}/api/chat/rooms/${room.id}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${userToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ content: "rest" }),
+    });
     const restBody = (await rest.json()) as { error?: { code: string; retryAfterMs?: number } };
-    figure(`limits rest: socket message:send ${acks.length - limited} ok / ${limited} RATE_LIMITED, then REST POST ${rest.status} retry-after=${rest.headers.get("retry-after")} retryAfterMs=${restBody.error?.retryAfterMs}`);
+    figure(
+      `limits rest: socket message:send ${acks.length - limited} ok / ${limited} RATE_LIMITED, then REST POST ${rest.status} retry-after=${rest.headers.get("retry-after")} retryAfterMs=${restBody.error?.retryAfterMs}`,
+    );
     c.check(limited === 10, `10 of 20 socket messages refused (${limited})`);
-    c.check(rest.status === 429 && restBody.error?.code === "RATE_LIMITED" && Number(rest.headers.get("retry-after")) >= 1, `the same user's REST message is 429 with Retry-After (${rest.status})`);
+    c.check(
+      rest.status === 429 && restBody.error?.code === "RATE_LIMITED" && Number(rest.headers.get("retry-after")) >= 1,
+      `the same user's REST message is 429 with Retry-After (${rest.status})`,
+    );
 
     // A `javascript:` file URL is refused.
     const fileToken = await p.token({ sub: "filer", tenantId: tenant });
-    const fileRoom = (await (await fetch(`${p.url}/api/chat/rooms`, { method: "POST", headers: { authorization: `Bearer ${fileToken}`, "content-type": "application/json" }, body: JSON.stringify({ name: "f" }) })).json()) as { id: number };
+    const fileRoom = (await (
+      await fetch(`${p.url}/api/chat/rooms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${fileToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "f" }),
+      })
+    ).json()) as { id: number };
     const fileRes = await fetch(`${p.url}/api/chat/rooms/${fileRoom.id}/messages`, {
       method: "POST",
       headers: { authorization: `Bearer ${fileToken}`, "content-type": "application/json" },
@@ -121,7 +145,12 @@ await runCase("10-limits", 200, async (c) => {
       await fetch(`${p.url}/api/publish`, {
         method: "POST",
         headers: { "x-api-key": API_KEY, "content-type": "application/json" },
-        body: JSON.stringify({ tenantId: tenant, target: { kind: "sync", id: "Stream" }, event: "data-change", data: { entityType: "Stream", action: "UPDATE", data: { n, pad }, userId: null } }),
+        body: JSON.stringify({
+          tenantId: tenant,
+          target: { kind: "sync", id: "Stream" },
+          event: "data-change",
+          data: { entityType: "Stream", action: "UPDATE", data: { n, pad }, userId: null },
+        }),
       });
     }
     await sleep(500);
@@ -140,7 +169,10 @@ await runCase("10-limits", 200, async (c) => {
     const refused = outcomes.filter((o) => !o.ok);
     figure(`limits handshakes: 200 from one address in ${round(seconds, 2)} s: ${accepted} accepted, ${refused.length} refused (${refused[0]?.message})`);
     c.check(accepted <= 120 && refused.length >= 80, `the excess handshakes are refused (${refused.length})`);
-    c.check(refused.every((o) => o.code === "RATE_LIMITED"), "every refusal says RATE_LIMITED");
+    c.check(
+      refused.every((o) => o.code === "RATE_LIMITED"),
+      "every refusal says RATE_LIMITED",
+    );
     c.check(p.alive(), "platform alive");
     c.check(p.errorLines().length === 0, `no error lines (${p.errorLines()[0]?.raw ?? ""})`);
   } finally {

@@ -91,7 +91,13 @@ await runCase("11-recovery", 200, async (c) => {
 
     // 3. Forced recoveries while a data-change stream runs to the socket's sync room.
     const type = "Stream";
-    const s = ioClient(p.url, { auth: { token: await p.token({ sub: "streamer" }) }, transports: ["websocket"], forceNew: true, reconnectionDelay: 100, reconnectionDelayMax: 150 });
+    const s = ioClient(p.url, {
+      auth: { token: await p.token({ sub: "streamer" }) },
+      transports: ["websocket"],
+      forceNew: true,
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 150,
+    });
     await waitFor(s, "connect");
     await s.timeout(5000).emitWithAck("join-data-sync", [type]);
     const counts = new Map<number, number>();
@@ -105,7 +111,12 @@ await runCase("11-recovery", 200, async (c) => {
     const timer = setInterval(() => {
       const due = Math.floor(((performance.now() - t0) / 1000) * RATE);
       while (n < due) {
-        deliverRaw(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: type }, event: "data-change", data: { entityType: type, action: "UPDATE", data: { n }, seq: n } });
+        deliverRaw(p.platform.bus, {
+          tenantId: p.tenant,
+          target: { kind: "sync", id: type },
+          event: "data-change",
+          data: { entityType: type, action: "UPDATE", data: { n }, seq: n },
+        });
         n++;
       }
     }, 10);

@@ -23,7 +23,12 @@ await runCase("2-tokens", 150, async (c) => {
     const now = () => Math.floor(Date.now() / 1000);
     const claims = { tenantId: tenant, roles: ["admin"], name: "Eve" };
     const good = (sub = "eve", extra: Record<string, unknown> = {}) =>
-      new SignJWT({ ...claims, ...extra }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt().setExpirationTime(now() + 600).sign(key);
+      new SignJWT({ ...claims, ...extra })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .setSubject(sub)
+        .setIssuedAt()
+        .setExpirationTime(now() + 600)
+        .sign(key);
     const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
     const valid = await good();
     const [vh, , vs] = valid.split(".");
@@ -34,37 +39,90 @@ await runCase("2-tokens", 150, async (c) => {
     type Hs = { auth?: Record<string, unknown>; query?: Record<string, string>; headers?: Record<string, string> };
     const tok = (t: string): Hs => ({ auth: { token: t } });
     const forged: Record<string, string> = {
-      "alg none": new UnsecuredJWT({ ...claims }).setSubject("eve").setExpirationTime(now() + 600).encode(),
+      "alg none": new UnsecuredJWT({ ...claims })
+        .setSubject("eve")
+        .setExpirationTime(now() + 600)
+        .encode(),
       "alg none, HS256 signature kept": `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...claims, sub: "eve", exp: now() + 600 })}.${vs}`,
       "alg NONE upper": `${b64({ alg: "NONE" })}.${b64({ ...claims, sub: "eve", exp: now() + 600 })}.`,
-      RS256: await new SignJWT(claims).setProtectedHeader({ alg: "RS256" }).setSubject("eve").setExpirationTime(now() + 600).sign(privateKey),
+      RS256: await new SignJWT(claims)
+        .setProtectedHeader({ alg: "RS256" })
+        .setSubject("eve")
+        .setExpirationTime(now() + 600)
+        .sign(privateKey),
       "RS256 header, HMAC with the server secret": await hmacWithHeader({ alg: "RS256", typ: "JWT" }, { ...claims, sub: "eve", exp: now() + 600 }, key),
-      "HS256 keyed with the RSA public key (confusion)": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() + 600).sign(new TextEncoder().encode(pem)),
-      "HS384 right secret": await new SignJWT(claims).setProtectedHeader({ alg: "HS384" }).setSubject("eve").setExpirationTime(now() + 600).sign(key),
-      "HS512 right secret": await new SignJWT(claims).setProtectedHeader({ alg: "HS512" }).setSubject("eve").setExpirationTime(now() + 600).sign(key),
-      "wrong secret": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() + 600).sign(new TextEncoder().encode("x".repeat(40))),
+      "HS256 keyed with the RSA public key (confusion)": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setExpirationTime(now() + 600)
+        .sign(new TextEncoder().encode(pem)),
+      "HS384 right secret": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS384" })
+        .setSubject("eve")
+        .setExpirationTime(now() + 600)
+        .sign(key),
+      "HS512 right secret": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS512" })
+        .setSubject("eve")
+        .setExpirationTime(now() + 600)
+        .sign(key),
+      "wrong secret": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setExpirationTime(now() + 600)
+        .sign(new TextEncoder().encode("x".repeat(40))),
       "embedded jwk, attacker key": await new SignJWT(claims)
         .setProtectedHeader({ alg: "HS256", jwk: { kty: "oct", k: Buffer.from("attacker-secret-attacker-secret!").toString("base64url") } as never })
         .setSubject("eve")
         .setExpirationTime(now() + 600)
         .sign(new TextEncoder().encode("attacker-secret-attacker-secret!")),
       "unknown crit header": await hmacWithHeader({ alg: "HS256", crit: ["x-evil"], "x-evil": 1 }, { ...claims, sub: "eve", exp: now() + 600 }, key),
-      expired: await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() - 5).sign(key),
-      "expired 1 s ago": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() - 1).sign(key),
+      expired: await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setExpirationTime(now() - 5)
+        .sign(key),
+      "expired 1 s ago": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setExpirationTime(now() - 1)
+        .sign(key),
       "exp as a string": await hmacWithHeader({ alg: "HS256" }, { ...claims, sub: "eve", exp: String(now() + 600) }, key),
       "no exp": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setIssuedAt().sign(key),
       "no exp, no iat": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").sign(key),
-      "lives 30 days (over JWT_MAX_AGE)": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setIssuedAt().setExpirationTime(now() + 30 * 86_400).sign(key),
-      "no iat, exp in 30 days": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setExpirationTime(now() + 30 * 86_400).sign(key),
-      "issued 2 days ago, 1 h left": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setIssuedAt(now() - 2 * 86_400).setExpirationTime(now() + 3600).sign(key),
+      "lives 30 days (over JWT_MAX_AGE)": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setIssuedAt()
+        .setExpirationTime(now() + 30 * 86_400)
+        .sign(key),
+      "no iat, exp in 30 days": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setExpirationTime(now() + 30 * 86_400)
+        .sign(key),
+      "issued 2 days ago, 1 h left": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setIssuedAt(now() - 2 * 86_400)
+        .setExpirationTime(now() + 3600)
+        .sign(key),
       "iat 10 years ahead, exp 1 min after it": await new SignJWT(claims)
         .setProtectedHeader({ alg: "HS256" })
         .setSubject("eve")
         .setIssuedAt(now() + 10 * 365 * 86_400)
         .setExpirationTime(now() + 10 * 365 * 86_400 + 60)
         .sign(key),
-      "not yet valid (nbf +1h)": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("eve").setNotBefore("1h").setExpirationTime(now() + 7200).sign(key),
-      "missing sub": await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setExpirationTime(now() + 600).sign(key),
+      "not yet valid (nbf +1h)": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject("eve")
+        .setNotBefore("1h")
+        .setExpirationTime(now() + 7200)
+        .sign(key),
+      "missing sub": await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime(now() + 600)
+        .sign(key),
       "empty sub": await hmacWithHeader({ alg: "HS256" }, { ...claims, sub: "", exp: now() + 600 }, key),
       "sub is an object": await hmacWithHeader({ alg: "HS256" }, { ...claims, sub: { id: "eve" }, exp: now() + 600 }, key),
       "sub over 128 chars": await good("e".repeat(129)),
@@ -159,7 +217,10 @@ await runCase("2-tokens", 150, async (c) => {
     let authRefused = 0;
     const asOther = { ...forged, "a valid token of another user": other, "a valid token of another tenant": await good("eve", { tenantId: "other-tenant" }) };
     for (const [name, t] of Object.entries(asOther)) {
-      const ack = (await live.timeout(5000).emitWithAck("authenticate", { token: t }).catch(() => null)) as { ok?: boolean; error?: { code?: string } } | null;
+      const ack = (await live
+        .timeout(5000)
+        .emitWithAck("authenticate", { token: t })
+        .catch(() => null)) as { ok?: boolean; error?: { code?: string } } | null;
       authTried++;
       // UNAUTHENTICATED, or VALIDATION for a "token" longer than the contract's 8 KiB.
       if (ack?.ok === false && (ack.error?.code === "UNAUTHENTICATED" || ack.error?.code === "VALIDATION")) authRefused++;
@@ -173,7 +234,10 @@ await runCase("2-tokens", 150, async (c) => {
     c.check(demo.status === 404, `POST /demo/token is 404 in production (got ${demo.status})`);
     // Prometheus: not on the public port in production, on the ops port instead.
     const pubMetrics = (await fetch(`${p.url}/metrics`)).status;
-    const opsMetrics = await fetch(`${p.opsUrl}/metrics`).then(async (r) => ({ status: r.status, text: await r.text() }), (err) => ({ status: 0, text: String(err) }));
+    const opsMetrics = await fetch(`${p.opsUrl}/metrics`).then(
+      async (r) => ({ status: r.status, text: await r.text() }),
+      (err) => ({ status: 0, text: String(err) }),
+    );
     c.check(pubMetrics === 404, `GET /metrics on the public port is 404 in production (got ${pubMetrics})`);
     c.check(opsMetrics.status === 200 && opsMetrics.text.includes("rt_gateway_connected_sockets"), `GET /metrics on OPS_PORT answers (got ${opsMetrics.status})`);
     await demoMinting(c);
@@ -260,7 +324,11 @@ async function demoMinting(c: { check(ok: boolean, what: string): void }) {
   for (const s of settings) {
     const q = await spawnPlatform({ NODE_ENV: "development", ...s.env });
     try {
-      const r = await fetch(`${q.url}/demo/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ sub: "mallory", tenantId: "victim", roles: ["admin"] }) });
+      const r = await fetch(`${q.url}/demo/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sub: "mallory", tenantId: "victim", roles: ["admin"] }),
+      });
       c.check((r.status === 200) === s.mints, `${s.name}: POST /demo/token ${s.mints ? "mints" : "is 404"} (got ${r.status})`);
       if (r.status === 200) minted.push(s.name);
     } finally {
@@ -278,5 +346,3 @@ async function hmacWithHeader(header: Record<string, unknown>, payload: Record<s
   const sig = Buffer.from(await crypto.subtle.sign("HMAC", k, new TextEncoder().encode(input))).toString("base64url");
   return `${input}.${sig}`;
 }
-
-

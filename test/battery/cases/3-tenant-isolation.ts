@@ -135,7 +135,8 @@ await runCase("3-tenant-isolation", 300, async (c) => {
       const u = pick(userIds);
       if (roll < 0.14) return { kind: "api:user", expect: expectUser(tag, u), run: () => publish({ tenantId, target: { kind: "user", id: u }, event: "iso:user", data: mark }) };
       if (roll < 0.26) return { kind: "sdk:user", expect: expectUser(tag, u), run: () => sdk[tag].emitToUser(u, "iso:sdk", mark) };
-      if (roll < 0.34) return { kind: "api:role", expect: expectRole(tag, "admin"), run: () => publish({ tenantId, target: { kind: "role", id: "admin" }, event: "iso:role", data: mark }) };
+      if (roll < 0.34)
+        return { kind: "api:role", expect: expectRole(tag, "admin"), run: () => publish({ tenantId, target: { kind: "role", id: "admin" }, event: "iso:role", data: mark }) };
       if (roll < 0.4) return { kind: "sdk:pdg", expect: expectRole(tag, "pdg"), run: () => sdk[tag].emitToPDG("iso:pdg", mark) };
       if (roll < 0.5) {
         const room = pick(rooms[tag]);
@@ -144,7 +145,11 @@ await runCase("3-tenant-isolation", 300, async (c) => {
       if (roll < 0.56) {
         // Aimed at the other tenant's room ids: the room names carry the tenant, so nobody gets it.
         const room = pick(rooms[other]);
-        return { kind: "api:foreign-room", expect: expectRoom(tag, room), run: () => publish({ tenantId, target: { kind: "room", id: String(room) }, event: "iso:room", data: mark }) };
+        return {
+          kind: "api:foreign-room",
+          expect: expectRoom(tag, room),
+          run: () => publish({ tenantId, target: { kind: "room", id: String(room) }, event: "iso:room", data: mark }),
+        };
       }
       if (roll < 0.6) {
         const type = pick(TYPES);
@@ -162,7 +167,13 @@ await runCase("3-tenant-isolation", 300, async (c) => {
         return {
           kind: "api:payments",
           expect: expectPayment(tag, u),
-          run: () => publish({ tenantId, target: { kind: "payments" }, event: "payment_update", data: { type: "payment_update", data: { invoiceId: `inv-${tag}-${mark.n}`, status: "paid", amount: 1, userId: u } } }),
+          run: () =>
+            publish({
+              tenantId,
+              target: { kind: "payments" },
+              event: "payment_update",
+              data: { type: "payment_update", data: { invoiceId: `inv-${tag}-${mark.n}`, status: "paid", amount: 1, userId: u } },
+            }),
         };
       }
       if (roll < 0.685) return { kind: "api:tenant", expect: of(tag).length, run: () => publish({ tenantId, target: { kind: "tenant" }, event: "iso:tenant", data: mark }) };
@@ -217,7 +228,12 @@ await runCase("3-tenant-isolation", 300, async (c) => {
     const ar = (await (
       await p.fetch("/api/approvals/artisan-requests", { method: "POST", headers: key, json: { tenantId: tenants.A, contact_id: 1, nom_complet: "A", email: "a@example.com" } })
     ).json()) as { id: number };
-    const wh = JSON.stringify({ id: `${tenants.A}-iso-evt`, type: "invoice.paid", tenantId: tenants.A, data: { invoiceId: `${tenants.A}-inv-only-A`, status: "paid", amount: 5, userId: "u0" } });
+    const wh = JSON.stringify({
+      id: `${tenants.A}-iso-evt`,
+      type: "invoice.paid",
+      tenantId: tenants.A,
+      data: { invoiceId: `${tenants.A}-inv-only-A`, status: "paid", amount: 5, userId: "u0" },
+    });
     await p.fetch("/api/payments/webhook", { method: "POST", body: wh, headers: { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, wh) } });
     const ids = { room: rooms.A[0]!, message: msg.data.id, call: call.data.id, job: job.data.id, notification: notif.data.id, request: ar.id };
     const tokB = { admin: await token("B", 0), pdg: await token("B", Math.ceil(users * 0.1)), member: await token("B", users - 1) };

@@ -33,10 +33,17 @@ await runCase("4-authorization", 150, async (c) => {
     c.check((await emit(alice, "test:assign-job", { jobId: job.data.id, assigneeId: "bob" })).ok, "alice assigns her job to bob");
     const notif = await emit(alice, "test:notification", { title: "for alice only", message: "x" });
     const ar = (await (
-      await p.fetch("/api/approvals/artisan-requests", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: T, contact_id: 9, nom_complet: "Art Isan", email: "a@example.com" } })
+      await p.fetch("/api/approvals/artisan-requests", {
+        method: "POST",
+        headers: { "x-api-key": TEST_API_KEY },
+        json: { tenantId: T, contact_id: 9, nom_complet: "Art Isan", email: "a@example.com" },
+      })
     ).json()) as { id: number };
     const wh = JSON.stringify({ id: `${T}-evt-a`, type: "invoice.paid", tenantId: T, data: { invoiceId: `${T}-inv-alice`, status: "paid", amount: 10, userId: "alice" } });
-    c.check((await p.fetch("/api/payments/webhook", { method: "POST", body: wh, headers: { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, wh) } })).ok, "alice's invoice stored");
+    c.check(
+      (await p.fetch("/api/payments/webhook", { method: "POST", body: wh, headers: { "payment-signature": signWebhook(TEST_WEBHOOK_SECRET, wh) } })).ok,
+      "alice's invoice stored",
+    );
     for (const r of [msg, call, job, notif]) c.check(r.ok, `setup: ${JSON.stringify(r).slice(0, 120)}`);
     const M = msg.data.id as number;
     const C = call.data.id as number;
@@ -124,7 +131,11 @@ await runCase("4-authorization", 150, async (c) => {
     const rooms = (await (await p.fetch("/api/chat/rooms", { token: tokens.mallory })).json()) as { rooms: Array<{ id: number }> };
     results.push({ what: "mallory GET /api/chat/rooms lists no foreign room", got: JSON.stringify(rooms.rooms.map((r) => r.id)), ok: !rooms.rooms.some((r) => r.id === R) });
     const inbox = (await (await p.fetch("/api/notifications", { token: tokens.mallory })).json()) as { notifications: Array<{ id: number }> };
-    results.push({ what: "mallory GET /api/notifications lists no foreign notification", got: JSON.stringify(inbox.notifications.map((n) => n.id)), ok: !inbox.notifications.some((n) => n.id === N) });
+    results.push({
+      what: "mallory GET /api/notifications lists no foreign notification",
+      got: JSON.stringify(inbox.notifications.map((n) => n.id)),
+      ok: !inbox.notifications.some((n) => n.id === N),
+    });
 
     // Payments: another user's update never reaches a non-admin subscriber.
     const wh2 = JSON.stringify({ id: `${T}-evt-b`, type: "invoice.paid", tenantId: T, data: { invoiceId: `${T}-inv-alice-2`, status: "paid", amount: 99, userId: "alice" } });

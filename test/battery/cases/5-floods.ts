@@ -85,7 +85,14 @@ await runCase("5-floods", 300, async (c) => {
     // Alternate quiet and flood windows (flooders paused with SIGSTOP in between), so a noisy
     // neighbour on this shared machine weighs on both sides of the comparison alike.
     const floodToken = await p.token({ sub: "flooder", tenantId: tenant });
-    const env = { ...process.env, FLOOD_WS_URL: p.wsUrl, FLOOD_HTTP_URL: p.url, FLOOD_TOKEN: floodToken, FLOOD_ROOM: String(rooms[0]), FLOOD_SECONDS: String(ROUNDS * PHASE_S * 3) };
+    const env = {
+      ...process.env,
+      FLOOD_WS_URL: p.wsUrl,
+      FLOOD_HTTP_URL: p.url,
+      FLOOD_TOKEN: floodToken,
+      FLOOD_ROOM: String(rooms[0]),
+      FLOOD_SECONDS: String(ROUNDS * PHASE_S * 3),
+    };
     const spawnFlooder = (mode: string, extra: Record<string, string>) => {
       const proc = Bun.spawn(["bun", "run", `${ROOT}/test/battery/lib/flooder.ts`], { env: { ...env, FLOOD_MODE: mode, ...extra }, stdout: "pipe", stderr: "inherit" });
       // Read its report as it comes (the pipe must not fill while it runs).
@@ -172,14 +179,25 @@ await runCase("5-floods", 300, async (c) => {
     const accepted = (events.sent ?? 0) - (events.limited ?? 0) - (events.otherErrors ?? 0);
     if (RATE > 0) c.check((events.sent ?? 0) >= RATE * PHASE_S * 0.8, `the events flooder reached its rate (${events.sent} in ${ROUNDS * PHASE_S} s)`);
     if (RATE > 0) c.check((events.closes ?? 0) > 0 || accepted <= 200 + (events.sent ?? 0) * 0.001, `the events flooder was rate-limited or disconnected (accepted ~${accepted})`);
-    if (FRAME_MB > 0) c.check((big.wsFrames ?? 0) > 0 && big.wsClosedByServer === big.wsFrames, `every ${FRAME_MB} MB WebSocket frame closed its connection (${big.wsClosedByServer}/${big.wsFrames})`);
-    if (FRAME_MB > 0) c.check((big.pollPosts ?? 0) > 0 && (big.pollStatus?.["413"] ?? 0) + (big.pollStatus?.["400"] ?? 0) === big.pollPosts, `every oversized polling POST refused (${JSON.stringify(big.pollStatus)})`);
+    if (FRAME_MB > 0)
+      c.check(
+        (big.wsFrames ?? 0) > 0 && big.wsClosedByServer === big.wsFrames,
+        `every ${FRAME_MB} MB WebSocket frame closed its connection (${big.wsClosedByServer}/${big.wsFrames})`,
+      );
+    if (FRAME_MB > 0)
+      c.check(
+        (big.pollPosts ?? 0) > 0 && (big.pollStatus?.["413"] ?? 0) + (big.pollStatus?.["400"] ?? 0) === big.pollPosts,
+        `every oversized polling POST refused (${JSON.stringify(big.pollStatus)})`,
+      );
     c.check(latency.flood.length > 0 && latency.quiet.length > 0, "latency samples in both phases");
     c.check(floodWins.length === ROUNDS && quietWins.length >= ROUNDS, `enough samples per window (${quietWins.length} quiet, ${floodWins.length} flood)`);
     c.check(floodMedian <= 2 * reference, `normal clients' p99 under flood (median of windows ${round(floodMedian, 0)} ms) within 2x quiet (${round(reference, 0)} ms)`);
     c.check(!ackCodes.RATE_LIMITED && !ackCodes.NO_ACK, `normal clients were never limited nor left without an ack (${JSON.stringify(ackCodes)})`);
     c.check(rssEnd <= rssBase * 1.1 + 64 * 1024, `memory back to baseline (${mb(rssBase)} -> ${mb(rssEnd)} MB, peak ${mb(rssPeak)})`);
-    c.check(clients.every((s) => s.connected), "every normal client still connected");
+    c.check(
+      clients.every((s) => s.connected),
+      "every normal client still connected",
+    );
     c.check(p.alive(), "platform alive");
     c.check(p.errorLines().length === 0, `no error lines (${p.errorLines()[0]?.raw ?? ""})`);
   } finally {

@@ -96,7 +96,10 @@ await runCase("6-slow-consumers", 200, async (c) => {
     c.check(growth < bound, `gateway memory growth ${mb(growth)} MB stays under ${mb(bound)} MB`);
     note(`memory bound ${mb(bound)} MB (${SLOW} x 2 MiB send-buffer cap + 300 MB)`);
     c.check(complete === n, `every normal client received every broadcast (${complete}/${n})`);
-    c.check(normals.every((s) => s.connected), "normal clients stay connected");
+    c.check(
+      normals.every((s) => s.connected),
+      "normal clients stay connected",
+    );
     c.check(p.alive(), "platform alive");
     c.check(p.errorLines().length === 0, `no error lines (${p.errorLines()[0]?.raw ?? ""})`);
   } finally {

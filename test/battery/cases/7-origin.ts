@@ -106,7 +106,10 @@ await runCase("7-origin", 150, async (c) => {
           const s = ioClient(p.url, { transports: [...t], auth: cr.auth ?? {}, query: cr.query, extraHeaders: cr.headers, reconnection: false, forceNew: true, timeout: 8000 });
           s.once("connect", async () => {
             if (tname === "polling->websocket") await new Promise<void>((res) => (s.io.engine.transport.name === "websocket" ? res() : s.io.engine.once("upgrade", () => res())));
-            const me = (await s.timeout(5000).emitWithAck("join-user-room", {}).catch(() => null)) as { data?: { userId?: string } } | null;
+            const me = (await s
+              .timeout(5000)
+              .emitWithAck("join-user-room", {})
+              .catch(() => null)) as { data?: { userId?: string } } | null;
             const transport = s.io.engine.transport.name;
             s.close();
             resolve({ ok: true, user: me?.data?.userId, transport });
@@ -125,7 +128,11 @@ await runCase("7-origin", 150, async (c) => {
 
     // CSRF-style: a live polling session of ann, in a room; an evil page POSTs and GETs on its sid.
     const room = (await (
-      await fetch(`${p.url}/api/chat/rooms`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ name: "csrf", memberIds: [] }) })
+      await fetch(`${p.url}/api/chat/rooms`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "csrf", memberIds: [] }),
+      })
     ).json()) as { id: number };
     const victim = ioClient(p.url, { transports: ["polling"], auth: { token }, reconnection: false, forceNew: true, extraHeaders: { origin: ALLOWED } });
     await new Promise<void>((resolve, reject) => {

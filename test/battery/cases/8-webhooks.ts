@@ -28,9 +28,15 @@ await runCase("8-webhooks", 150, async (c) => {
       if (!["notification:unread-count", "user:online", "user:offline"].includes(event)) received.push({ event, data });
     });
 
-    const hook = (body: string, headers: Record<string, string>) => p.fetch("/api/payments/webhook", { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+    const hook = (body: string, headers: Record<string, string>) =>
+      p.fetch("/api/payments/webhook", { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
     const event = (id: string, data: Record<string, unknown> = {}) =>
-      JSON.stringify({ id: `${T}-${id}`, type: "invoice.paid", tenantId: T, data: { invoiceId: `${T}-inv-1`, status: "paid", amount: 42, currency: "EUR", userId: "target", ...data } });
+      JSON.stringify({
+        id: `${T}-${id}`,
+        type: "invoice.paid",
+        tenantId: T,
+        data: { invoiceId: `${T}-inv-1`, status: "paid", amount: 42, currency: "EUR", userId: "target", ...data },
+      });
 
     // The control: a valid event is applied once and published once.
     const body1 = event("evt-1");
@@ -107,7 +113,9 @@ await runCase("8-webhooks", 150, async (c) => {
     // A provider's burst of the same new event: applied once.
     const e7 = event("evt-7", { invoiceId: `${T}-inv-7`, amount: 7 });
     const sig7 = signWebhook(TEST_WEBHOOK_SECRET, e7);
-    const burst = await Promise.all(Array.from({ length: 20 }, () => hook(e7, { "payment-signature": sig7 }).then((r) => r.json() as Promise<{ received?: boolean; duplicate?: boolean }>)));
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () => hook(e7, { "payment-signature": sig7 }).then((r) => r.json() as Promise<{ received?: boolean; duplicate?: boolean }>)),
+    );
     const applied = burst.filter((b) => b.received && !b.duplicate).length;
     c.check(applied === 1 && burst.every((b) => b.received), `20 concurrent copies of one event: applied ${applied} time(s)`);
     await sleep(300);
@@ -206,7 +214,9 @@ await runCase("8-webhooks", 150, async (c) => {
     const dbAfter = await snapshot(db, [T]);
     c.check(changed(dbBefore, dbAfter).length === 0, `refused API-key calls changed nothing: ${changed(dbBefore, dbAfter).join(", ")}`);
     c.check(pWrong.length === 0, `publish-side refusals wrong: ${pWrong.join("; ")}`);
-    figure(`publish refused=${pRefused}/${pTried} (keys, reserved names x ${RESERVED_EVENTS.length}, bad envelopes, sdk=${sdkRefused}) delivered_refused=0 db_changed=${changed(dbBefore, dbAfter).length}`);
+    figure(
+      `publish refused=${pRefused}/${pTried} (keys, reserved names x ${RESERVED_EVENTS.length}, bad envelopes, sdk=${sdkRefused}) delivered_refused=0 db_changed=${changed(dbBefore, dbAfter).length}`,
+    );
   } finally {
     await p.stop();
     note("platform stopped");

@@ -44,7 +44,11 @@ await runCase("9-soak", SECONDS + 120, async (c) => {
       s.on("message:new", () => stats.received++);
       s.on("connect", () => {
         if (s.recovered) stats.recovered++;
-        else void s.timeout(15_000).emitWithAck("join_room", { roomId: roomOf(i) }).catch(() => undefined);
+        else
+          void s
+            .timeout(15_000)
+            .emitWithAck("join_room", { roomId: roomOf(i) })
+            .catch(() => undefined);
       });
       s.on("connect_error", () => stats.connectErrors++);
       s.on("disconnect", () => (drops[i] = (drops[i] ?? 0) + 1));
@@ -96,7 +100,10 @@ await runCase("9-soak", SECONDS + 120, async (c) => {
           (s.io as unknown as { engine: { close(): void } }).engine.close();
         } else if (s?.connected) {
           const fresh = await p.token({ sub: users[i]!, tenantId: tenant, ttl: 3600 });
-          const a = (await s.timeout(15_000).emitWithAck("authenticate", { token: fresh }).catch(() => null)) as { ok?: boolean } | null;
+          const a = (await s
+            .timeout(15_000)
+            .emitWithAck("authenticate", { token: fresh })
+            .catch(() => null)) as { ok?: boolean } | null;
           if (a?.ok) stats.refreshed++;
         }
         await sleep(20_000 + Math.random() * 40_000);
@@ -139,7 +146,13 @@ await runCase("9-soak", SECONDS + 120, async (c) => {
       `soak messages sent=${stats.sent} acked_ok=${stats.ok} failed=${JSON.stringify(stats.failed)} received=${stats.received} reconnects new=${stats.newConnections} transport_drops=${stats.transportDrops} recovered=${stats.recovered} token_refreshes=${stats.refreshed} connect_errors=${stats.connectErrors}`,
     );
     c.check(p.alive(), "platform alive");
-    c.check(errors.length === 0, `no error lines in the platform log (${errors.length}): ${errors.slice(0, 3).map((l) => l.raw.slice(0, 300)).join(" | ")}`);
+    c.check(
+      errors.length === 0,
+      `no error lines in the platform log (${errors.length}): ${errors
+        .slice(0, 3)
+        .map((l) => l.raw.slice(0, 300))
+        .join(" | ")}`,
+    );
     c.check(end.connected === SOCKETS, `every socket connected at the end (${end.connected}/${SOCKETS})`);
     // Flat: open fds back to where they started (same sockets connected), RSS not climbing.
     c.check(Math.abs(end.fds - start.fds) <= 20, `open fds flat (${start.fds} -> ${end.fds})`);

@@ -65,11 +65,19 @@ export function fromJsonSchema(s: JsonSchema): fc.Arbitrary<unknown> {
         { weight: 4, arbitrary: fc.string({ minLength: min, maxLength: cap }) },
         // Any code points, lone surrogates and NUL included: what a hostile client can put in JSON.
         { weight: 2, arbitrary: fc.string({ unit: "binary", minLength: min, maxLength: cap }) },
-        { weight: 1, arbitrary: fc.constantFrom("\u0000", "a\u0000b", "\ud800", "'; drop table chat.messages; --", "<script>x</script>", "$" + "{jndi:x}", "%00", "../../etc/passwd").filter((x) => x.length >= min && x.length <= max) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .constantFrom("\u0000", "a\u0000b", "\ud800", "'; drop table chat.messages; --", "<script>x</script>", "$" + "{jndi:x}", "%00", "../../etc/passwd")
+            .filter((x) => x.length >= min && x.length <= max),
+        },
       );
     }
     case "integer":
-      return integerIn(s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 1 : (s.minimum ?? Number.MIN_SAFE_INTEGER), s.exclusiveMaximum !== undefined ? s.exclusiveMaximum - 1 : (s.maximum ?? Number.MAX_SAFE_INTEGER));
+      return integerIn(
+        s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 1 : (s.minimum ?? Number.MIN_SAFE_INTEGER),
+        s.exclusiveMaximum !== undefined ? s.exclusiveMaximum - 1 : (s.maximum ?? Number.MAX_SAFE_INTEGER),
+      );
     case "number":
       return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer());
     case "boolean":
@@ -82,7 +90,21 @@ export function fromJsonSchema(s: JsonSchema): fc.Arbitrary<unknown> {
 }
 
 /** Keys that probe prototype handling, plus spoofing fields the seeds send (ignored by rule). */
-const evilKeys = fc.constantFrom("__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "__defineGetter__", "userId", "tenantId", "senderId", "roles", "isAdmin", "");
+const evilKeys = fc.constantFrom(
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "__defineGetter__",
+  "userId",
+  "tenantId",
+  "senderId",
+  "roles",
+  "isAdmin",
+  "",
+);
 
 /** A value nested `depth` times in arrays or objects. */
 export const deep = (depth: number, asObject: boolean, leaf: unknown = 1): unknown => {
@@ -133,7 +155,23 @@ export const CLIENT_EVENT_NAMES = Object.keys(clientEvents);
 export const eventName: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...CLIENT_EVENT_NAMES) },
   { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
-  { weight: 2, arbitrary: fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "error", "connect_error", "disconnecting", "pong", "message", "test:drop-db", "message:send ", "MESSAGE:SEND") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "__proto__",
+      "constructor",
+      "toString",
+      "hasOwnProperty",
+      "error",
+      "connect_error",
+      "disconnecting",
+      "pong",
+      "message",
+      "test:drop-db",
+      "message:send ",
+      "MESSAGE:SEND",
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ minLength: 101, maxLength: 400 }) },
   { weight: 1, arbitrary: fc.integer() },
 );
@@ -143,7 +181,11 @@ export const eventFrame = eventName.chain((name) => {
   const schema = typeof name === "string" && Object.hasOwn(clientEvents, name) ? clientEvents[name as keyof typeof clientEvents].input : z.unknown();
   return fc.record({
     name: fc.constant(name),
-    args: fc.oneof({ weight: 8, arbitrary: payloadFor(schema).map((x) => [x]) }, { weight: 1, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(json, { maxLength: 4 }) }),
+    args: fc.oneof(
+      { weight: 8, arbitrary: payloadFor(schema).map((x) => [x]) },
+      { weight: 1, arbitrary: fc.constant([]) },
+      { weight: 1, arbitrary: fc.array(json, { maxLength: 4 }) },
+    ),
     // Most frames ask for an ack (counted); the rest exercise the `error` event path.
     ack: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   });

@@ -51,7 +51,7 @@ export const LEAK =
 export function leaks(value: unknown): boolean {
   let text: string;
   try {
-    text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+    text = typeof value === "string" ? value : (JSON.stringify(value) ?? "");
   } catch {
     return false;
   }

@@ -46,7 +46,9 @@ export async function snapshot(db: Database, tenants: string[], tables: readonly
 
 /** Tables whose rows differ between two snapshots. */
 export function changed(a: Snapshot, b: Snapshot): string[] {
-  return Object.keys(a).filter((k) => a[k]!.md5 !== b[k]?.md5 || a[k]!.rows !== b[k]?.rows).map((k) => `${k} ${a[k]!.rows}->${b[k]?.rows}`);
+  return Object.keys(a)
+    .filter((k) => a[k]!.md5 !== b[k]?.md5 || a[k]!.rows !== b[k]?.rows)
+    .map((k) => `${k} ${a[k]!.rows}->${b[k]?.rows}`);
 }
 
 export const totalRows = (s: Snapshot) => Object.values(s).reduce((n, t) => n + t.rows, 0);

@@ -74,7 +74,15 @@ if (mode === "events") {
   }
   const activeS = (Date.now() - t0) / 1000;
   await sleep(500);
-  Object.assign(report, { sent, activeS: Math.round(activeS * 10) / 10, rate: Math.round(sent / activeS), limited, otherErrors, closes: closes + (socket.closed ? 1 : 0), reconnects });
+  Object.assign(report, {
+    sent,
+    activeS: Math.round(activeS * 10) / 10,
+    rate: Math.round(sent / activeS),
+    limited,
+    otherErrors,
+    closes: closes + (socket.closed ? 1 : 0),
+    reconnects,
+  });
   socket.close();
 } else {
   const size = Number(process.env.FLOOD_FRAME_MB ?? 10) * 1024 * 1024;

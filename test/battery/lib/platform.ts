@@ -109,7 +109,13 @@ export async function spawnPlatform(env: Record<string, string> = {}): Promise<P
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`platform exited with ${proc.exitCode} at start: ${lines.map((l) => l.raw).join("\n").slice(0, 2000)}`);
+    if (proc.exitCode !== null)
+      throw new Error(
+        `platform exited with ${proc.exitCode} at start: ${lines
+          .map((l) => l.raw)
+          .join("\n")
+          .slice(0, 2000)}`,
+      );
     try {
       const r = await fetch(`${url}/ready`);
       if (r.ok) break;

@@ -48,7 +48,11 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
 
   const ops = (path: string) => async () => (await opsResponse(path, opts.readiness, opts.metrics, "gateway"))!;
   app.get("/health", route({ summary: "Liveness", tags: ["ops"], responses: { 200: HealthStatus } }), ops("/health"));
-  app.get("/ready", route({ summary: "Readiness: the bus answers and the gateway is not stopping", tags: ["ops"], responses: { 200: ReadyStatus, 503: ReadyStatus } }), ops("/ready"));
+  app.get(
+    "/ready",
+    route({ summary: "Readiness: the bus answers and the gateway is not stopping", tags: ["ops"], responses: { 200: ReadyStatus, 503: ReadyStatus } }),
+    ops("/ready"),
+  );
   // Public /metrics: behind METRICS_TOKEN when set; else open in development, absent in production (OPS_PORT serves it).
   const metricsToken = gw.config.METRICS_TOKEN;
   if (metricsToken || gw.config.NODE_ENV !== "production") {
@@ -64,7 +68,9 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
       return ops("/metrics")();
     });
   }
-  app.get("/api/version", route({ summary: "Platform version", tags: ["status"], responses: { 200: VersionInfo } }), (c) => c.json({ version: VERSION, name: "Realtime Platform" }));
+  app.get("/api/version", route({ summary: "Platform version", tags: ["status"], responses: { 200: VersionInfo } }), (c) =>
+    c.json({ version: VERSION, name: "Realtime Platform" }),
+  );
 
   const socketDoc = route({ summary: "Socket.IO status (seed 001); connectedClients counts every gateway", tags: ["status"], responses: { 200: SocketStatus } });
   app.get("/api/socket", socketDoc, async (c) => {
@@ -97,19 +103,27 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
   app.get("/openapi.json", route({ summary: "This OpenAPI document", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }), async (c) =>
     c.json(await mergedOpenApi(gw, app, VERSION)),
   );
-  app.get("/asyncapi.json", route({ summary: "AsyncAPI 3.0: Socket.IO events and NATS subjects", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }), () =>
-    new Response(asyncApiJson(), { headers: { "content-type": "application/json" } }),
+  app.get(
+    "/asyncapi.json",
+    route({ summary: "AsyncAPI 3.0: Socket.IO events and NATS subjects", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }),
+    () => new Response(asyncApiJson(), { headers: { "content-type": "application/json" } }),
   );
   app.get("/docs", route({ summary: "API reference page", tags: ["docs"], responses: { 200: { mediaType: "text/html" } } }), async (c) =>
     c.html(docsPage(await mergedOpenApi(gw, app, VERSION))),
   );
 
-  app.get("/", route({ summary: "Landing: links to the docs, API documents, client and demo", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }), async (c) => {
-    const info = await landingInfo({ version: VERSION, demo: demoEnabled(gw.config) });
-    return c.req.header("accept")?.includes("text/html") ? c.html(landingHtml(info)) : c.json(info);
-  });
-  app.get("/client.js", route({ summary: "The client SDK as one browser ES module (ETag, cacheable)", tags: ["docs"], responses: { 200: { mediaType: "text/javascript" } } }), (c) =>
-    clientJsResponse(c.req.header("if-none-match")),
+  app.get(
+    "/",
+    route({ summary: "Landing: links to the docs, API documents, client and demo", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }),
+    async (c) => {
+      const info = await landingInfo({ version: VERSION, demo: demoEnabled(gw.config) });
+      return c.req.header("accept")?.includes("text/html") ? c.html(landingHtml(info)) : c.json(info);
+    },
+  );
+  app.get(
+    "/client.js",
+    route({ summary: "The client SDK as one browser ES module (ETag, cacheable)", tags: ["docs"], responses: { 200: { mediaType: "text/javascript" } } }),
+    (c) => clientJsResponse(c.req.header("if-none-match")),
   );
   app.route("/docs/openapi", openApiViewer());
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
@@ -147,14 +161,20 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     const url = new URL(c.req.url);
     const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
     const started = performance.now();
-    const raw = await requestService(gw.bus, service, subjects.http(service), {
-      method: c.req.method,
-      path: url.pathname,
-      query: url.search,
-      headers,
-      body: hasBody ? await c.req.text() : undefined,
-      ctx,
-    }, { timer: gw.metrics.busTimer });
+    const raw = await requestService(
+      gw.bus,
+      service,
+      subjects.http(service),
+      {
+        method: c.req.method,
+        path: url.pathname,
+        query: url.search,
+        headers,
+        body: hasBody ? await c.req.text() : undefined,
+        ctx,
+      },
+      { timer: gw.metrics.busTimer },
+    );
     const res = HttpRelayResponse.parse(raw);
     log.debug({ userId: ctx?.userId ?? null, status: res.status, ms: Math.round((performance.now() - started) * 10) / 10 }, "http relayed");
     const out = new Headers({ "x-request-id": traceId });

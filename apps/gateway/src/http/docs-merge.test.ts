@@ -12,7 +12,10 @@ const op = (schema: unknown) => ({ get: { responses: { "200": { content: { "appl
 
 test("a service schema named like a different one already merged is kept under <service>.<name>, its refs rewritten", () => {
   const merged = doc({ Room: { type: "object", properties: { id: { type: "number" } } } }, { "/api/chat/rooms": op(ref("Room")) });
-  const calls = doc({ Room: { type: "object", properties: { callId: { type: "string" } } }, Call: { type: "object", properties: { room: ref("Room") } } }, { "/api/calls/{id}": op(ref("Call")) });
+  const calls = doc(
+    { Room: { type: "object", properties: { callId: { type: "string" } } }, Call: { type: "object", properties: { room: ref("Room") } } },
+    { "/api/calls/{id}": op(ref("Call")) },
+  );
   const renamed = addServiceSpec(merged, "calls", calls);
 
   expect(renamed).toEqual([["Room", "calls.Room"]]);

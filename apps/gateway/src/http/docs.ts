@@ -30,11 +30,7 @@ const httpServices = (): ServiceName[] => [...new Set(httpRoutes.map((r) => r.se
 
 /** A running service's OpenAPI document, asked over its HTTP relay subject. */
 async function serviceSpec(gw: Gateway, service: ServiceName): Promise<OpenApiDocument> {
-  const raw = await gw.bus.request(
-    subjects.http(service),
-    { method: "GET", path: SERVICE_OPENAPI_PATH, query: "", headers: {} },
-    { timeoutMs: SPEC_TIMEOUT_MS },
-  );
+  const raw = await gw.bus.request(subjects.http(service), { method: "GET", path: SERVICE_OPENAPI_PATH, query: "", headers: {} }, { timeoutMs: SPEC_TIMEOUT_MS });
   const res = HttpRelayResponse.parse(raw);
   if (res.status !== 200) throw new Error(`${service} answered ${res.status}`);
   return JSON.parse(res.body) as OpenApiDocument;

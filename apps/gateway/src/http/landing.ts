@@ -9,7 +9,10 @@ export interface LandingInfo {
 }
 
 export async function landingInfo(o: { version: string; demo: boolean }): Promise<LandingInfo> {
-  const client = await clientBundle().then((b) => b.version, () => "unavailable");
+  const client = await clientBundle().then(
+    (b) => b.version,
+    () => "unavailable",
+  );
   return {
     name: "Realtime Platform",
     version: o.version,

@@ -29,7 +29,10 @@ const envTo = (tenantId: string, userId: string) => ({ tenantId, target: { kind:
 const post = (path: string, key: string, json: unknown) => p.fetch(path, { method: "POST", json, headers: { "x-api-key": key } });
 const metric = async (name: string) => {
   const text = await (await p.fetch("/metrics")).text();
-  return text.split("\n").filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(name))
+    .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
 };
 
 describe("HTTP publishers are scoped to their tenants", () => {

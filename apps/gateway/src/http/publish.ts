@@ -1,6 +1,19 @@
 import { AppError, DataChangeInput, PublishEnvelope, describeZodError, subjects, type DeliveryEnvelope, type SvcReply } from "@rt/contracts";
 import type { Bus, Subscription } from "@rt/bus";
-import { authenticatePublisher, callService, currentTrace, deliverRaw, mayPublish, newTraceId, nowIso, publishKeysOf, requirePublishTenant, toErrorBody, type Logger, type PlatformConfig } from "@rt/service-kit";
+import {
+  authenticatePublisher,
+  callService,
+  currentTrace,
+  deliverRaw,
+  mayPublish,
+  newTraceId,
+  nowIso,
+  publishKeysOf,
+  requirePublishTenant,
+  toErrorBody,
+  type Logger,
+  type PlatformConfig,
+} from "@rt/service-kit";
 import type { GatewayMetrics } from "../metrics.ts";
 
 type Deps = { bus: Bus; config: PlatformConfig; log: Logger; metrics: Pick<GatewayMetrics, "publishRefused"> };

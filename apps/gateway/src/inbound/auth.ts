@@ -31,11 +31,7 @@ export const authConfig = (config: PlatformConfig): AuthConfig => ({
 function tokensOf(socket: GatewaySocket): string[] {
   const h = socket.handshake;
   const auth = (h.auth ?? {}) as Record<string, unknown>;
-  const sources = [
-    extractToken({ auth, headers: {} }),
-    extractToken({ headers: h.headers }),
-    extractToken({ headers: {}, query: h.query as Record<string, unknown> }),
-  ];
+  const sources = [extractToken({ auth, headers: {} }), extractToken({ headers: h.headers }), extractToken({ headers: {}, query: h.query as Record<string, unknown> })];
   return [...new Set(sources.filter((t): t is string => !!t))];
 }
 

@@ -74,7 +74,10 @@ describe("tokens from an identity provider's JWKS: rotation without restart", ()
   }, 30_000);
 
   test("HS256 tokens (even with the built-in dev secret) are refused when only a key set is configured", async () => {
-    const dev = await new SignJWT({ tenantId: p.tenant }).setProtectedHeader({ alg: "HS256" }).setSubject("u1").setExpirationTime("10m")
+    const dev = await new SignJWT({ tenantId: p.tenant })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("u1")
+      .setExpirationTime("10m")
       .sign(new TextEncoder().encode("dev-secret-change-me-dev-secret-change-me"));
     expect(await connect(dev)).toMatchObject({ ok: false, message: "unauthorized" });
   });

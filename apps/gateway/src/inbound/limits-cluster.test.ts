@@ -15,10 +15,7 @@ let stop: () => Promise<void>;
 beforeAll(async () => {
   const env = { RATE_LIMIT_DEFAULT: String(BUDGET), RATE_LIMIT_SCOPE: "cluster" };
   const s = await startWithSecondGateway({ env });
-  const third = await startGateway(
-    { bus: s.p.platform.bus, log: createLogger({ name: "gw3", level: "silent" }), config: s.p.config, metrics: createMetrics("gw3") },
-    { port: 0 },
-  );
+  const third = await startGateway({ bus: s.p.platform.bus, log: createLogger({ name: "gw3", level: "silent" }), config: s.p.config, metrics: createMetrics("gw3") }, { port: 0 });
   p = s.p;
   gateways = [s.p.platform.gateway, s.second, third];
   stop = async () => {

@@ -90,7 +90,9 @@ describe("REST body depth", () => {
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: 3 }, () =>
-        p.fetch("/api/approvals/artisan-requests", { method: "POST", token, headers: { "content-type": "application/json" }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
+        p
+          .fetch("/api/approvals/artisan-requests", { method: "POST", token, headers: { "content-type": "application/json" }, body })
+          .then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
       ),
     );
     const elapsed = performance.now() - started;
@@ -203,7 +205,14 @@ describe("polling send cap", () => {
       return got;
     };
     const connected = await until("40{");
-    const pid = (JSON.parse(connected.split("\x1e").find((packet) => packet.startsWith("40{"))!.slice(2)) as { pid: string }).pid;
+    const pid = (
+      JSON.parse(
+        connected
+          .split("\x1e")
+          .find((packet) => packet.startsWith("40{"))!
+          .slice(2),
+      ) as { pid: string }
+    ).pid;
     expect(pid).toBeTruthy();
     await c.post(`421["join-data-sync",{"entityTypes":["Stream"]}]`);
     expect(await until("431[")).toContain('431[{"ok":true');

@@ -49,11 +49,7 @@ export function refreshSession(gw: Gateway, socket: GatewaySocket, principal: Pr
  * its roles still allow (SYNC_TYPE_ROLES) as they were; the personal, tenant and role rooms, and
  * the scope of a payments subscription, as this token grants them.
  */
-export function grantedRooms(
-  had: Iterable<string>,
-  principal: Principal,
-  config: Pick<PlatformConfig, "PAYMENTS_ADMIN_ROLES" | "SYNC_TYPE_ROLES">,
-): string[] {
+export function grantedRooms(had: Iterable<string>, principal: Principal, config: Pick<PlatformConfig, "PAYMENTS_ADMIN_ROLES" | "SYNC_TYPE_ROLES">): string[] {
   const all = [...had];
   const payments = all.some(isPaymentsRoom) ? [paymentsRoom(principal, config.PAYMENTS_ADMIN_ROLES)] : [];
   const barred = new Set(
@@ -75,13 +71,16 @@ function scheduleExpiry(gw: Gateway, socket: GatewaySocket) {
   const exp = socket.data.exp;
   if (exp === undefined) return;
   const ms = exp * 1000 - Date.now();
-  const timer = setTimeout(() => {
-    if (socket.data.exp !== exp) return;
-    if (exp * 1000 > Date.now()) return scheduleExpiry(gw, socket);
-    gw.log.info({ userId: socket.data.principal?.userId, socketId: socket.id }, "token expired, disconnecting");
-    socket.emit("error", { event: "token", code: "UNAUTHENTICATED", message: "token expired", timestamp: new Date().toISOString() });
-    socket.disconnect(true);
-  }, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+  const timer = setTimeout(
+    () => {
+      if (socket.data.exp !== exp) return;
+      if (exp * 1000 > Date.now()) return scheduleExpiry(gw, socket);
+      gw.log.info({ userId: socket.data.principal?.userId, socketId: socket.id }, "token expired, disconnecting");
+      socket.emit("error", { event: "token", code: "UNAUTHENTICATED", message: "token expired", timestamp: new Date().toISOString() });
+      socket.disconnect(true);
+    },
+    Math.max(0, Math.min(ms, MAX_TIMER_MS)),
+  );
   expiryTimers.set(socket, timer);
 }
 

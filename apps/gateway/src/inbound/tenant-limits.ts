@@ -51,7 +51,11 @@ export class TenantLimits {
     private readonly refusals: Counter<"tenant" | "limit">,
   ) {
     this.label = tenantLabeller(Object.keys(config.TENANT_LIMITS), config.TENANT_METRICS_TOP);
-    this.sockets = new HeldSockets((t) => this.of(t).connections, "tenant", (t) => this.refused(t, "connections"));
+    this.sockets = new HeldSockets(
+      (t) => this.of(t).connections,
+      "tenant",
+      (t) => this.refused(t, "connections"),
+    );
   }
 
   of(tenantId: string): TenantLimit {

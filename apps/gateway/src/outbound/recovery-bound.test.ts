@@ -31,7 +31,8 @@ async function flood(witness: ClientSocket, entityType: string, n: number, size 
   let got = 0;
   const done = new Promise<void>((resolve) => witness.on("data-change", (d: { entityType: string }) => d.entityType === entityType && ++got === n && resolve()));
   const pad = "x".repeat(size);
-  for (let i = from; i < from + n; i++) deliverRaw(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { entityType, action: "UPDATE", data: { n: i, pad } } });
+  for (let i = from; i < from + n; i++)
+    deliverRaw(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { entityType, action: "UPDATE", data: { n: i, pad } } });
   await done;
 }
 

@@ -30,7 +30,12 @@ function stream(entityType: string) {
     // Keep up with the wall clock, so a busy machine still gets the rate on average.
     const due = Math.floor(((performance.now() - started) / 1000) * RATE);
     while (n < due) {
-      deliverRaw(p.platform.bus, { tenantId: p.tenant, target: { kind: "sync", id: entityType }, event: "data-change", data: { entityType, action: "UPDATE", data: { n }, seq: n } });
+      deliverRaw(p.platform.bus, {
+        tenantId: p.tenant,
+        target: { kind: "sync", id: entityType },
+        event: "data-change",
+        data: { entityType, action: "UPDATE", data: { n }, seq: n },
+      });
       n++;
     }
   }, 10);
@@ -90,7 +95,9 @@ async function forcedRecoveries(urls: string[], longAbsences = 0) {
   const missing = [];
   for (let n = 0; n < sent; n++) if (!counts.has(n)) missing.push(n);
   const doubled = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
-  console.log(`recovery under traffic (${p.mode}, ${urls.length} gateway(s)): ${RECOVERIES} recoveries, ${sent} events at ${rate}/s, recovered ${recovered.filter(Boolean).length}, missing ${missing.length}, doubled ${doubled.length}, out of order ${outOfOrder}`);
+  console.log(
+    `recovery under traffic (${p.mode}, ${urls.length} gateway(s)): ${RECOVERIES} recoveries, ${sent} events at ${rate}/s, recovered ${recovered.filter(Boolean).length}, missing ${missing.length}, doubled ${doubled.length}, out of order ${outOfOrder}`,
+  );
   return { recovered, rate, outOfOrder, missing: missing.slice(0, 20), missingCount: missing.length, doubled: doubled.slice(0, 20) };
 }
 

@@ -53,17 +53,18 @@ test("a client whose gateway goes away recovers on another gateway: missed event
 });
 
 test("a gateway stopping gracefully sends its clients elsewhere: they recover there, and it refuses new handshakes", async () => {
-  const third = await startGateway(
-    { bus: p.platform.bus, log: createLogger({ name: "gw3", level: "silent" }), config: p.config, metrics: createMetrics("gw3") },
-    { port: 0 },
-  );
+  const third = await startGateway({ bus: p.platform.bus, log: createLogger({ name: "gw3", level: "silent" }), config: p.config, metrics: createMetrics("gw3") }, { port: 0 });
   const token = await p.token({ sub: "evacuee" });
   const s = ioClient(third.url, { auth: { token }, transports: ["websocket"], forceNew: true, reconnectionDelay: 300, reconnectionDelayMax: 400 });
   await waitFor(s, "connect");
   const got: number[] = [];
   s.on("ping-me", (d: any) => got.push(d.n));
   const send = (n: number) =>
-    p.fetch("/api/publish", { method: "POST", headers: { "x-api-key": TEST_API_KEY }, json: { tenantId: p.tenant, target: { kind: "user", id: "evacuee" }, event: "ping-me", data: { n } } });
+    p.fetch("/api/publish", {
+      method: "POST",
+      headers: { "x-api-key": TEST_API_KEY },
+      json: { tenantId: p.tenant, target: { kind: "user", id: "evacuee" }, event: "ping-me", data: { n } },
+    });
   const first = waitFor(s, "ping-me", { timeoutMs: 10_000 });
   await send(0);
   await first;

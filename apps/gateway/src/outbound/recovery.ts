@@ -260,15 +260,16 @@ export function refuseRecovery(adapter: RecoveryAdapter, socket: GatewaySocket, 
   if (!socket.recovered) return null;
   const claim = adapter.claims.get(socket.id);
   const owner = claim?.session.data.principal;
-  const reason = !claim || !owner
-    ? "session gone"
-    : !principal
-      ? "anonymous"
-      : owner.tenantId !== principal.tenantId
-        ? "tenant mismatch"
-        : owner.userId !== principal.userId
-          ? "user mismatch"
-          : null;
+  const reason =
+    !claim || !owner
+      ? "session gone"
+      : !principal
+        ? "anonymous"
+        : owner.tenantId !== principal.tenantId
+          ? "tenant mismatch"
+          : owner.userId !== principal.userId
+            ? "user mismatch"
+            : null;
   if (!reason) return null;
   startFresh(adapter, socket, reason, principal, log);
   return reason;

@@ -7,8 +7,7 @@ export interface EngineConn {
   close(): void;
 }
 
-const sizeOf = (data: unknown) =>
-  typeof data === "string" ? data.length : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0;
+const sizeOf = (data: unknown) => (typeof data === "string" ? data.length : data instanceof ArrayBuffer || ArrayBuffer.isView(data) ? data.byteLength : 0);
 
 /**
  * The polling twin of the WebSocket backpressure limit: a long-polling client that stops polling

@@ -13,7 +13,10 @@ export const MessageSend = z.object({
   content: z.string().min(1).max(10_000),
   type: MessageType.default("TEXT"),
   // Only web URLs: a `javascript:` or `data:` link would run in every recipient's client.
-  fileUrl: z.url({ protocol: /^https?$/, error: "must be an http: or https: URL" }).max(2048).nullish(),
+  fileUrl: z
+    .url({ protocol: /^https?$/, error: "must be an http: or https: URL" })
+    .max(2048)
+    .nullish(),
   clientMsgId: z.string().min(1).max(128).optional(),
 });
 export type MessageSend = z.infer<typeof MessageSend>;

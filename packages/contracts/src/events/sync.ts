@@ -2,10 +2,18 @@ import { z } from "zod";
 import { UserId } from "../ids.ts";
 import { Iso } from "./common.ts";
 
-export const EntityType = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only");
+export const EntityType = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits, _ . : - only");
 export const SyncSubscribe = z.union([
   z.object({ entityTypes: z.array(EntityType).min(1).max(100) }),
-  z.array(EntityType).min(1).max(100).transform((entityTypes) => ({ entityTypes })),
+  z
+    .array(EntityType)
+    .min(1)
+    .max(100)
+    .transform((entityTypes) => ({ entityTypes })),
 ]);
 export type SyncSubscribe = z.output<typeof SyncSubscribe>;
 
@@ -51,7 +59,14 @@ export const SyncStored = z.object({ stored: z.boolean() });
 
 /** `join-user-room`: seed 001 may send its user id (bare or as an object); it must be the caller's. */
 export const JoinUserRoom = z
-  .union([z.object({ userId: UserId.optional() }), UserId.transform((userId) => ({ userId })), z.undefined().transform(() => ({ userId: undefined })).describe("nothing (the caller's own room)")])
+  .union([
+    z.object({ userId: UserId.optional() }),
+    UserId.transform((userId) => ({ userId })),
+    z
+      .undefined()
+      .transform(() => ({ userId: undefined }))
+      .describe("nothing (the caller's own room)"),
+  ])
   .transform((v) => ({ userId: v.userId }));
 
 export const UserActivityInput = z.object({

@@ -37,7 +37,10 @@ test("HTTP on gateway 1 lists sockets of both gateways and disconnects a user co
   expect(Object.fromEntries(list.connections.map((c: { userId: string; gatewayId: string }) => [c.userId, c.gatewayId]))).toEqual({ near: "gw-1", far: "gw-2" });
 
   const gateways = await (await admin("/gateways")).json();
-  expect(gateways.gateways.map((g: { gatewayId: string; healthy: boolean }) => [g.gatewayId, g.healthy])).toEqual([["gw-1", true], ["gw-2", true]]);
+  expect(gateways.gateways.map((g: { gatewayId: string; healthy: boolean }) => [g.gatewayId, g.healthy])).toEqual([
+    ["gw-1", true],
+    ["gw-2", true],
+  ]);
   const counts = await (await admin(`/counts?tenantId=${p.tenant}`)).json();
   expect(counts).toMatchObject({ total: 2, byTenant: { [p.tenant]: 2 }, byGateway: { "gw-1": { sockets: 1 }, "gw-2": { sockets: 1 } } });
 
@@ -57,7 +60,10 @@ test("the server SDK on the cluster's NATS does the same", async () => {
     const b = await p.connect({ sub: "sdk-b", gateway: 1 });
     const list = await api.listConnections({ tenantId: p.tenant });
     const sdkUsers = list.connections.filter((c) => c.userId?.startsWith("sdk-"));
-    expect(sdkUsers.map((c) => [c.userId, c.gatewayId]).sort()).toEqual([["sdk-a", "gw-1"], ["sdk-b", "gw-2"]]);
+    expect(sdkUsers.map((c) => [c.userId, c.gatewayId]).sort()).toEqual([
+      ["sdk-a", "gw-1"],
+      ["sdk-b", "gw-2"],
+    ]);
     const gone = waitFor(b, "disconnect");
     expect((await api.disconnect({ socketId: b.id, reason: "sdk" })).byGateway).toEqual({ "gw-1": 0, "gw-2": 1 });
     await gone;

@@ -48,7 +48,9 @@ export function serveAdmin(gw: Gateway): Subscription {
       { queue: `gw-${gw.id}` },
     ),
   );
-  return { unsubscribe: () => {
+  return {
+    unsubscribe: () => {
       for (const s of subs) s.unsubscribe();
-    } };
+    },
+  };
 }

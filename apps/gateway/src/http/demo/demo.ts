@@ -35,8 +35,7 @@ export function demoApp(gw: Gateway): Hono {
 
   clientBundle().catch((err) => gw.log.warn({ err: String(err) }, "demo client bundle failed"));
 
-  const page = async () =>
-    new Response(Bun.file(PAGE), { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
+  const page = async () => new Response(Bun.file(PAGE), { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" } });
   app.get("/", page);
   app.get("/index.html", page);
 
