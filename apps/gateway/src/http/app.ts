@@ -19,11 +19,11 @@ import { bearer, TokenError } from "@rt/auth";
 import { callService, jsonDepthLimit, opsResponse, requestService, route, secretEquals, toErrorBody, type Readiness } from "@rt/service-kit";
 import type { Registry } from "prom-client";
 import { publishFromHttp } from "./publish.ts";
-import { asyncApiJson, docsPage, mergedOpenApi } from "./docs.ts";
+import { asyncApiJson, asyncApiVersion, mergedOpenApi } from "./docs.ts";
 import { demoApp, demoEnabled } from "./demo/demo.ts";
 import { clientJsResponse } from "./client-bundle.ts";
 import { landingHtml, landingInfo } from "./landing.ts";
-import { openApiViewer } from "./docs-viewer.ts";
+import { asyncApiViewer, docsIndex, openApiViewer } from "./docs-viewer.ts";
 import { userKey, type Limiter } from "../inbound/limiter.ts";
 import type { Gateway } from "../types.ts";
 
@@ -108,9 +108,10 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     route({ summary: "AsyncAPI 3.0: Socket.IO events and NATS subjects", tags: ["docs"], responses: { 200: { mediaType: "application/json" } } }),
     () => new Response(asyncApiJson(), { headers: { "content-type": "application/json" } }),
   );
-  app.get("/docs", route({ summary: "API reference page", tags: ["docs"], responses: { 200: { mediaType: "text/html" } } }), async (c) =>
-    c.html(docsPage(await mergedOpenApi(gw, app, VERSION))),
-  );
+  app.get("/docs", route({ summary: "API reference: links to the AsyncAPI and OpenAPI viewers", tags: ["docs"], responses: { 200: { mediaType: "text/html" } } }), async (c) => {
+    const openapi = await mergedOpenApi(gw, app, VERSION);
+    return c.html(docsIndex({ openapi: openapi.openapi, asyncapi: asyncApiVersion(), missing: openapi["x-missing-services"] }));
+  });
 
   app.get(
     "/",
@@ -126,6 +127,7 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     (c) => clientJsResponse(c.req.header("if-none-match")),
   );
   app.route("/docs/openapi", openApiViewer());
+  app.route("/docs/asyncapi", asyncApiViewer());
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
   app.route("/", opts.admin); // /api/admin/* and the /admin console (admin/admin.ts)
 

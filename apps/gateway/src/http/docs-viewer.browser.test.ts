@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { startPlatform, type TestPlatform } from "@rt/testkit";
 
-/** /docs/openapi in Debian's Chromium: Swagger UI renders every route of the merged document, offline. */
+/** /docs, /docs/openapi and /docs/asyncapi in Debian's Chromium: both maintained viewers render the platform's documents, offline. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let p: TestPlatform;
 let browser: Browser;
@@ -16,14 +16,20 @@ afterAll(async () => {
   await p?.stop();
 }, 30_000);
 
-test("Swagger UI at /docs/openapi renders the platform's routes with no request leaving the gateway", async () => {
+/** A page that records script errors and every request that leaves the gateway. */
+async function watchedPage(): Promise<{ page: Page; elsewhere: string[]; errors: string[] }> {
   const page = await browser.newPage();
   const elsewhere: string[] = [];
+  const errors: string[] = [];
   page.on("request", (r) => {
     if (!r.url().startsWith(p.url) && !r.url().startsWith("data:")) elsewhere.push(r.url());
   });
-  const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  return { page, elsewhere, errors };
+}
+
+test("Swagger UI at /docs/openapi renders the platform's routes with no request leaving the gateway", async () => {
+  const { page, elsewhere, errors } = await watchedPage();
   await page.goto(`${p.url}/docs/openapi`);
   await page.waitForSelector(".opblock", { timeout: 15_000 });
   const text = await page.locator("#ui").innerText();
@@ -31,4 +37,37 @@ test("Swagger UI at /docs/openapi renders the platform's routes with no request 
   expect(await page.locator(".opblock").count()).toBeGreaterThan(20);
   expect(errors).toEqual([]);
   expect(elsewhere).toEqual([]);
+  await page.close();
 }, 60_000);
+
+test("the AsyncAPI viewer at /docs/asyncapi renders message:send with its payload schema, with no request leaving the gateway", async () => {
+  const { page, elsewhere, errors } = await watchedPage();
+  await page.goto(`${p.url}/docs/asyncapi`);
+  const payload = page.locator('[id="message-client.message_send-payload"]');
+  await payload.waitFor({ timeout: 30_000 });
+  await payload.getByText("Expand all").click();
+  const text = await payload.innerText();
+  // The fields of the contracts' message:send schema, with their rules: roomId and content required, content 1..10000 characters, type's enum.
+  for (const s of ["roomId", "content", "type", "fileUrl", "clientMsgId", "required", "[ 1 .. 10000 ] characters", '"TEXT"', '"IMAGE"']) expect(text).toContain(s);
+  // Server events are there too, by their Socket.IO names.
+  const all = await page.locator("#asyncapi").innerText();
+  for (const s of ["message:send", "payment_update", "notification", "rt.svc.chat.message:send"]) expect(all).toContain(s);
+  expect(errors).toEqual([]);
+  expect(elsewhere).toEqual([]);
+  await page.close();
+}, 90_000);
+
+test("/docs links both viewers and both documents, and each link opens", async () => {
+  const { page, elsewhere, errors } = await watchedPage();
+  await page.goto(`${p.url}/docs`);
+  const hrefs = await page.locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  expect(hrefs).toEqual(expect.arrayContaining(["/docs/asyncapi", "/docs/openapi", "/asyncapi.json", "/openapi.json"]));
+  await page.getByRole("link", { name: "Socket.IO events and NATS subjects" }).click();
+  await page.locator('[id="message-client.message_send"]').waitFor({ timeout: 30_000 });
+  await page.goto(`${p.url}/docs`);
+  await page.getByRole("link", { name: "REST API" }).click();
+  await page.waitForSelector(".opblock", { timeout: 15_000 });
+  expect(errors).toEqual([]);
+  expect(elsewhere).toEqual([]);
+  await page.close();
+}, 90_000);

@@ -57,4 +57,18 @@ describe.each([
     expect((await p.fetch("/docs/openapi/swagger-ui.css")).status).toBe(200);
     expect((await p.fetch("/docs/openapi/package.json")).status).toBe(404);
   });
+
+  test("GET /docs/asyncapi shows /asyncapi.json in the AsyncAPI viewer, its script and styles served by the gateway (no CDN)", async () => {
+    const page = await p.fetch("/docs/asyncapi");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('fetch("/asyncapi.json")');
+    expect(html).not.toMatch(/https?:\/\//);
+    const js = await p.fetch("/docs/asyncapi/asyncapi.js");
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toContain("javascript");
+    expect(await js.text()).toContain("AsyncApiStandalone");
+    expect((await p.fetch("/docs/asyncapi/asyncapi.css")).status).toBe(200);
+    expect((await p.fetch("/docs/asyncapi/package.json")).status).toBe(404);
+  });
 });

@@ -18,6 +18,7 @@ export async function landingInfo(o: { version: string; demo: boolean }): Promis
     version: o.version,
     links: {
       docs: "/docs",
+      asyncapiViewer: "/docs/asyncapi",
       openapiViewer: "/docs/openapi",
       asyncapi: "/asyncapi.json",
       openapi: "/openapi.json",
