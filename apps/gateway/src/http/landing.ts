@@ -32,10 +32,22 @@ export async function landingInfo(o: { version: string; demo: boolean }): Promis
 
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** What each link is, in words, for the page. */
+const LABELS: Record<string, string> = {
+  docs: "API reference: both viewers below",
+  asyncapiViewer: "Socket.IO events (with payloads) and NATS subjects",
+  openapiViewer: "REST API, with try-it-out",
+  asyncapi: "AsyncAPI document",
+  openapi: "OpenAPI document",
+  client: "the client SDK as a browser ES module",
+  health: "health check",
+  demo: "demo console: tokens, rooms, chat, publish",
+};
+
 /** The same links as a small page, for a browser. */
 export function landingHtml(info: LandingInfo): string {
   const items = Object.entries(info.links)
-    .map(([k, href]) => `<li><a href="${escapeHtml(href)}">${escapeHtml(href)}</a> — ${escapeHtml(k)}</li>`)
+    .map(([k, href]) => `<li><a href="${escapeHtml(href)}">${escapeHtml(href)}</a> — ${escapeHtml(LABELS[k] ?? k)}</li>`)
     .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(info.name)}</title>
