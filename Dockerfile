@@ -9,14 +9,18 @@ RUN groupadd --system --gid 10001 app \
 WORKDIR /app
 # Everything but what .dockerignore leaves out, then the production dependencies (no peers: the only
 # one not already a dependency is socket.io's bun-engine asking for typescript) without type
-# declarations, source maps or docs. These layers do not depend on APP, so the seven images share them.
+# declarations, source maps or docs, then the AsyncAPI viewer's files alone (its package is a
+# devDependency: its 225 dependencies would double node_modules; deploy/files-from-package.ts takes
+# the version bun.lock pins and checks its sha512). These layers do not depend on APP, so the seven
+# images share them.
 COPY . .
 # EXTRA_CA_CERTS (PEM text, public certificates only): for a build behind a TLS-inspecting proxy;
-# used by this step alone and not left in the image.
+# used by this step alone (both downloads) and not left in the image.
 ARG EXTRA_CA_CERTS=""
 RUN if [ -n "$EXTRA_CA_CERTS" ]; then printf '%s\n' "$EXTRA_CA_CERTS" >/tmp/extra-ca.pem && export NODE_EXTRA_CA_CERTS=/tmp/extra-ca.pem; fi \
  && bun install --frozen-lockfile --production --omit=peer \
  && find node_modules/.bun -type f \( -name '*.d.ts' -o -name '*.d.[cm]ts' -o -name '*.map' -o -iname '*.md' \) -delete \
+ && bun deploy/files-from-package.ts \
  && rm -rf /root/.bun /tmp/*
 
 # No runtime transpiler cache: the root filesystem may be read-only (k8s readOnlyRootFilesystem).

@@ -122,6 +122,29 @@ describe("images", () => {
       expect(await docker(["exec", b.name, "sh", "-c", "cat /proc/1/status | grep '^Uid'"])).toMatch(/^Uid:\s+10001\s/);
     }
   });
+
+  test("a gateway container serves the AsyncAPI viewer and its files, with the viewer's package alone in node_modules (none of its dependencies)", async () => {
+    const g = gwUrl(gateways[0]!);
+    const page = await http(`${g}/docs/asyncapi`);
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toContain('<script src="/docs/asyncapi/asyncapi.js">');
+    const served: Record<string, number> = {};
+    for (const [file, type] of [
+      ["asyncapi.js", "text/javascript"],
+      ["asyncapi.css", "text/css"],
+    ] as const) {
+      const r = await fetch(`${g}/docs/asyncapi/${file}`, { signal: AbortSignal.timeout(15_000) });
+      expect({ file, status: r.status, type: r.headers.get("content-type")?.split(";")[0] }).toEqual({ file, status: 200, type });
+      served[file] = (await r.bytes()).length;
+    }
+    expect(served["asyncapi.js"]!).toBeGreaterThan(1_000_000);
+    const b = gateways[0]!.name;
+    // Its dependencies (the AsyncAPI parsers, …) would sit in bun's store as @asyncapi+…; only the package's served files are there (no lib/).
+    expect(await docker(["exec", b, "sh", "-c", "ls node_modules/.bun | grep '^@asyncapi+' || true"])).toBe("");
+    expect(await docker(["exec", b, "sh", "-c", "ls node_modules/@asyncapi/react-component"])).toBe("LICENSE\nbrowser\npackage.json\nstyles");
+    const nodeModulesMB = Number((await docker(["exec", b, "du", "-sm", "node_modules"])).split(/\s/)[0]);
+    figures("images", { ...Object.fromEntries(APPS.map((a) => [`${a}MB`, (sizes[a] / 1e6).toFixed(1)])), nodeModulesMB, asyncapiJsBytes: served["asyncapi.js"]! });
+  });
 });
 
 describe("the split stack in containers", () => {

@@ -126,8 +126,8 @@ export function createHttpApp(gw: Gateway, opts: { readiness: Readiness; metrics
     route({ summary: "The client SDK as one browser ES module (ETag, cacheable)", tags: ["docs"], responses: { 200: { mediaType: "text/javascript" } } }),
     (c) => clientJsResponse(c.req.header("if-none-match")),
   );
-  app.route("/docs/openapi", openApiViewer());
-  app.route("/docs/asyncapi", asyncApiViewer());
+  app.route("/docs/openapi", openApiViewer({ log: gw.log }));
+  app.route("/docs/asyncapi", asyncApiViewer({ log: gw.log }));
   app.route("/demo", demoApp(gw)); // dev console; nothing when NODE_ENV=production
   app.route("/", opts.admin); // /api/admin/* and the /admin console (admin/admin.ts)
 

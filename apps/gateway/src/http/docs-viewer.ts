@@ -1,24 +1,62 @@
 import { Hono } from "hono";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { AppError } from "@rt/contracts";
 
-/** A package's folder: the viewers' scripts and styles are served from here, no CDN. */
-const dirOf = (pkg: string) => dirname(Bun.resolveSync(`${pkg}/package.json`, import.meta.dir));
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
 
-/** The files a viewer page loads, by the name it asks for: [file inside the package, content type]. */
-type Assets = Record<string, [string, string]>;
+/** A viewer's files: the package they come from and, by the name a page asks for, [file inside the package, content type]. */
+export interface ViewerFiles {
+  pkg: string;
+  assets: Record<string, [string, string]>;
+}
+
+/**
+ * The AsyncAPI viewer's two files. Its package is a devDependency (its dependency tree would double
+ * the image): the Dockerfile puts only these files of it into the image (deploy/files-from-package.ts).
+ */
+export const ASYNCAPI_VIEWER: ViewerFiles = {
+  pkg: "@asyncapi/react-component",
+  assets: { "asyncapi.js": ["browser/standalone/index.js", JS], "asyncapi.css": ["styles/default.min.css", CSS] },
+};
+
+/** Where a viewer is looked up from (as an import from this code: node_modules up the tree), and who hears that it is missing. */
+export interface ViewerOptions {
+  from?: string;
+  log?: { warn: (o: object, msg: string) => void };
+}
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function viewer(pkg: string, assets: Assets, page: string): Hono {
-  const dir = dirOf(pkg);
+/** The package folder holding every file of a viewer, or what is missing. One lookup, no fallback: a missing viewer is reported, never papered over. */
+function locate(v: ViewerFiles, from: string): { dir: string } | { missing: string } {
+  let dir: string;
+  try {
+    dir = dirname(Bun.resolveSync(`${v.pkg}/package.json`, from));
+  } catch {
+    return { missing: `${v.pkg} is not installed (looked up from ${from})` };
+  }
+  const absent = Object.values(v.assets)
+    .map(([file]) => file)
+    .filter((file) => !existsSync(join(dir, file)));
+  return absent.length ? { missing: `${v.pkg} in ${dir} lacks ${absent.join(", ")}` } : { dir };
+}
+
+function viewer(v: ViewerFiles, page: string, o: ViewerOptions): Hono {
   const app = new Hono();
+  const found = locate(v, o.from ?? import.meta.dir);
+  if ("missing" in found) {
+    o.log?.warn({ viewer: v.pkg, missing: found.missing }, "docs viewer files missing: its pages answer 503");
+    const error = new AppError("UNAVAILABLE", `this viewer's files are not in this installation: ${found.missing}`).toBody();
+    app.all("*", (c) => c.json({ error }, 503));
+    return app;
+  }
   app.get("/", (c) => c.html(page));
   app.get("/:file", (c) => {
-    const asset = assets[c.req.param("file")];
+    const asset = v.assets[c.req.param("file")];
     if (!asset) return c.notFound();
-    return new Response(Bun.file(join(dir, asset[0])), { headers: { "content-type": asset[1], "cache-control": "public, max-age=86400" } });
+    return new Response(Bun.file(join(found.dir, asset[0])), { headers: { "content-type": asset[1], "cache-control": "public, max-age=86400" } });
   });
   return app;
 }
@@ -27,10 +65,9 @@ function viewer(pkg: string, assets: Assets, page: string): Hono {
  * `/docs/openapi`: the merged OpenAPI document in Swagger UI (swagger-ui-dist, a maintained viewer)
  * instead of hand-written HTML, its files served by the gateway itself.
  */
-export const openApiViewer = (): Hono =>
+export const openApiViewer = (o: ViewerOptions = {}): Hono =>
   viewer(
-    "swagger-ui-dist",
-    { "swagger-ui.css": ["swagger-ui.css", CSS], "swagger-ui-bundle.js": ["swagger-ui-bundle.js", JS] },
+    { pkg: "swagger-ui-dist", assets: { "swagger-ui.css": ["swagger-ui.css", CSS], "swagger-ui-bundle.js": ["swagger-ui-bundle.js", JS] } },
     `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Realtime platform: REST API</title>
 <link rel="stylesheet" href="/docs/openapi/swagger-ui.css"></head>
@@ -38,6 +75,7 @@ export const openApiViewer = (): Hono =>
 <script src="/docs/openapi/swagger-ui-bundle.js"></script>
 <script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#ui", deepLinking: true });</script>
 </body></html>`,
+    o,
   );
 
 /**
@@ -45,10 +83,9 @@ export const openApiViewer = (): Hono =>
  * subjects) in the AsyncAPI React component's standalone bundle, a maintained viewer that carries
  * its own parser, served by the gateway itself.
  */
-export const asyncApiViewer = (): Hono =>
+export const asyncApiViewer = (o: ViewerOptions = {}): Hono =>
   viewer(
-    "@asyncapi/react-component",
-    { "asyncapi.js": ["browser/standalone/index.js", JS], "asyncapi.css": ["styles/default.min.css", CSS] },
+    ASYNCAPI_VIEWER,
     `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Realtime platform: Socket.IO events and NATS subjects</title>
 <link rel="stylesheet" href="/docs/asyncapi/asyncapi.css"></head>
@@ -59,6 +96,7 @@ fetch("/asyncapi.json").then((r) => r.text()).then((schema) =>
   AsyncApiStandalone.render({ schema, config: { show: { sidebar: true }, expand: { messageExamples: false } } }, document.getElementById("asyncapi")));
 </script>
 </body></html>`,
+    o,
   );
 
 /** `/docs`: where both viewers and both machine-readable documents are. */
