@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { MessageCreateBody, SvcContext } from "@rt/contracts";
 import type { Db } from "@rt/db";
-import { currentTrace, withTrace } from "@rt/service-kit";
+import { crashPoint, currentTrace, withTrace } from "@rt/service-kit";
 import { members, messages } from "./schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -122,6 +122,12 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
    * (ids are drawn in input order), so walking the batch publishes in id order.
    */
   function settle(batch: Pending[], results: WriteResult[]) {
+    try {
+      crashPoint("chat");
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
     batch.forEach((p, i) => {
       const row = results[i]!;
       try {
