@@ -16,8 +16,8 @@ import {
 } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Db } from "@rt/db";
-import { deliver } from "@rt/service-kit";
-import { createMessageWriter, newMessage, type MessageRow } from "./message-writer.ts";
+import { deliver, outboxDelivery, type DeliverInput, type Outbox } from "@rt/service-kit";
+import { createMessageWriter, messageEnvelopeId, newMessage, type MessageRow } from "./message-writer.ts";
 import { members, messages, rooms } from "./schema.ts";
 
 /** The verified caller; every query is scoped by its tenant, never by input. */
@@ -26,6 +26,8 @@ export type Caller = Pick<SvcContext, "tenantId" | "userId" | "name">;
 export interface ChatDeps {
   bus: Bus;
   db: Db;
+  /** message:new rows are written by the messages' own statement; edits and deletes go through `transaction`. */
+  outbox: Pick<Outbox, "markSent" | "transaction">;
 }
 
 type RoomRow = typeof rooms.$inferSelect;
@@ -56,9 +58,18 @@ const asRoom = (r: RoomRow, memberIds: string[]): Room => ({
 /** Room ids are `serial` (int4): a larger id cannot exist, and Postgres would refuse to compare it. */
 const MAX_ROOM_ID = 2_147_483_647;
 
+/** A stored message's broadcast, under its stable envelope id: however often published, each socket gets it once. */
+export const messageNew = (row: MessageRow): DeliverInput<"message:new"> => ({
+  tenantId: row.tenantId,
+  target: toRoom(row.roomId),
+  event: "message:new",
+  data: toMessage(row),
+  id: messageEnvelopeId(row.id),
+});
+
 export type Chat = ReturnType<typeof createChat>;
 
-export function createChat({ bus, db }: ChatDeps) {
+export function createChat({ bus, db, outbox }: ChatDeps) {
   // Prepared: Postgres plans them once per connection (they run on every join and repeated send).
   const roomAndMember = db
     .select({ room: rooms, memberId: members.userId })
@@ -80,7 +91,7 @@ export function createChat({ bus, db }: ChatDeps) {
     )
     .limit(1)
     .prepare("chat_message_by_client_id");
-  const writer = createMessageWriter(db, (row) => announce(row));
+  const writer = createMessageWriter(db, outbox, (row) => announce(row));
 
   /** The room's row and whether `userId` is in it; undefined when the tenant has no such room. */
   async function roomWithMembership(tenantId: string, roomId: number, userId: string) {
@@ -113,11 +124,9 @@ export function createChat({ bus, db }: ChatDeps) {
     return asRoom(room, (await memberIdsOf(tenantId, [room.id])).get(room.id) ?? []);
   }
 
-  /** Broadcast a stored message under its stable envelope id: however often, each socket gets it once. */
+  /** Broadcast a stored message (see messageNew). */
   function announce(row: MessageRow): Message {
-    const message = toMessage(row);
-    deliver(bus, { tenantId: row.tenantId, target: toRoom(row.roomId), event: "message:new", data: message, id: `chat-message-${row.id}` });
-    return message;
+    return deliver(bus, messageNew(row)).data as Message;
   }
 
   /**
@@ -203,30 +212,39 @@ export function createChat({ bus, db }: ChatDeps) {
       return toMessage(again);
     },
 
+    /** The edit and its message:edited delivery commit together (outbox); edits are rare, so a transaction of their own. */
     async editMessage(caller: Caller, messageId: number, content: string): Promise<MessageEdited> {
-      const [row] = await db
-        .update(messages)
-        .set({ content, edited: true, updatedAt: sql`now()` })
-        .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.id, messageId), eq(messages.senderId, caller.userId), isNull(messages.deletedAt)))
-        .returning();
-      if (!row) return refuseChange(caller, messageId);
-      const updatedAt = row.updatedAt.toISOString();
-      const edited: MessageEdited = { messageId: row.id, roomId: row.roomId, content: row.content, updatedAt, timestamp: updatedAt };
-      deliver(bus, { tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:edited", data: edited });
-      return edited;
+      const edited = await outbox.transaction(async (tx) => {
+        const [row] = await tx
+          .update(messages)
+          .set({ content, edited: true, updatedAt: sql`now()` })
+          .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.id, messageId), eq(messages.senderId, caller.userId), isNull(messages.deletedAt)))
+          .returning();
+        if (!row) return { result: null, messages: [] };
+        const updatedAt = row.updatedAt.toISOString();
+        const data: MessageEdited = { messageId: row.id, roomId: row.roomId, content: row.content, updatedAt, timestamp: updatedAt };
+        const id = `chat-edited-${row.id}-${row.updatedAt.getTime()}`;
+        return { result: data, messages: [outboxDelivery({ tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:edited", data, id })] };
+      });
+      return edited ?? refuseChange(caller, messageId);
     },
 
     /** Soft delete: the row stays for audit, history and edits stop seeing it. */
     async deleteMessage(caller: Caller, messageId: number): Promise<MessageDeleted> {
-      const [row] = await db
-        .update(messages)
-        .set({ deletedAt: sql`now()` })
-        .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.id, messageId), eq(messages.senderId, caller.userId), isNull(messages.deletedAt)))
-        .returning({ id: messages.id, roomId: messages.roomId, deletedAt: messages.deletedAt });
-      if (!row) return refuseChange(caller, messageId);
-      const deleted: MessageDeleted = { messageId: row.id, roomId: row.roomId, timestamp: row.deletedAt!.toISOString() };
-      deliver(bus, { tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:deleted", data: deleted });
-      return deleted;
+      const deleted = await outbox.transaction(async (tx) => {
+        const [row] = await tx
+          .update(messages)
+          .set({ deletedAt: sql`now()` })
+          .where(and(eq(messages.tenantId, caller.tenantId), eq(messages.id, messageId), eq(messages.senderId, caller.userId), isNull(messages.deletedAt)))
+          .returning({ id: messages.id, roomId: messages.roomId, deletedAt: messages.deletedAt });
+        if (!row) return { result: null, messages: [] };
+        const data: MessageDeleted = { messageId: row.id, roomId: row.roomId, timestamp: row.deletedAt!.toISOString() };
+        return {
+          result: data,
+          messages: [outboxDelivery({ tenantId: caller.tenantId, target: toRoom(row.roomId), event: "message:deleted", data, id: `chat-deleted-${row.id}` })],
+        };
+      });
+      return deleted ?? refuseChange(caller, messageId);
     },
 
     /** Newest first; `nextBefore` is the cursor of the next older page, null on the last one. */

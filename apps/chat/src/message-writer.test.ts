@@ -2,9 +2,13 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
 import { currentTrace, withTrace } from "@rt/service-kit";
 import { chatService } from "./service.ts";
-import { createMessageWriter, type MessageRow, type NewMessage } from "./message-writer.ts";
+import { inArray, sql } from "drizzle-orm";
+import { createMessageWriter, messageEnvelopeId, type MessageRow, type NewMessage } from "./message-writer.ts";
+import { chatOutbox } from "./schema.ts";
 
 let h: ServiceHarness;
+/** What the service's Outbox does with published rows. */
+const outbox = { markSent: async (ids: string[]) => void (await h.db.db.update(chatOutbox).set({ sentAt: sql`now()` }).where(inArray(chatOutbox.id, ids))) };
 beforeAll(async () => {
   h = await startServices([chatService]);
 });
@@ -35,7 +39,7 @@ function recordingWriter() {
   const batches: MessageRow[][] = [];
   // Rows published in one synchronous run belong to one statement.
   let current: MessageRow[] | null = null;
-  const writer = createMessageWriter(h.db.db, (row) => {
+  const writer = createMessageWriter(h.db.db, outbox, (row) => {
     if (!current) {
       batches.push((current = []));
       queueMicrotask(() => (current = null));
@@ -87,7 +91,22 @@ test("one bad row fails alone: the rest of its batch is stored", async () => {
 test("each stored row is published under its own sender's trace id, even inside a shared statement", async () => {
   const { msg } = await room();
   const seen: [string, string | undefined][] = [];
-  const writer = createMessageWriter(h.db.db, (row) => seen.push([row.content, currentTrace()]));
+  const writer = createMessageWriter(h.db.db, outbox, (row) => seen.push([row.content, currentTrace()]));
   await Promise.all(Array.from({ length: 10 }, (_, i) => withTrace(`trace-${i}`, () => writer.write(msg({ content: `m${i}` })))));
   expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => [`m${i}`, `trace-${i}`]));
+});
+
+test("each stored message has its outbox row in the same statement, marked sent once published (by the next statement, or one of its own)", async () => {
+  const { msg } = await room();
+  const published: number[] = [];
+  const writer = createMessageWriter(h.db.db, outbox, (row) => published.push(row.id));
+  await writer.write(msg({ content: "lone" }));
+  await Promise.all(Array.from({ length: 10 }, (_, i) => writer.write(msg({ content: `m${i}` }))));
+  await Bun.sleep(600);
+  const rows = await h.db.db
+    .select()
+    .from(chatOutbox)
+    .where(inArray(chatOutbox.id, published.map(messageEnvelopeId)));
+  expect(rows).toHaveLength(11);
+  expect(rows.every((r) => r.kind === "row" && r.sentAt !== null)).toBe(true);
 });

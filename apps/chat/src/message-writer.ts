@@ -1,8 +1,8 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { MessageCreateBody, SvcContext } from "@rt/contracts";
 import type { Db } from "@rt/db";
-import { crashPoint, currentTrace, withTrace } from "@rt/service-kit";
-import { members, messages } from "./schema.ts";
+import { crashPoint, currentTrace, withTrace, type Outbox } from "@rt/service-kit";
+import { chatOutbox, members, messages } from "./schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
 /** One send as stored: the verified caller's identity, never input's. */
@@ -33,40 +33,107 @@ export const newMessage = (caller: Pick<SvcContext, "tenantId" | "userId" | "nam
   clientMsgId: input.clientMsgId ?? null,
 });
 
+/** The envelope id of a message's `message:new`, and of its outbox row: gateways deliver an id once. */
+export const messageEnvelopeId = (id: number) => `${ENVELOPE_PREFIX}${id}`;
+const ENVELOPE_PREFIX = "chat-message-";
+
+/** A message row as `to_jsonb` wrote it into the outbox (and the statement returns it). */
+export function messageRowOf(json: unknown): MessageRow {
+  const j = json as Record<string, any>;
+  return {
+    id: Number(j.id),
+    tenantId: j.tenant_id,
+    roomId: j.room_id,
+    senderId: j.sender_id,
+    senderName: j.sender_name,
+    content: j.content,
+    type: j.type,
+    fileUrl: j.file_url,
+    clientMsgId: j.client_msg_id,
+    createdAt: new Date(j.created_at),
+    updatedAt: new Date(j.updated_at),
+    edited: j.edited,
+    deletedAt: j.deleted_at === null ? null : new Date(j.deleted_at),
+  };
+}
+
+/** How long published rows wait for the next statement to mark them sent before a statement of their own. */
+const MARK_SENT_IDLE_MS = 200;
+
 /**
- * Group commit of message inserts. While one statement is in flight the next sends wait, then go
- * as one multi-row INSERT … SELECT FROM jsonb_to_recordset … JOIN members … ON CONFLICT (the
- * partial unique index on the client message id) DO NOTHING RETURNING: one round trip and one
- * commit for many messages, each sender's membership re-checked by the JOIN in the same statement.
- * Each caller gets its row only after the commit, and `onStored` sees a batch's rows in id order
- * (so a room's broadcasts leave in the order they were stored), each under its own sender's trace id. A failing batch (one bad value) is
- * retried row by row so only the bad row fails. No synchronous_commit games: each batch is durable.
+ * Group commit of message inserts, with their outbox rows. While one statement is in flight the
+ * next sends wait, then go as one statement: a data-modifying CTE that INSERTs the messages
+ * (… SELECT FROM jsonb_to_recordset … JOIN members … ON CONFLICT (the partial unique index on the
+ * client message id) DO NOTHING RETURNING) and, from what it returned, their `message:new` outbox
+ * rows — so a message is never stored without its delivery, at no extra round trip or BEGIN/COMMIT.
+ * It also marks the previous round's rows sent (published by then); when no round follows, a
+ * statement of their own does, shortly after. Each sender's membership is re-checked by the JOIN.
+ * Each caller gets its row only after the commit, and `onStored` (the publish) sees a batch's rows
+ * in id order (so a room's broadcasts leave in the order they were stored), each under its own
+ * sender's trace id. A failing batch (one bad value) is retried row by row so only the bad row
+ * fails. No synchronous_commit games: each batch is durable. A process that dies between the
+ * commit and the publish leaves its rows unsent: the outbox relay publishes them.
  */
-export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void) {
+export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, onStored: (row: MessageRow) => void) {
+  /** One statement: `inserted` (an INSERT INTO messages … RETURNING *) and its outbox rows. */
+  const withOutbox = (name: string, inserted: SQL) => {
+    const m = db.$with("m", { id: sql<number>`id`.as("id") }).as(inserted);
+    const marked = db
+      .$with("s", { id: sql<string>`id`.as("id") })
+      .as(sql`update ${chatOutbox} set sent_at = now() where id in (select jsonb_array_elements_text(${sql.placeholder("sent")}::jsonb)) returning id`);
+    return db
+      .with(m, marked)
+      .insert(chatOutbox)
+      .select(
+        sql`select nextval(pg_get_serial_sequence('chat.outbox', 'seq')), ${ENVELOPE_PREFIX}::text || m.id, 'row', 'chat.messages', to_jsonb(m), now(), null
+            from m order by m.id`,
+      )
+      .returning({ payload: chatOutbox.payload })
+      .prepare(name);
+  };
+  const conflict = sql`on conflict (tenant_id, room_id, sender_id, client_msg_id) where client_msg_id is not null do nothing returning *`;
   // Prepared once: Postgres parses and plans these statements once per connection, not per send.
-  const batchInsert = db
-    .insert(messages)
-    .select(
-      sql`select nextval(pg_get_serial_sequence('chat.messages', 'id')), i.tenant_id, i.room_id, i.sender_id, i.sender_name, i.content, i.type,
-                 i.file_url, i.client_msg_id, now(), now(), false, null
-          from jsonb_to_recordset(${sql.placeholder("rows")}::jsonb)
-               as i(ord int, tenant_id text, room_id int, sender_id text, sender_name text, content text, type text, file_url text, client_msg_id text)
-          join ${members} m on m.tenant_id = i.tenant_id and m.room_id = i.room_id and m.user_id = i.sender_id
-          order by i.ord`,
-    )
-    .onConflictDoNothing({ target: [messages.tenantId, messages.roomId, messages.senderId, messages.clientMsgId], where: sql`client_msg_id is not null` })
-    .returning()
-    .prepare("chat_messages_insert_batch");
-  const oneInsert = db
-    .insert(messages)
-    .select(
-      sql`select nextval(pg_get_serial_sequence('chat.messages', 'id')), ${sql.placeholder("tenantId")}, m.room_id, m.user_id, ${sql.placeholder("senderName")},
-                 ${sql.placeholder("content")}, ${sql.placeholder("type")}, ${sql.placeholder("fileUrl")}, ${sql.placeholder("clientMsgId")}, now(), now(), false, null
-          from ${members} m where m.tenant_id = ${sql.placeholder("tenantId")} and m.room_id = ${sql.placeholder("roomId")} and m.user_id = ${sql.placeholder("senderId")}`,
-    )
-    .onConflictDoNothing({ target: [messages.tenantId, messages.roomId, messages.senderId, messages.clientMsgId], where: sql`client_msg_id is not null` })
-    .returning()
-    .prepare("chat_messages_insert_one");
+  const batchInsert = withOutbox(
+    "chat_messages_insert_batch",
+    sql`insert into ${messages}
+        select nextval(pg_get_serial_sequence('chat.messages', 'id')), i.tenant_id, i.room_id, i.sender_id, i.sender_name, i.content, i.type,
+               i.file_url, i.client_msg_id, now(), now(), false, null
+        from jsonb_to_recordset(${sql.placeholder("rows")}::jsonb)
+             as i(ord int, tenant_id text, room_id int, sender_id text, sender_name text, content text, type text, file_url text, client_msg_id text)
+        join ${members} mb on mb.tenant_id = i.tenant_id and mb.room_id = i.room_id and mb.user_id = i.sender_id
+        order by i.ord
+        ${conflict}`,
+  );
+  const oneInsert = withOutbox(
+    "chat_messages_insert_one",
+    sql`insert into ${messages}
+        select nextval(pg_get_serial_sequence('chat.messages', 'id')), ${sql.placeholder("tenantId")}, mb.room_id, mb.user_id, ${sql.placeholder("senderName")},
+               ${sql.placeholder("content")}, ${sql.placeholder("type")}, ${sql.placeholder("fileUrl")}, ${sql.placeholder("clientMsgId")}, now(), now(), false, null
+        from ${members} mb where mb.tenant_id = ${sql.placeholder("tenantId")} and mb.room_id = ${sql.placeholder("roomId")} and mb.user_id = ${sql.placeholder("senderId")}
+        ${conflict}`,
+  );
+
+  /** Envelope ids published since the last statement; the next one marks them sent. */
+  let published: string[] = [];
+  let markTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Hand the published ids to the next statement; undo with `putBack` if it fails. */
+  function takePublished(): string {
+    clearTimeout(markTimer);
+    const ids = published;
+    published = [];
+    return JSON.stringify(ids);
+  }
+  const putBack = (json: string) => published.unshift(...(JSON.parse(json) as string[]));
+  async function runInsert(stmt: typeof batchInsert, params: Record<string, unknown>): Promise<MessageRow[]> {
+    const sent = takePublished();
+    try {
+      const out = (await stmt.execute({ ...params, sent })) as { payload: unknown }[];
+      return out.map((o) => messageRowOf(o.payload));
+    } catch (err) {
+      putBack(sent);
+      throw err;
+    }
+  }
 
   type Pending = { msg: NewMessage; trace: string | undefined; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
@@ -107,7 +174,7 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
           client_msg_id: m.clientMsgId,
         })),
       );
-      rows = ((await batchInsert.execute({ rows: json })) as MessageRow[]).sort((a, b) => a.id - b.id);
+      rows = (await runInsert(batchInsert, { rows: json })).sort((a, b) => a.id - b.id);
     } catch (err) {
       if (batch.length === 1) return batch[0]!.reject(err);
       // One bad row must not fail the others: each alone, in order.
@@ -131,7 +198,10 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
     batch.forEach((p, i) => {
       const row = results[i]!;
       try {
-        if (row) withTrace(p.trace, () => onStored(row));
+        if (row) {
+          withTrace(p.trace, () => onStored(row));
+          published.push(messageEnvelopeId(row.id));
+        }
       } catch (err) {
         p.reject(err);
         return;
@@ -151,13 +221,21 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
     } finally {
       writing = false;
     }
+    // No round followed to mark the last rows sent: a statement of their own, if none comes soon.
+    if (published.length) {
+      clearTimeout(markTimer);
+      markTimer = setTimeout(() => {
+        if (!writing && published.length) void outbox.markSent(JSON.parse(takePublished()));
+      }, MARK_SENT_IDLE_MS);
+      markTimer.unref?.();
+    }
   }
 
   /** A lone send: the prepared single-row statement (same membership check and conflict rule). */
   async function writeOne(p: Pending) {
     let rows: MessageRow[];
     try {
-      rows = (await oneInsert.execute({ ...p.msg })) as MessageRow[];
+      rows = await runInsert(oneInsert, { ...p.msg });
     } catch (err) {
       return p.reject(err);
     }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { outboxTable } from "@rt/db/outbox-table";
 import { bigserial, boolean, index, integer, pgSchema, primaryKey, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const chat = pgSchema("chat");
@@ -57,3 +58,6 @@ export const messages = chat.table(
     index("messages_history_idx").on(t.tenantId, t.roomId, t.id.desc()),
   ],
 );
+
+/** message:new rows written by the messages' own statement; edits and deletes (see @rt/service-kit outbox). */
+export const chatOutbox = outboxTable(chat);

@@ -1,14 +1,18 @@
 import { fileURLToPath } from "node:url";
-import { defineService } from "@rt/service-kit";
-import { createChat } from "./chat.ts";
+import { Outbox, defineService, outboxDelivery } from "@rt/service-kit";
+import { createChat, messageNew } from "./chat.ts";
+import { messageRowOf } from "./message-writer.ts";
 import { chatRoutes } from "./routes.ts";
+import { chatOutbox } from "./schema.ts";
 
 /** Chat: rooms, members, messages. Inputs arrive parsed by the kit from the contract's schemas. */
 export const chatService = defineService({
   name: "chat",
   migrations: fileURLToPath(new URL("../drizzle", import.meta.url)),
-  create({ bus, db, log }) {
-    const chat = createChat({ bus, db: db.db });
+  create(deps) {
+    const { bus, db, log } = deps;
+    const outbox = new Outbox({ ...deps, table: chatOutbox, name: "chat", render: (row) => outboxDelivery(messageNew(messageRowOf(row))) });
+    const chat = createChat({ bus, db: db.db, outbox });
     return {
       actions: {
         "message:send": (ctx, { roomId, ...input }) => chat.sendMessage(ctx, roomId, input),
@@ -18,6 +22,7 @@ export const chatService = defineService({
         "is-member": async (ctx, { roomId, userId }) => ({ member: await chat.isMember(ctx, roomId, userId) }),
       },
       http: chatRoutes(chat, log),
+      stop: () => outbox.stop(),
     };
   },
 });

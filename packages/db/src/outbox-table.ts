@@ -5,6 +5,8 @@ import { bigserial, index, jsonb, text, timestamp, type PgSchema } from "drizzle
  * A service's transactional outbox, in its own pg schema: one row per domain event or delivery,
  * written in the transaction of the change it announces. `id` is the event's msgId or the
  * envelope's id, which consumers dedupe by; `sent_at` is set once the publish was handed over.
+ * A `row` is the service's own stored row, written by SQL in the change's statement (chat's group
+ * insert): the service renders it into what it announces; its `subject` names the table.
  */
 export function outboxTable(schema: PgSchema) {
   return schema.table(
@@ -12,7 +14,7 @@ export function outboxTable(schema: PgSchema) {
     {
       seq: bigserial("seq", { mode: "number" }).primaryKey(),
       id: text("id").notNull().unique(),
-      kind: text("kind", { enum: ["event", "deliver"] }).notNull(),
+      kind: text("kind", { enum: ["event", "deliver", "row"] }).notNull(),
       subject: text("subject").notNull(),
       payload: jsonb("payload").notNull(),
       createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -32,6 +32,8 @@ export interface OutboxOptions {
   graceMs?: number;
   /** Sent rows are kept this long (for inspection), then pruned by the relay. */
   keepSentMs?: number;
+  /** What a `row` entry (a row the service wrote in SQL itself) announces; needed when it writes any. */
+  render?: (payload: unknown) => OutboxMessage;
 }
 
 /**
@@ -83,12 +85,17 @@ export class Outbox {
         this.o.log.warn({ err, id: m.id, subject: m.subject }, "outbox publish failed; the relay will retry");
       }
     }
-    if (!sent.length) return;
+    await this.markSent(sent);
+  }
+
+  /** Mark rows published (by `send`, or by the service itself) sent, in one statement. */
+  async markSent(ids: string[]): Promise<void> {
+    if (!ids.length) return;
     const t = this.o.table;
     await this.o.db.db
       .update(t)
       .set({ sentAt: sql`now()` })
-      .where(inArray(t.id, sent))
+      .where(inArray(t.id, ids))
       .catch((err) => this.o.log.warn({ err }, "outbox could not mark rows sent; the relay may publish them again"));
   }
 
@@ -121,7 +128,7 @@ export class Outbox {
         .limit(500)
         .for("update", { skipLocked: true });
       if (!rows.length) return 0;
-      for (const r of rows) await this.publish({ kind: r.kind, id: r.id, subject: r.subject, payload: r.payload } as OutboxMessage);
+      for (const r of rows) await this.publish(r.kind === "row" ? this.rendered(r.payload) : ({ kind: r.kind, id: r.id, subject: r.subject, payload: r.payload } as OutboxMessage));
       await tx
         .update(t)
         .set({ sentAt: sql`now()` })
@@ -145,6 +152,11 @@ export class Outbox {
     const keepS = (this.o.keepSentMs ?? 3_600_000) / 1000;
     await this.o.db.db.delete(t).where(lt(t.sentAt, sql`now() - make_interval(secs => ${keepS})`));
     return n;
+  }
+
+  private rendered(payload: unknown): OutboxMessage {
+    if (!this.o.render) throw new Error(`outbox ${this.o.name} has a row entry but no render`);
+    return this.o.render(payload);
   }
 
   private async publish(m: OutboxMessage): Promise<void> {
