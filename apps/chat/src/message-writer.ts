@@ -37,9 +37,13 @@ export const newMessage = (caller: Pick<SvcContext, "tenantId" | "userId" | "nam
 export const messageEnvelopeId = (id: number) => `${ENVELOPE_PREFIX}${id}`;
 const ENVELOPE_PREFIX = "chat-message-";
 
+/** A message row as `to_jsonb` writes it: column names, timestamps as ISO strings. */
+type MessageJson = { [K in keyof MessageRow as SnakeCase<K & string>]: MessageRow[K] extends Date ? string : MessageRow[K] extends Date | null ? string | null : MessageRow[K] };
+type SnakeCase<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
+
 /** A message row as `to_jsonb` wrote it into the outbox (and the statement returns it). */
 export function messageRowOf(json: unknown): MessageRow {
-  const j = json as Record<string, any>;
+  const j = json as MessageJson;
   return {
     id: Number(j.id),
     tenantId: j.tenant_id,
