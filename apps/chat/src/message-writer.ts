@@ -84,7 +84,12 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
     const m = db.$with("m", { id: sql<number>`id`.as("id") }).as(inserted);
     const marked = db
       .$with("s", { id: sql<string>`id`.as("id") })
-      .as(sql`update ${chatOutbox} set sent_at = now() where id in (select jsonb_array_elements_text(${sql.placeholder("sent")}::jsonb)) returning id`);
+      // Rows a relay holds locked are skipped (it marks them itself): the insert never waits on it.
+      .as(
+        sql`update ${chatOutbox} set sent_at = now()
+            where seq in (select seq from ${chatOutbox} where id in (select jsonb_array_elements_text(${sql.placeholder("sent")}::jsonb)) for update skip locked)
+            returning id`,
+      );
     return db
       .with(m, marked)
       .insert(chatOutbox)

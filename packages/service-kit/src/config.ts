@@ -169,6 +169,19 @@ export const PlatformEnv = z
     PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
     LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
     LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level of the JSON logs on stdout"),
+    CRASH_AFTER_COMMIT: about(
+      z.string().min(1).optional(),
+      "fault tests only: a service whose outbox crash point has this name (`chat`, `jobs`, …, or `*`) kills itself with SIGKILL right after a commit, before its publish (`test/cluster/delivery-faults.test.ts`); refused in production",
+    ),
+    EVENT_RETENTION_MS: about(
+      z.coerce
+        .number()
+        .int()
+        .min(10_000)
+        .default(7 * 24 * 3600_000),
+      "how long the domain-event stream keeps an event (JetStream `max_age`); a consumer retries a failing event with backoff and, a quarter of this (at most 1 h) before it would be dropped, moves it to the dead-letter subject and counts it (`test/cluster/delivery-faults.test.ts`); set when the stream is created",
+      "7 days",
+    ),
     PGLITE_DIR: about(z.string().min(1).default(".data/pglite"), "embedded database folder; `memory` keeps nothing"),
     RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` (and `POST /api/chat/rooms/:id/messages`) per user per minute (see `RATE_LIMIT_SCOPE`)"),
     RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute (see `RATE_LIMIT_SCOPE`)"),
@@ -344,6 +357,7 @@ export const PlatformEnv = z
       }
       // The console mints tokens for any tenant: never in production (a refusal, not a silent off).
       if (e.DEMO) ctx.addIssue({ code: "custom", path: ["DEMO"], message: "must not be on in production" });
+      if (e.CRASH_AFTER_COMMIT) ctx.addIssue({ code: "custom", path: ["CRASH_AFTER_COMMIT"], message: "must not be set in production" });
     }
     // One without the other is a half-configured TURN: refuse it rather than serve nothing.
     if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) ctx.addIssue({ code: "custom", path: ["TURN_SECRET"], message: "is required with TURN_URLS" });

@@ -1,8 +1,9 @@
-import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
+import { createMemoryBus, createNatsBus, DEFAULT_EVENT_RETRY, type Bus } from "@rt/bus";
 import { connectDatabase, type Database } from "@rt/db";
 import { evtStream, type ServiceName } from "@rt/contracts";
 import type { Registry } from "prom-client";
 import { loadConfigOrExit, type PlatformConfig } from "./config.ts";
+import { crashAfterCommit } from "./crash-point.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, startOpsServer } from "./ops.ts";
 import { instrumentDatabase } from "./metrics.ts";
@@ -35,7 +36,9 @@ export const migrationsTable = (service: ServiceName) => `__migrations_${service
 export async function connectBus(config: PlatformConfig, name: string, log: Logger): Promise<Bus> {
   const onError = (err: unknown, subject: string) => log.error({ err, subject }, "bus handler failed");
   if (!config.NATS_URL) return createMemoryBus({ onError });
-  return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream, namespace: config.NATS_NAMESPACE });
+  const maxAgeMs = config.EVENT_RETENTION_MS;
+  const events = { ...DEFAULT_EVENT_RETRY, maxAgeMs, deadLetterMarginMs: Math.min(DEFAULT_EVENT_RETRY.deadLetterMarginMs, maxAgeMs / 4) };
+  return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream, namespace: config.NATS_NAMESPACE, events });
 }
 
 /**
@@ -64,6 +67,7 @@ export async function startModules(
 export async function runService(mod: ServiceModule): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ name: mod.name, level: config.LOG_LEVEL });
+  if (config.CRASH_AFTER_COMMIT) Object.assign(crashAfterCommit, { point: config.CRASH_AFTER_COMMIT, kill: true });
   if (!config.NATS_URL) throw new Error(`NATS_URL is required to run ${mod.name} alone (use \`bun run dev\` for one process)`);
   const bus = await connectBus(config, `${mod.name}-${process.pid}`, log);
   const db = await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR });

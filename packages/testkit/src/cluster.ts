@@ -32,8 +32,8 @@ export interface ClusterProcess {
   readonly exited: Promise<number>;
   /** Send a signal (default SIGTERM); resolves once the process has exited (bounded by timeoutMs). */
   kill(signal?: NodeJS.Signals | number, timeoutMs?: number): Promise<number | null>;
-  /** Start it again (same ports and env) after it exited; resolves when /ready answers. */
-  restart(opts?: { readyTimeoutMs?: number }): Promise<void>;
+  /** Start it again (same ports and env, plus `env` for this run) after it exited; resolves when /ready answers. */
+  restart(opts?: { readyTimeoutMs?: number; env?: Record<string, string> }): Promise<void>;
   /** Last lines of its output, for failure messages. */
   logTail(): string;
 }
@@ -63,6 +63,10 @@ export interface ClusterOptions {
   output?: "tail" | "inherit";
   /** Bound on the wait for every /ready (default 90 s: 14 processes on 2 cores). */
   readyTimeoutMs?: number;
+  /** Extra environment for one app's processes (over `env`). */
+  envOf?: Partial<Record<ClusterApp, Record<string, string>>>;
+  /** The services to start (default: every one). */
+  services?: readonly ServiceApp[];
   /** Delete the namespace's streams and buckets on stop() (default: when the namespace was generated). */
   dropNamespace?: boolean;
 }
@@ -174,7 +178,8 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const make = (app: ClusterApp, index: number): ClusterProcess => {
     const port = freePort();
     const name = app === "gateway" ? `gw-${index}` : `${app}-${index}`;
-    const own: Record<string, string> = app === "gateway" ? { ...env, PORT: String(port), GATEWAY_ID: name } : { ...env, OPS_PORT: String(port), PORT: "0" };
+    const appEnv = { ...env, ...o.envOf?.[app] };
+    const own: Record<string, string> = app === "gateway" ? { ...appEnv, PORT: String(port), GATEWAY_ID: name } : { ...appEnv, OPS_PORT: String(port), PORT: "0" };
     const base = `http://127.0.0.1:${port}`;
     const tail: string[] = [];
     let proc = spawnApp(app, own, output, tail, name);
@@ -205,7 +210,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       },
       async restart(r = {}) {
         if (handle.alive) await handle.kill("SIGTERM");
-        proc = spawnApp(app, own, output, tail, name);
+        proc = spawnApp(app, { ...own, ...r.env }, output, tail, name);
         await waitReady(handle.readyUrl, r.readyTimeoutMs ?? readyTimeoutMs, proc.exited).catch((err) => {
           throw new Error(`${name}: ${err.message}\n${handle.logTail()}`);
         });
@@ -215,7 +220,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
     return handle;
   };
 
-  for (let i = 1; i <= (o.replicas ?? 2); i++) for (const app of SERVICE_APPS) processes.push(make(app, i));
+  for (let i = 1; i <= (o.replicas ?? 2); i++) for (const app of o.services ?? SERVICE_APPS) processes.push(make(app, i));
   for (let i = 1; i <= (o.gateways ?? 2); i++) processes.push(make("gateway", i));
 
   const stop = async () => {

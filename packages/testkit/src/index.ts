@@ -11,3 +11,4 @@ export * from "./deliveries.ts";
 export * from "./ports.ts";
 export * from "./client.ts";
 export * from "./spawn.ts";
+export * from "./private-infra.ts";
