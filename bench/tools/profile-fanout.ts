@@ -16,5 +16,7 @@ await profileSide(
     workers: cfg.fanout.workers,
     hotChars: 3500,
   },
-  (side, workers) => measure(side, workers, { log: console.log }),
+  async (side, workers) => {
+    await measure(side, workers, { log: console.log });
+  },
 );
