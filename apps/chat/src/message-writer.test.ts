@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expect, test } from "bun:test";
+import { uniqueTenant, servicesForFile } from "@rt/testkit";
 import { currentTrace, withTrace } from "@rt/service-kit";
 import { chatService } from "./service.ts";
 import { inArray, sql } from "drizzle-orm";
 import { createMessageWriter, messageEnvelopeId, type MessageRow, type NewMessage } from "./message-writer.ts";
 import { chatOutbox } from "./schema.ts";
 
-let h: ServiceHarness;
+const h = servicesForFile([chatService]);
 /** What the service's Outbox does with published rows. */
 const outbox = { markSent: async (ids: string[]) => void (await h.db.db.update(chatOutbox).set({ sentAt: sql`now()` }).where(inArray(chatOutbox.id, ids))) };
-beforeAll(async () => {
-  h = await startServices([chatService]);
-});
-afterAll(async () => {
-  await h?.stop();
-});
 
 async function room() {
   const tenantId = uniqueTenant("writer");

@@ -12,3 +12,5 @@ export * from "./ports.ts";
 export * from "./client.ts";
 export * from "./spawn.ts";
 export * from "./private-infra.ts";
+export * from "./services-for-file.ts";
+export * from "./test-bus.ts";
