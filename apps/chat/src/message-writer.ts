@@ -70,8 +70,8 @@ const MARK_SENT_IDLE_MS = 200;
  * (… SELECT FROM jsonb_to_recordset … JOIN members … ON CONFLICT (the partial unique index on the
  * client message id) DO NOTHING RETURNING) and, from what it returned, their `message:new` outbox
  * rows — so a message is never stored without its delivery, at no extra round trip or BEGIN/COMMIT.
- * It also marks the previous round's rows sent (published by then); when no round follows, a
- * statement of their own does, shortly after. Each sender's membership is re-checked by the JOIN.
+ * It also deletes the previous round's rows (published by then); when no round follows, a
+ * statement of their own marks them sent, shortly after. Each sender's membership is re-checked by the JOIN.
  * Each caller gets its row only after the commit, and `onStored` (the publish) sees a batch's rows
  * in id order (so a room's broadcasts leave in the order they were stored), each under its own
  * sender's trace id. A failing batch (one bad value) is retried row by row so only the bad row
@@ -84,9 +84,10 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
     const m = db.$with("m", { id: sql<number>`id`.as("id") }).as(inserted);
     const marked = db
       .$with("s", { id: sql<string>`id`.as("id") })
+      // Published rows are deleted, not kept: a delete writes less than an update of every index.
       // Rows a relay holds locked are skipped (it marks them itself): the insert never waits on it.
       .as(
-        sql`update ${chatOutbox} set sent_at = now()
+        sql`delete from ${chatOutbox}
             where seq in (select seq from ${chatOutbox} where id in (select jsonb_array_elements_text(${sql.placeholder("sent")}::jsonb)) for update skip locked)
             returning id`,
       );
