@@ -16,7 +16,9 @@ await profileSide({ kind, name: `connect-${kind}.md`, env: {}, workers: cfg.idle
   const clients = Array.from({ length: n }, (_, i) => ({ sub: `u${i}`, tenant: `${tenant}-${Math.floor(i / cfg.idle.tenantSize)}` }));
   const t0 = performance.now();
   const res = await Promise.all(
-    split(clients, workers.length).map((part, i) => workers[i]!.call("connect", { url: side.url, clients: part, secret: SECRET, concurrency: cfg.idle.concurrency, timeoutMs: 120_000 })),
+    split(clients, workers.length).map((part, i) =>
+      workers[i]!.call("connect", { url: side.url, clients: part, secret: SECRET, concurrency: cfg.idle.concurrency, timeoutMs: 120_000 }),
+    ),
   );
   const ok = res.reduce((a, r) => a + r.ok, 0);
   console.log(`${kind}: ${ok}/${n} connected, ${((ok / (performance.now() - t0)) * 1000).toFixed(0)}/s`);
