@@ -19,6 +19,7 @@ import { startAdmin } from "./http/admin/admin.ts";
 import { authConfig, authenticateHandshake, Unauthorized } from "./inbound/auth.ts";
 import { attachDispatch } from "./inbound/dispatch.ts";
 import { admitAddress, ConnectRefused, HeldSockets } from "./inbound/admission.ts";
+import { BadHandshake, presenceModeOf } from "./inbound/presence-mode.ts";
 import { TenantLimits } from "./inbound/tenant-limits.ts";
 import { Limiter, limiterSpecs, userKey } from "./inbound/limiter.ts";
 import { MemoryLimiterStore } from "./inbound/limiter-memory.ts";
@@ -131,6 +132,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     try {
       // Load limits first: a flood is refused before any token is verified.
       await admitAddress(limiter, socket.handshake.address);
+      socket.data.presence = presenceModeOf(socket.handshake);
       const v = await authenticateHandshake(gw, socket);
       const principal = v ? principalOf(v) : null;
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
@@ -144,7 +146,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       next();
     } catch (err) {
       recovery.unclaim(socket.id);
-      if (err instanceof ConnectRefused) {
+      if (err instanceof ConnectRefused || err instanceof BadHandshake) {
         gw.log.info({ address: socket.handshake.address, reason: err.message }, "handshake refused");
         return next(err);
       }
