@@ -1,0 +1,47 @@
+import { useEffect, useState } from "react";
+import { PRESENCE_EVENTS, PresenceView, type RealtimeClient } from "@rt/client";
+import { useRealtime } from "./provider.ts";
+
+/**
+ * Who in the signed-in user's tenant is online, live. Works with either presence mode: per-user
+ * events (default) or, with `<RealtimeProvider options={{ presence: "batch" }}>`, one
+ * `presence:batch` per interval — what large tenants should use (docs/PROTOCOL.md#presence).
+ * Refetched with `presence:list` on every (re)connection.
+ */
+export function useOnlineUsers(): string[] {
+  const { client, isConnected } = useRealtime();
+  const [users, setUsers] = useState<string[]>([]);
+  useEffect(() => {
+    if (!client || !isConnected) return;
+    return followPresence(client, (view) => setUsers([...view.users]));
+  }, [client, isConnected]);
+  return users;
+}
+
+/** Fill a PresenceView from `presence:list` and the presence events; returns the unsubscribe. */
+function followPresence(client: RealtimeClient, changed: (view: PresenceView) => void): () => void {
+  const view = new PresenceView();
+  let listed = false;
+  // Events before the list's answer are in it.
+  const offs = PRESENCE_EVENTS.map((event) =>
+    client.on(event, (payload) => {
+      if (!listed) return;
+      view.apply(event, payload as never);
+      changed(view);
+    }),
+  );
+  let live = true;
+  client.request("presence:list").then(
+    ({ users }) => {
+      if (!live) return;
+      view.reset(users);
+      listed = true;
+      changed(view);
+    },
+    () => {},
+  );
+  return () => {
+    live = false;
+    for (const off of offs) off();
+  };
+}
