@@ -46,7 +46,7 @@ export const cfg = {
     users: num("BENCH_PRESENCE_USERS", 5_000, 300),
     spreadMs: num("BENCH_PRESENCE_SPREAD_MS", 10_000, 2_000),
     rounds: num("BENCH_PRESENCE_ROUNDS", 1, 1),
-    settleTimeoutMs: num("BENCH_PRESENCE_SETTLE_MS", 90_000, 20_000),
+    settleTimeoutMs: num("BENCH_PRESENCE_SETTLE_MS", 60_000, 20_000),
     /** After every view settled: frames still counted (a batch on its way), then the server's idle CPU. */
     tailMs: 5_000,
     idleMs: 3_000,

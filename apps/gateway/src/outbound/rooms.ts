@@ -66,7 +66,7 @@ function paymentOwner(data: unknown): string | undefined {
 
 /**
  * A room name as an operator reads it (`room:12`, `role:admin`, `sync:Task`, `user:u1`, `tenant`,
- * `payments:all`, `payments:u1`); null for Socket.IO's own per-socket room.
+ * `payments:all`, `payments:u1`, `presence:batch`); null for Socket.IO's own per-socket room.
  */
 export function describeRoom(name: string): string | null {
   const [kind, , a, b] = name.split(":");
