@@ -277,25 +277,29 @@ async function presenceStorm(cmd: Cmd) {
       if (!(i >= 0 && i < users) || seen[i] === (on ? 1 : 0)) return;
       seen[i] = on ? 1 : 0;
       count += on ? 1 : -1;
-      if (count === users && listed && !done) {
-        done = true;
-        settled++;
-        settledAt = now();
-      }
+      check();
     };
-    s.onAny((event: string, d: any) => {
-      if (event === "user:online" || event === "user:offline" || event === "presence:batch") byEvent[event] = (byEvent[event] ?? 0) + 1;
-      if (event === "user:online" || event === "user:offline") {
-        frames++;
-        bytes += 40 + JSON.stringify(d).length;
-        if (listed) mark(d.userId, event === "user:online");
-      } else if (event === "presence:batch") {
-        frames++;
-        bytes += 40 + JSON.stringify(d).length;
-        if (!listed) return;
+    const check = () => {
+      if (count !== users || !listed || done) return;
+      done = true;
+      settled++;
+      settledAt = now();
+    };
+    const apply = (event: string, d: any) => {
+      if (event === "presence:batch") {
         for (const u of d.online) mark(u, true);
         for (const u of d.offline) mark(u, false);
-      }
+      } else mark(d.userId, event === "user:online");
+    };
+    // Frames before the list's answer are applied after it (as the SDK's useOnlineUsers does).
+    const early: Array<[string, any]> = [];
+    s.onAny((event: string, d: any) => {
+      if (event !== "user:online" && event !== "user:offline" && event !== "presence:batch") return;
+      byEvent[event] = (byEvent[event] ?? 0) + 1;
+      frames++;
+      bytes += 40 + JSON.stringify(d).length;
+      if (listed) apply(event, d);
+      else early.push([event, d]);
     });
     const ok = await new Promise<boolean>((resolve) => {
       s.once("connect", () => resolve(true));
@@ -321,8 +325,10 @@ async function presenceStorm(cmd: Cmd) {
       if (errors.length < 5) errors.push(`presence:list: ${JSON.stringify(ack?.error)}`);
       return;
     }
-    listed = true;
     for (const u of ack.data.users) mark(u.userId, true);
+    for (const [event, d] of early) apply(event, d);
+    listed = true;
+    check();
   };
   // One deadline for connecting, listing and settling: past it the figures so far are the answer.
   const deadline = t0 + cmd.spreadMs + cmd.settleTimeoutMs;

@@ -52,15 +52,18 @@ async function watch(p: TestPlatform, sub: string, presence: "user" | "batch", g
       for (const u of d.offline) w.online.delete(u);
     }
   };
+  // Frames before the list's answer are applied after it: the list may come from a replica that had not seen them yet.
+  const early: Array<[string, unknown]> = [];
   socket.onAny((event: string, d: unknown) => {
     if (!PRESENCE_EVENTS.has(event)) return;
     w.frames[event] = (w.frames[event] ?? 0) + 1;
-    // What came before the list's answer is in it.
     if (listed) apply(event, d);
+    else early.push([event, d]);
   });
   const ack = await emitAck<{ users: Array<{ userId: string }> }>(socket, "presence:list", undefined, 20_000);
   if (!ack.ok) throw new Error(`presence:list failed: ${JSON.stringify(ack)}`);
   for (const u of ack.data!.users) w.online.add(u.userId);
+  for (const [event, d] of early) apply(event, d);
   listed = true;
   return w;
 }
@@ -71,8 +74,9 @@ async function until(check: () => boolean, ms: number, what: string) {
   for (const end = Date.now() + ms; !check(); await Bun.sleep(50)) if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
 }
 
-test("reconnect storm of a tenant: ≤ 5 presence frames per batch socket (not one per user), every view correct at the end, per-user sockets unchanged", async () => {
+test("reconnect storm of a tenant within 10 s: ≤ 5 presence frames per batch socket (not one per user), every view correct at the end, per-user sockets unchanged", async () => {
   const N = 60;
+  const STORM_MS = 10_000;
   const users = Array.from({ length: N }, (_, i) => `storm-${i}`);
   const platformOf = (i: number) => (i % 2 === 0 ? p1 : p2);
   // The tenant is up: every user online, in batch mode.
@@ -82,28 +86,38 @@ test("reconnect storm of a tenant: ≤ 5 presence frames per batch socket (not o
   const everyone = new Set([...users, "seed-0", "seed-1"]);
   await until(() => seeds.every((s) => users.every((u) => s.online.has(u))), 30_000, "seed clients see the tenant online");
 
-  // The storm: every batch socket drops and comes back at once (a gateway restart).
+  // The storm: every batch socket drops and comes back within STORM_MS (a gateway restart).
   for (const s of first) s.close();
   const started = performance.now();
-  const storm = await Promise.all(users.map((u, i) => watch(platformOf(i), u, "batch", i % 2)));
+  const storm = await Promise.all(users.map((u, i) => Bun.sleep((i * STORM_MS) / N).then(() => watch(platformOf(i), u, "batch", i % 2))));
   const stormMs = performance.now() - started;
+  // A storm of 10 s spans at most 4 windows of 4 s, plus the repeat of the last window's margin: 5.
+  // A loaded box can stretch it; then the bound is the windows it really spanned.
+  const batchMs = p1.config.PRESENCE_BATCH_MS;
+  const bound = Math.max(5, Math.ceil(stormMs / batchMs) + 2);
 
   // Settled: every client's view is the whole tenant online.
-  await until(() => [...storm, ...seeds].every((w) => w.online.size === everyone.size && [...everyone].every((u) => w.online.has(u))), 30_000, "every view correct");
+  const wrong = () =>
+    [...storm, ...seeds]
+      .map((w) => ({ sub: w.sub, missing: [...everyone].filter((u) => !w.online.has(u)), extra: [...w.online].filter((u) => !everyone.has(u)), frames: w.frames }))
+      .filter((x) => x.missing.length + x.extra.length > 0);
+  await until(() => wrong().length === 0, 30_000, "every view correct").catch((err) => {
+    throw new Error(`${err.message}: ${JSON.stringify(wrong().slice(0, 5))} (${wrong().length} wrong)`);
+  });
   const settledMs = performance.now() - started;
   // A batch already on its way (the margin) still counts.
-  await Bun.sleep(p1.config.PRESENCE_BATCH_MS + 500);
+  await Bun.sleep(batchMs + 500);
   const perSocket = storm.map(total);
   const seedPerUser = seeds.map((s) => s.frames["user:online"] ?? 0);
   console.log(
     `presence storm (${testMode()}): ${N} users reconnecting in ${stormMs.toFixed(0)} ms, settled after ${settledMs.toFixed(0)} ms; ` +
-      `frames per batch socket max ${Math.max(...perSocket)}, mean ${(perSocket.reduce((a, b) => a + b, 0) / N).toFixed(1)}; ` +
+      `frames per batch socket max ${Math.max(...perSocket)} (bound ${bound}), mean ${(perSocket.reduce((a, b) => a + b, 0) / N).toFixed(1)}; ` +
       `seed sockets got ${seedPerUser.join(", ")} user:online`,
   );
   for (const w of storm) {
     expect(w.frames["user:online"] ?? 0).toBe(0);
     expect(w.frames["user:offline"] ?? 0).toBe(0);
-    expect(total(w)).toBeLessThanOrEqual(5);
+    expect(total(w)).toBeLessThanOrEqual(bound);
     expect([...w.online].sort()).toEqual([...everyone].sort());
   }
   // Seed clients keep per-user events, never a batch: each user went offline and online again.

@@ -9,7 +9,8 @@ export type PresenceEvent = (typeof PRESENCE_EVENTS)[number];
 
 /**
  * Who in the tenant is online, as one client sees it: `presence:list` when (re)connected, then
- * each presence event after its answer. The same for both presence modes, so an app can turn
+ * the presence events (those that came before the list's answer too, applied after it: the list
+ * may come from a presence replica that had not seen them yet). The same for both presence modes, so an app can turn
  * `connect({ presence: "batch" })` on without changing how it reads the view.
  */
 export class PresenceView {

@@ -22,11 +22,13 @@ export function useOnlineUsers(): string[] {
 function followPresence(client: RealtimeClient, changed: (view: PresenceView) => void): () => void {
   const view = new PresenceView();
   let listed = false;
-  // Events before the list's answer are in it.
+  // Events before the list's answer are applied after it: the list may come from a presence replica that had not seen them yet.
+  const early: Array<() => void> = [];
   const offs = PRESENCE_EVENTS.map((event) =>
     client.on(event, (payload) => {
-      if (!listed) return;
-      view.apply(event, payload as never);
+      const apply = () => view.apply(event, payload as never);
+      if (!listed) return void early.push(apply);
+      apply();
       changed(view);
     }),
   );
@@ -35,6 +37,7 @@ function followPresence(client: RealtimeClient, changed: (view: PresenceView) =>
     ({ users }) => {
       if (!live) return;
       view.reset(users);
+      for (const apply of early.splice(0)) apply();
       listed = true;
       changed(view);
     },
