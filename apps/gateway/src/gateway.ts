@@ -20,6 +20,7 @@ import { authConfig, authenticateHandshake, forgetHandshake, Unauthorized } from
 import { attachDispatch } from "./inbound/dispatch.ts";
 import { admitAddress, ConnectRefused, HeldSockets, holdPlaces } from "./inbound/admission.ts";
 import { Expiries } from "./inbound/expiries.ts";
+import { BadHandshake, presenceModeOf } from "./inbound/presence-mode.ts";
 import { TenantLimits } from "./inbound/tenant-limits.ts";
 import { Limiter, limiterSpecs, userKey } from "./inbound/limiter.ts";
 import { MemoryLimiterStore } from "./inbound/limiter-memory.ts";
@@ -135,6 +136,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     try {
       // Load limits first: a flood is refused before any token is verified.
       await admitAddress(limiter, socket.handshake.address);
+      socket.data.presence = presenceModeOf(socket.handshake);
       const v = await authenticateHandshake(gw, socket);
       const principal = v ? principalOf(v) : null;
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
@@ -150,7 +152,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       next();
     } catch (err) {
       recovery.unclaim(socket.id);
-      if (err instanceof ConnectRefused) {
+      if (err instanceof ConnectRefused || err instanceof BadHandshake) {
         gw.log.info({ address: socket.handshake.address, reason: err.message }, "handshake refused");
         return next(err);
       }

@@ -2,7 +2,7 @@ import type { Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Bus } from "@rt/bus";
 import type { TokenVerifier } from "@rt/auth";
-import type { EdgeEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
+import type { EdgeEventName, ClientEventInput, PresenceMode, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
 import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { LocalPresence } from "./outbound/presence.ts";
@@ -17,6 +17,8 @@ export interface SocketData {
   /** The chat room this socket is in (join_room leaves the previous one). */
   chatRoom?: number;
   since: string;
+  /** How this socket hears tenant-wide presence (handshake `presence`; presence-mode.ts). */
+  presence?: PresenceMode;
 }
 
 export type ServerToClient = { [E in ServerEventName]: (payload: ServerEventPayload<E>) => void };

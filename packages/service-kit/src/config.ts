@@ -334,6 +334,14 @@ export const PlatformEnv = z
         .optional(),
       "prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests, `bun run cluster`)",
     ),
+    PRESENCE_BATCH_MS: about(
+      z.coerce.number().int().min(100).max(60_000).default(4000),
+      'interval of `presence:batch` (sockets that chose `presence: "batch"`): one batch per tenant per interval with every user whose presence changed; 4 s keeps a 10 s reconnect storm at ≤ 5 presence frames per socket (`apps/presence/src/batch.platform.test.ts`)',
+    ),
+    PRESENCE_TENANT_EVENTS: about(
+      bool(true),
+      "tenant-wide presence (`user:online`, `user:offline`, `presence:batch`); `false` sends none of them, and clients follow presence per chat room (`room:user-online`, `room:presence`) and `presence:list`",
+    ),
     GATEWAY_TOPIC_FANOUT: about(bool(true), "room broadcasts go out once per room as a Bun WebSocket topic publish; `false` writes each socket separately (bun-engine's own path)"),
   })
   .transform((e, ctx) => {

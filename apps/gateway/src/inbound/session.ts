@@ -14,7 +14,8 @@ export function startSession(gw: Gateway, socket: GatewaySocket, principal: Prin
   gw.expiries.delete(socket, socket.data.exp);
   socket.data.principal = principal;
   socket.data.exp = exp;
-  if (joinRooms) socket.join(sessionRooms(principal));
+  // The presence room is not a session room: a later token keeps it (grantedRooms), a recovered socket has it stored.
+  if (joinRooms) socket.join([...sessionRooms(principal), rooms.presence(principal.tenantId, socket.data.presence ?? "user")]);
   const { tenantId, userId } = principal;
   gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
   // A recovered socket is back in its chat room: presence hears it as a join.
