@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace";
-import { startTracing, type Tracing } from "@rt/tracing";
+import { SpanKind, activeTraceId, inSpan, startTracing, type Tracing } from "@rt/tracing";
 import { emitAck, startPlatform, waitFor, type TestPlatform } from "@rt/testkit";
+import { createMessageWriter } from "../../chat/src/message-writer.ts";
 
 // The whole platform in this process (embedded: in-process bus and PGlite; nats and cluster: real
 // NATS and Postgres), so one in-memory exporter sees the spans of the gateway, the services and the db.
@@ -61,4 +62,24 @@ test("one message:send is one trace: gateway event, chat action, its db queries,
   expect(lines.find((l) => l.msg === "event handled" && l.event === "message:send")).toMatchObject({ traceId });
   expect(lines.find((l) => l.msg === "action handled" && l.action === "chat.message:send")).toMatchObject({ traceId, spanId: expect.any(String) });
   s.close();
+});
+
+test("sends stored by one batch insert each keep their own trace: each row is published in its sender's span", async () => {
+  const token = await p.token({ sub: "b1", roles: ["admin"] });
+  const room = await (await p.fetch("/api/chat/rooms", { method: "POST", token, json: { name: "batch", memberIds: [] } })).json();
+  const published: [string, string | undefined][] = [];
+  const writer = createMessageWriter(p.platform.db.db, (row) => published.push([row.content, activeTraceId()]));
+  exporter.reset();
+  const msg = (content: string) => ({ tenantId: p.tenant, roomId: room.id, senderId: "b1", senderName: "b1", content, type: "TEXT", fileUrl: null, clientMsgId: null });
+  // Ten sends at once, each in its own trace: the first goes alone, the nine others wait and share one statement.
+  const sent = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      inSpan(`send ${i}`, SpanKind.SERVER, undefined, async () => {
+        await writer.write(msg(`m${i}`));
+        return activeTraceId();
+      }),
+    ),
+  );
+  expect(exporter.getFinishedSpans().some((x) => String(x.attributes["db.query.text"]).includes("jsonb_to_recordset"))).toBe(true);
+  expect(published).toEqual(sent.map((traceId, i) => [`m${i}`, traceId]));
 });
