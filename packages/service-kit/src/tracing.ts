@@ -5,5 +5,6 @@ import type { PlatformConfig } from "./config.ts";
 export function tracingFromConfig(config: PlatformConfig, process: string): Tracing | undefined {
   if (config.OTEL_TRACES_EXPORTER !== "otlp") return undefined;
   const url = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, "")}/v1/traces`;
-  return startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? process, otlp: { url, headers: config.OTEL_EXPORTER_OTLP_HEADERS } });
+  const ratio = config.OTEL_TRACES_SAMPLER === "parentbased_traceidratio" ? config.OTEL_TRACES_SAMPLER_ARG : 1;
+  return startTracing({ serviceName: config.OTEL_SERVICE_NAME ?? process, otlp: { url, headers: config.OTEL_EXPORTER_OTLP_HEADERS }, ratio });
 }

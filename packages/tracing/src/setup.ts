@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace";
+import { BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { setTracingOn, tracingOn } from "./spans.ts";
 
@@ -13,6 +13,12 @@ export interface TracingOptions {
   otlp?: { url: string; headers?: Record<string, string> };
   /** Any other exporter (tests: the SDK's InMemorySpanExporter), each span exported as it ends. */
   exporter?: SpanExporter;
+  /**
+   * Fraction of new traces (client events) recorded, default 1; a message continues its sender's
+   * decision. A span costs tens of microseconds on Bun (bench/tools/trace-cost.ts): a busy
+   * platform samples.
+   */
+  ratio?: number;
 }
 
 export interface Tracing {
@@ -34,7 +40,11 @@ export function startTracing(opts: TracingOptions): Tracing {
   }
   const exporter = opts.exporter ?? new OTLPTraceExporter(opts.otlp);
   const processor = opts.exporter ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter });
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }), spanProcessors: [processor] });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
+    spanProcessors: [processor],
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.ratio ?? 1) }),
+  });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
