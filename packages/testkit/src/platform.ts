@@ -6,7 +6,18 @@ import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, PlatformEnv, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
 import type { Bus } from "@rt/bus";
-import { TEST_ADMIN_KEY, TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testMode, testNamespace, uniqueTenant, type TestMode } from "./mode.ts";
+import {
+  TEST_ADMIN_KEY,
+  TEST_API_KEY,
+  TEST_DATABASE_URL,
+  TEST_LOG_MAX_BYTES,
+  TEST_NATS_URL,
+  TEST_WEBHOOK_SECRET,
+  testMode,
+  testNamespace,
+  uniqueTenant,
+  type TestMode,
+} from "./mode.ts";
 import { startCluster } from "./cluster.ts";
 
 export type { ClientSocket };
@@ -89,7 +100,14 @@ async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformO
   const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL, destination: opts.logDestination });
   const bus =
     mode === "nats"
-      ? await createNatsBus({ url: TEST_NATS_URL, name: "test-platform", stream: evtStream, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })
+      ? await createNatsBus({
+          url: TEST_NATS_URL,
+          name: "test-platform",
+          stream: evtStream,
+          namespace: opts.namespace ?? testNamespace(),
+          dropNamespaceOnDrain: !opts.namespace,
+          logMaxBytes: TEST_LOG_MAX_BYTES,
+        })
       : createMemoryBus();
   const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const platform = await startAll({ config, log, port: 0, bus, db });
@@ -154,6 +172,7 @@ async function clusterPlatform(cluster: SharedClusterInfo): Promise<TestPlatform
     name: `test-cluster-client-${process.pid}`,
     stream: evtStream,
     namespace: cluster.namespace,
+    logMaxBytes: TEST_LOG_MAX_BYTES,
   }));
   const url = cluster.gatewayUrls[0]!;
   const elsewhere = (what: string): never => {

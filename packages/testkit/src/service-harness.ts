@@ -2,7 +2,7 @@ import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
 import { createPglite, createPostgres, type Database } from "@rt/db";
 import { evtStream, serviceForPath, subjects, type ServiceName, type SvcContext, type SvcReply, type HttpRelayResponse } from "@rt/contracts";
 import { createLogger, createMetrics, loadConfig, startModules, type PlatformConfig, type ServiceModule } from "@rt/service-kit";
-import { TEST_DATABASE_URL, TEST_NATS_URL, testMode, testNamespace, usesRealServices, type TestMode } from "./mode.ts";
+import { TEST_DATABASE_URL, TEST_LOG_MAX_BYTES, TEST_NATS_URL, testMode, testNamespace, usesRealServices, type TestMode } from "./mode.ts";
 
 export interface ServiceHarness {
   bus: Bus;
@@ -41,7 +41,14 @@ export async function startServices(mods: ServiceModule[], opts: { mode?: TestMo
   const log = createLogger({ name: "test", level: config.LOG_LEVEL });
   // Service-level tests have no gateway: in cluster mode they run as in nats mode.
   const bus = usesRealServices(mode)
-    ? await createNatsBus({ url: TEST_NATS_URL, name: "service-harness", stream: evtStream, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })
+    ? await createNatsBus({
+        url: TEST_NATS_URL,
+        name: "service-harness",
+        stream: evtStream,
+        namespace: opts.namespace ?? testNamespace(),
+        dropNamespaceOnDrain: !opts.namespace,
+        logMaxBytes: TEST_LOG_MAX_BYTES,
+      })
     : createMemoryBus();
   const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const start = () => startModules(mods, { bus, db, log, config, metrics: createMetrics });
