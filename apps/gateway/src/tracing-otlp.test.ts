@@ -6,6 +6,7 @@ import { DEV_JWT_SECRET } from "@rt/service-kit";
 import {
   LOOPBACK_TEST_ENV,
   TEST_DATABASE_URL,
+  TEST_LOG_MAX_BYTES,
   TEST_NATS_URL,
   freePort,
   inheritedEnv,
@@ -65,7 +66,10 @@ beforeAll(async () => {
   }
   const port = freePort();
   const namespace = testNamespace();
-  const real = mode === "nats" ? { NATS_URL: TEST_NATS_URL, DATABASE_URL: TEST_DATABASE_URL, NATS_NAMESPACE: namespace } : { PGLITE_DIR: "memory" };
+  const real =
+    mode === "nats"
+      ? { NATS_URL: TEST_NATS_URL, DATABASE_URL: TEST_DATABASE_URL, NATS_NAMESPACE: namespace, DELIVERY_LOG_MAX_BYTES: String(TEST_LOG_MAX_BYTES) }
+      : { PGLITE_DIR: "memory" };
   const env = { ...inheritedEnv(), ...LOOPBACK_TEST_ENV, ...OTEL, ...real, NODE_ENV: "test", LOG_LEVEL: "warn", PORT: String(port) };
   const proc: Subprocess = Bun.spawn([...SETPRIV, process.execPath, "run", "apps/all-in-one/src/main.ts"], { cwd: REPO_ROOT, env, stdout: "ignore", stderr: "inherit" });
   url = `http://127.0.0.1:${port}`;
