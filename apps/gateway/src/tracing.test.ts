@@ -83,3 +83,16 @@ test("sends stored by one batch insert each keep their own trace: each row is pu
   expect(exporter.getFinishedSpans().some((x) => String(x.attributes["db.query.text"]).includes("jsonb_to_recordset"))).toBe(true);
   expect(published).toEqual(sent.map((traceId, i) => [`m${i}`, traceId]));
 });
+
+test("statements outside any trace (a relayed REST request is not traced) make no span of their own", async () => {
+  const token = await p.token({ sub: "tracy" });
+  exporter.reset();
+  expect((await p.fetch("/api/chat/rooms", { token })).status).toBe(200);
+  await Bun.sleep(50);
+  expect(
+    exporter
+      .getFinishedSpans()
+      .filter((x) => x.name.startsWith("db."))
+      .map((x) => x.name),
+  ).toEqual([]);
+});

@@ -1,4 +1,4 @@
-import { SpanKind, inSpan, tracingOn } from "@rt/tracing";
+import { SpanKind, inChildSpan, tracingOn } from "@rt/tracing";
 import type { Db } from "./db.ts";
 
 export type QueryKind = "query" | "transaction";
@@ -12,7 +12,7 @@ type Session = {
  * Report the duration of every statement run outside a transaction, and of every whole
  * transaction, without touching any query: this instance's Drizzle session has its prepareQuery
  * and transaction wrapped (statements inside a transaction count in the transaction's time).
- * With tracing on, each of them is also a span (its SQL text, never its parameters).
+ * With tracing on, each of them run inside a trace is also a span (its SQL text, never its parameters).
  */
 export function observeQueries(db: Db, observe: (kind: QueryKind, seconds: number) => void): void {
   const session = db._.session as unknown as Session;
@@ -20,7 +20,7 @@ export function observeQueries(db: Db, observe: (kind: QueryKind, seconds: numbe
     const started = performance.now();
     try {
       if (!tracingOn()) return await run();
-      return await inSpan(`db.${kind}`, SpanKind.CLIENT, { "db.system.name": "postgresql", ...(text ? { "db.query.text": text } : {}) }, run);
+      return await inChildSpan(`db.${kind}`, SpanKind.CLIENT, { "db.system.name": "postgresql", ...(text ? { "db.query.text": text } : {}) }, run);
     } finally {
       observe(kind, (performance.now() - started) / 1000);
     }
