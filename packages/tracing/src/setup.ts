@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, TracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace";
+import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { setTracingOn, tracingOn } from "./spans.ts";
 
@@ -13,11 +13,7 @@ export interface TracingOptions {
   otlp?: { url: string; headers?: Record<string, string> };
   /** Any other exporter (tests: the SDK's InMemorySpanExporter), each span exported as it ends. */
   exporter?: SpanExporter;
-  /**
-   * Fraction of new traces (client events) recorded, default 1; a message continues its sender's
-   * decision. A span costs tens of microseconds on Bun (bench/tools/trace-cost.ts): a busy
-   * platform samples.
-   */
+  /** Share of new traces (client events) recorded, default 1 (openRootSpan decides). */
   ratio?: number;
 }
 
@@ -43,12 +39,11 @@ export function startTracing(opts: TracingOptions): Tracing {
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
     spanProcessors: [processor],
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.ratio ?? 1) }),
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
-  setTracingOn(true);
+  setTracingOn(true, opts.ratio);
   return {
     flush: () => provider.forceFlush(),
     async shutdown() {

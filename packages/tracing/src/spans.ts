@@ -1,15 +1,18 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
 
-export { ROOT_CONTEXT, SpanKind, type Attributes, type Context, type Span };
+export { SpanKind, type Attributes, type Context, type Span };
 
 /**
  * Set by startTracing. Every hook tests it first, so with tracing off (the default) a hook is one
  * branch: no span objects, no context switch, no header map per message.
  */
 let on = false;
+/** Share of client events traced; decided once, at the root: everything downstream follows its parent. */
+let ratio = 1;
 export const tracingOn = (): boolean => on;
-export const setTracingOn = (v: boolean) => {
+export const setTracingOn = (v: boolean, sampleRatio = 1) => {
   on = v;
+  ratio = sampleRatio;
 };
 
 const tracer = () => trace.getTracer("rt");
@@ -38,6 +41,16 @@ export function withRemoteParent<T>(headers: Record<string, string> | undefined,
 export function openSpan(name: string, kind: SpanKind, attributes?: Attributes, parent?: Context): Span | undefined {
   if (!on) return undefined;
   return tracer().startSpan(name, { kind, attributes }, parent ?? context.active());
+}
+
+/**
+ * Open the root span of a new trace (a client event), for the sampled share of them: an event left
+ * out gets no span at all, so it sends no `traceparent` and nothing downstream traces it either
+ * (cheaper than the SDK's non-recording spans, whose headers every hop would still carry).
+ */
+export function openRootSpan(name: string, kind: SpanKind, attributes?: Attributes): Span | undefined {
+  if (!on || (ratio < 1 && Math.random() >= ratio)) return undefined;
+  return tracer().startSpan(name, { kind, attributes }, ROOT_CONTEXT);
 }
 
 /** Open a span continuing the remote span `traceparent` names (a message body carried it); undefined when off or absent. */

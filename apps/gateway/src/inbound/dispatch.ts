@@ -1,6 +1,6 @@
 import { AppError, clientEvents, isClientEvent, routeOf, type Ack, type EdgeEventName } from "@rt/contracts";
 import { callService, measurePayload, newTraceId, toErrorBody, tooDeepMessage, withTrace } from "@rt/service-kit";
-import { ROOT_CONTEXT, SpanKind, closeSpan, openSpan, runInSpan } from "@rt/tracing";
+import { SpanKind, closeSpan, openRootSpan, runInSpan } from "@rt/tracing";
 import { userKey, type Limiter } from "./limiter.ts";
 import { svcContext } from "./context.ts";
 import { chatHandlers } from "./handlers/chat.ts";
@@ -59,8 +59,8 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limi
     const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack) => void) : undefined;
     const name = isClientEvent(event) ? event : "unknown";
     gw.metrics.eventIn(name);
-    // With tracing on, each event starts a trace (its span is the root) and the trace's id is the traceId.
-    const span = openSpan(name, SpanKind.SERVER, { "rt.socket": socket.id }, ROOT_CONTEXT);
+    // With tracing on, each (sampled) event starts a trace (its span is the root) and the trace's id is the traceId.
+    const span = openRootSpan(name, SpanKind.SERVER, { "rt.socket": socket.id });
     const traceId = span ? span.spanContext().traceId : newTraceId();
     // Fields, not a child logger per event: most events log nothing at info level.
     const fields = { traceId, event: name, socketId: socket.id };
