@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace";
-import { SpanKind, activeTraceId, inSpan, startTracing, type Tracing } from "@rt/tracing";
+import { trace } from "@opentelemetry/api";
+import { SpanKind, inSpan, startTracing, type Tracing } from "@rt/tracing";
 import { emitAck, startPlatform, waitFor, type TestPlatform } from "@rt/testkit";
 import { createMessageWriter } from "../../chat/src/message-writer.ts";
+
+const activeTraceId = () => trace.getActiveSpan()?.spanContext().traceId;
 
 // The whole platform in this process (embedded: in-process bus and PGlite; nats and cluster: real
 // NATS and Postgres), so one in-memory exporter sees the spans of the gateway, the services and the db.

@@ -38,7 +38,7 @@ export function withRemoteParent<T>(headers: Record<string, string> | undefined,
 }
 
 /** Open a span under the active context; undefined when off. The caller ends it with `closeSpan`. */
-export function openSpan(name: string, kind: SpanKind, attributes?: Attributes, parent?: Context): Span | undefined {
+function openSpan(name: string, kind: SpanKind, attributes?: Attributes, parent?: Context): Span | undefined {
   if (!on) return undefined;
   return tracer().startSpan(name, { kind, attributes }, parent ?? context.active());
 }
@@ -100,13 +100,6 @@ export function inChildSpan<T>(name: string, kind: SpanKind, attributes: Attribu
 /** The active context, to resume later (an item of a batch keeps its own sender's). */
 export const captureContext = (): Context | undefined => (on ? context.active() : undefined);
 export const runInContext = <T>(ctx: Context | undefined, fn: () => T): T => (ctx ? context.with(ctx, fn) : fn());
-
-/** The active span's trace id: the `traceId` of the log lines and envelopes written under it. */
-export function activeTraceId(): string | undefined {
-  if (!on) return undefined;
-  const span = trace.getSpan(context.active());
-  return span?.spanContext().traceId;
-}
 
 /** pino mixin: every line written inside a span names its trace and span. */
 export function traceLogFields(): Record<string, string> {
