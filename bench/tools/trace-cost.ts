@@ -48,6 +48,8 @@ interface Side {
   roomId: number;
   cpuUsPerMsg: number[];
   perSec: number[];
+  refused: number;
+  missing: number;
 }
 
 async function start(name: string, root: string, extra: Record<string, string> = {}): Promise<Side> {
@@ -55,7 +57,7 @@ async function start(name: string, root: string, extra: Record<string, string> =
   // A namespace per side: the sides share the NATS server, never each other's requests or deliveries.
   const sideEnv = { ...env(port), NATS_NAMESPACE: `trace-cost-${name}-${process.pid}`, ...extra };
   const server = await spawnServer({ name: `trace-cost-${name}`, cmd: ["bun", "run", join(root, "apps/all-in-one/src/main.ts")], env: sideEnv, port, readyTimeoutMs: 60_000 });
-  const tenantId = "bench-trace";
+  const tenantId = `bench-trace-${name}-${process.pid}`;
   const token = (sub: string) => mintToken({ sub, tenantId }, { secret: DEV_JWT_SECRET });
   const res = await fetch(`${server.url}/api/chat/rooms`, {
     method: "POST",
@@ -70,7 +72,7 @@ async function start(name: string, root: string, extra: Record<string, string> =
     if (!ack.ok) throw new Error(`join_room: ${JSON.stringify(ack)}`);
     return s;
   };
-  return { name, server, sender: await open("u0"), receiver: await open("u1"), roomId, cpuUsPerMsg: [], perSec: [] };
+  return { name, server, sender: await open("u0"), receiver: await open("u1"), roomId, cpuUsPerMsg: [], perSec: [], refused: 0, missing: 0 };
 }
 
 async function round(side: Side, count: number) {
@@ -84,15 +86,18 @@ async function round(side: Side, count: number) {
     while (next < count) {
       const i = next++;
       const ack = await side.sender.timeout(10_000).emitWithAck("message:send", { roomId: side.roomId, content: `m${i}` });
-      if (!ack.ok) throw new Error(`message:send: ${JSON.stringify(ack)}`);
+      // The shared Postgres and NATS are sometimes restarted by others' fault tests: counted, not fatal.
+      if (ack.ok) acked++;
+      else side.refused++;
     }
   };
+  let acked = 0;
   await Promise.all(Array.from({ length: C }, lane));
   const deadline = Date.now() + 10_000;
-  while (received < count && Date.now() < deadline) await Bun.sleep(5);
+  while (received < acked && Date.now() < deadline) await Bun.sleep(5);
   const secs = (performance.now() - t0) / 1000;
   side.receiver.off("message:new", onNew);
-  if (received < count) throw new Error(`${side.name}: ${received}/${count} delivered`);
+  side.missing += Math.max(0, acked - received);
   return { cpuUsPerMsg: ((cpuSeconds(side.server.pid) - cpu0) * 1e6) / count, perSec: count / secs };
 }
 
@@ -142,7 +147,7 @@ for (const s of sides) {
   const rate = median(s.perSec);
   console.log(
     `  ${s.name.padEnd(4)}  server CPU ${cpu.toFixed(0)} µs/msg (×${(cpu / median(b.cpuUsPerMsg)).toFixed(3)} vs base)  ` +
-      `${rate.toFixed(0)} msg/s (×${(rate / median(b.perSec)).toFixed(3)})  rounds cpu ${JSON.stringify(s.cpuUsPerMsg.map(Math.round))}`,
+      `${rate.toFixed(0)} msg/s (×${(rate / median(b.perSec)).toFixed(3)})  rounds cpu ${JSON.stringify(s.cpuUsPerMsg.map(Math.round))}, refused ${s.refused}, not delivered ${s.missing}`,
   );
 }
 console.log(`  OTLP export requests received from "on" and "tenth": ${exports}; generator CPU ${genPct.toFixed(0)}% of a core`);

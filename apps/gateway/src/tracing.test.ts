@@ -16,7 +16,7 @@ const raw: string[] = [];
 beforeAll(async () => {
   tracing = startTracing({ serviceName: "tracing-test", exporter });
   p = await startPlatform({ inProcess: true, env: { LOG_LEVEL: "debug" }, logDestination: { write: (s: string) => void raw.push(s) } });
-}, 30_000);
+}, 60_000);
 afterAll(async () => {
   await p?.stop();
   await tracing?.shutdown();
