@@ -3,9 +3,9 @@
  * without tracing, of this tree with tracing off (the default), with tracing on (OTLP/HTTP to a
  * sink in this script) and with one client event in ten traced ("tenth"), side by side. Each side is one process; rounds alternate
  * the sides (rotated start); each round is N `message:send` from one socket (C in flight) to a room
- * of two, until every ack and every `message:new` of the other member came. Medians per side of
- * the server's CPU per message and of the round's throughput, ratios against the base, and the
- * generator's CPU.
+ * of two, until every ack and every `message:new` of the other member came. Per side: the median
+ * of the server's CPU per message and of the round's throughput, the median of its same-round
+ * ratios against the base, and the generator's CPU.
  *   git archive <base-commit> | tar -x -C /tmp/otel-base && (cd /tmp/otel-base && bun install)
  *   bun bench/tools/trace-cost.ts /tmp/otel-base [N=2000] [C=8] [rounds=7]
  */
@@ -142,12 +142,15 @@ const gen = process.cpuUsage(gen0);
 const genPct = ((gen.user + gen.system) / 1000 / (performance.now() - g0)) * 100;
 const b = sides[0]!;
 console.log(`message:send, ${ROUNDS} rounds of ${N} per side, ${C} in flight, NATS + Postgres; medians:`);
+// The box's load drifts during a run: each side is compared with the base in the same round (run
+// next to each other), and the ratios' median is the figure; the sides' own medians are beside it.
+const pairedRatio = (xs: number[], base: number[]) => median(xs.map((x, i) => x / base[i]!));
 for (const s of sides) {
   const cpu = median(s.cpuUsPerMsg);
   const rate = median(s.perSec);
   console.log(
-    `  ${s.name.padEnd(4)}  server CPU ${cpu.toFixed(0)} µs/msg (×${(cpu / median(b.cpuUsPerMsg)).toFixed(3)} vs base)  ` +
-      `${rate.toFixed(0)} msg/s (×${(rate / median(b.perSec)).toFixed(3)})  rounds cpu ${JSON.stringify(s.cpuUsPerMsg.map(Math.round))}, refused ${s.refused}, not delivered ${s.missing}`,
+    `  ${s.name.padEnd(5)} server CPU ${cpu.toFixed(0)} µs/msg (×${pairedRatio(s.cpuUsPerMsg, b.cpuUsPerMsg).toFixed(3)} vs base, same-round ratios)  ` +
+      `${rate.toFixed(0)} msg/s (×${pairedRatio(s.perSec, b.perSec).toFixed(3)})  rounds cpu ${JSON.stringify(s.cpuUsPerMsg.map(Math.round))}, refused ${s.refused}, not delivered ${s.missing}`,
   );
 }
 console.log(`  OTLP export requests received from "on" and "tenth": ${exports}; generator CPU ${genPct.toFixed(0)}% of a core`);
