@@ -162,6 +162,8 @@ async function chat(cmd: Cmd) {
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
   const ackErrors: Record<string, number> = {};
+  const refusedLatencies: number[] = [];
+  let refusedWithoutRetry = 0;
   let sent = 0;
   let acked = 0;
   let delivered = 0;
@@ -208,6 +210,10 @@ async function chat(cmd: Cmd) {
           } else {
             const code = a?.error?.code ?? "NO_ACK";
             ackErrors[code] = (ackErrors[code] ?? 0) + 1;
+            // A refused message is not expected anywhere; how fast the refusal came, and whether it says when to retry.
+            pending.delete(key);
+            refusedLatencies.push(now() - t0);
+            if (typeof a?.error?.retryAfterMs !== "number") refusedWithoutRetry++;
           }
         });
       }
@@ -228,6 +234,8 @@ async function chat(cmd: Cmd) {
     sent,
     acked,
     ackErrors,
+    refusedLatencies,
+    refusedWithoutRetry,
     noAck: sent - acked - sum(ackErrors),
     delivered,
     expected,

@@ -13,6 +13,8 @@ export const cfg = {
     concurrency: num("BENCH_IDLE_CONCURRENCY", 64, 32),
     settleMs: num("BENCH_IDLE_SETTLE_MS", 5000, 1000),
     tenantSize: num("BENCH_IDLE_TENANT_SIZE", 100, 100),
+    /** Each side this many times, sides alternating; the table shows medians. */
+    rounds: num("BENCH_IDLE_ROUNDS", 1, 1),
   },
   fanout: {
     clients: num("BENCH_FANOUT_CLIENTS", 1_000, 300),

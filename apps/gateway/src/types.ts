@@ -7,6 +7,7 @@ import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { LocalPresence } from "./outbound/presence.ts";
 import type { TenantLimits } from "./inbound/tenant-limits.ts";
+import type { Expiries } from "./inbound/expiries.ts";
 
 /** Per-socket state; Socket.IO restores it on connection state recovery. */
 export interface SocketData {
@@ -38,6 +39,8 @@ export interface Gateway {
   tenantLimits: TenantLimits;
   /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */
   verify: TokenVerifier;
+  /** Token expiries of the authenticated sockets, on one timer. */
+  expiries: Expiries<GatewaySocket>;
   /** Forwarded events waiting for their service (GATEWAY_MAX_INFLIGHT). */
   inflight: InFlightLimit;
 }
