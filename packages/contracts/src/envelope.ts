@@ -43,6 +43,8 @@ export const DeliveryEnvelope = PublishEnvelope.extend({
   exceptSocketId: z.string().optional(),
   /** The id of the client event or HTTP request that caused it, for logs (never sent to clients). */
   traceId: z.string().max(200).optional(),
+  /** W3C `traceparent` of the span that published it (tracing on only): the gateways' delivery spans join that trace. */
+  traceparent: z.string().max(100).optional(),
   ts: z.number(),
 });
 export type DeliveryEnvelope = z.infer<typeof DeliveryEnvelope>;

@@ -169,6 +169,36 @@ export const PlatformEnv = z
     PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
     LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
     LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level of the JSON logs on stdout"),
+    OTEL_TRACES_EXPORTER: about(
+      z.enum(["otlp", "none"]).default("none"),
+      "`otlp` switches OpenTelemetry tracing on: spans per client event, service action, database query and delivery, sent over OTLP/HTTP (README “Traces”); `none` (the default here, unlike the OTel SDKs): no span is made, each hook is one branch (README “Traces” has the cost either way)",
+    ),
+    OTEL_EXPORTER_OTLP_ENDPOINT: about(z.string().url().default("http://localhost:4318"), "OTLP/HTTP collector base URL; spans go to `<it>/v1/traces`"),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: about(z.string().url().optional(), "full OTLP/HTTP traces URL, instead of the base URL's `/v1/traces`"),
+    OTEL_EXPORTER_OTLP_HEADERS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          const out: Record<string, string> = {};
+          for (const pair of (v ?? "").split(",").filter((p) => p.trim())) {
+            const at = pair.indexOf("=");
+            if (at < 1) {
+              ctx.addIssue({ code: "custom", message: "must be `key=value` pairs, comma separated" });
+              return z.NEVER;
+            }
+            out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+          }
+          return out;
+        }),
+      "headers of every OTLP request (`key=value,key2=value2`, values URL-encoded), e.g. a collector's API key",
+    ),
+    OTEL_TRACES_SAMPLER: about(
+      z.enum(["parentbased_always_on", "parentbased_traceidratio"]).default("parentbased_always_on"),
+      "which new traces are recorded: all, or the `OTEL_TRACES_SAMPLER_ARG` fraction; a service follows its caller's decision",
+    ),
+    OTEL_TRACES_SAMPLER_ARG: about(z.coerce.number().min(0).max(1).default(1), "fraction of client events traced with `parentbased_traceidratio`"),
+    OTEL_SERVICE_NAME: about(z.string().min(1).optional(), "`service.name` of the spans", "the process: `gateway`, `chat`, … or `realtime` (all-in-one)"),
     PGLITE_DIR: about(z.string().min(1).default(".data/pglite"), "embedded database folder; `memory` keeps nothing"),
     RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` (and `POST /api/chat/rooms/:id/messages`) per user per minute (see `RATE_LIMIT_SCOPE`)"),
     RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute (see `RATE_LIMIT_SCOPE`)"),
