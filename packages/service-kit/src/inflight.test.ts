@@ -48,15 +48,21 @@ async function overload(limit: InFlightLimit, o: { parallel: number; costMs: num
 
 test("overload at 2× capacity: accepted work keeps its latency near the budget; the rest is refused at once, typed", async () => {
   // A generous count bound (as SERVICE_MAX_INFLIGHT's default): the count alone lets a queue of seconds build.
-  const limit = new InFlightLimit(1000, "the test service", { budgetMs: 50 });
-  const r = await overload(limit, { parallel: 8, costMs: 10, ms: 3000 });
+  const countOnly = await overload(new InFlightLimit(1000, "the test service"), { parallel: 8, costMs: 10, ms: 3000 });
+  const r = await overload(new InFlightLimit(1000, "the test service", { budgetMs: 50 }), { parallel: 8, costMs: 10, ms: 3000 });
+  console.log(
+    `overload 2x: count bound only p99 ${p99(countOnly.accepted).toFixed(0)} ms, ${countOnly.refused.length} refused; with the 50 ms budget p99 ${p99(r.accepted).toFixed(0)} ms, ${r.accepted.length} accepted, ${r.refused.length} refused (p99 ${p99(r.refused).toFixed(1)} ms)`,
+  );
   expect(r.accepted.length).toBeGreaterThan(1000);
   expect(r.refused.length).toBeGreaterThan(500);
   expect(r.typed).toBe(true);
-  // Budget 50 ms: the queue settles near it. The slack covers a loaded machine's timer jitter.
-  expect(p99(r.accepted)).toBeLessThan(250);
+  // Budget 50 ms: the queue settles near it (~50-60 ms, p99 ~155 ms on a quiet box). Timer jitter of
+  // a loaded machine stretches both runs alike, so the bound is relative to the count bound's queue
+  // of seconds in the same run, plus an absolute ceiling well under it.
+  expect(p99(r.accepted)).toBeLessThan(p99(countOnly.accepted) / 3);
+  expect(p99(r.accepted)).toBeLessThan(500);
   expect(p99(r.refused)).toBeLessThan(50);
-}, 20_000);
+}, 30_000);
 
 test("below capacity nothing is refused, bursts included", async () => {
   const limit = new InFlightLimit(1000, "the test service", { budgetMs: 50 });
