@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { MessageCreateBody, SvcContext } from "@rt/contracts";
 import type { Db } from "@rt/db";
-import { crashPoint, currentTrace, withTrace, type Outbox } from "@rt/service-kit";
+import { captureTrace, crashPoint, withCaptured, type CapturedTrace, type Outbox } from "@rt/service-kit";
 import { chatOutbox, members, messages } from "./schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -74,7 +74,7 @@ const MARK_SENT_IDLE_MS = 200;
  * statement of their own marks them sent, shortly after. Each sender's membership is re-checked by the JOIN.
  * Each caller gets its row only after the commit, and `onStored` (the publish) sees a batch's rows
  * in id order (so a room's broadcasts leave in the order they were stored), each under its own
- * sender's trace id. A failing batch (one bad value) is retried row by row so only the bad row
+ * sender's trace (id and span). A failing batch (one bad value) is retried row by row so only the bad row
  * fails. No synchronous_commit games: each batch is durable. A process that dies between the
  * commit and the publish leaves its rows unsent: the outbox relay publishes them.
  */
@@ -145,7 +145,7 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
     }
   }
 
-  type Pending = { msg: NewMessage; trace: string | undefined; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
+  type Pending = { msg: NewMessage; trace: CapturedTrace; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let writing = false;
 
@@ -209,7 +209,7 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
       const row = results[i]!;
       try {
         if (row) {
-          withTrace(p.trace, () => onStored(row));
+          withCaptured(p.trace, () => onStored(row));
           published.push(messageEnvelopeId(row.id));
         }
       } catch (err) {
@@ -256,7 +256,7 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
     /** Store one message (in the next round); null when skipped (see WriteResult). */
     write(msg: NewMessage): Promise<WriteResult> {
       return new Promise((resolve, reject) => {
-        queue.push({ msg, trace: currentTrace(), resolve, reject });
+        queue.push({ msg, trace: captureTrace(), resolve, reject });
         if (!writing) void drain();
       });
     },

@@ -16,16 +16,18 @@ import { checkOrigin } from "./inbound/origin.ts";
 import { servePublish } from "./http/publish.ts";
 import { createVerifier } from "@rt/auth";
 import { startAdmin } from "./http/admin/admin.ts";
-import { authConfig, authenticateHandshake, Unauthorized } from "./inbound/auth.ts";
+import { authConfig, authenticateHandshake, forgetHandshake, Unauthorized } from "./inbound/auth.ts";
 import { attachDispatch } from "./inbound/dispatch.ts";
-import { admitAddress, ConnectRefused, HeldSockets } from "./inbound/admission.ts";
+import { admitAddress, ConnectRefused, HeldSockets, holdPlaces } from "./inbound/admission.ts";
+import { Expiries } from "./inbound/expiries.ts";
+import { BadHandshake, presenceModeOf } from "./inbound/presence-mode.ts";
 import { TenantLimits } from "./inbound/tenant-limits.ts";
 import { Limiter, limiterSpecs, userKey } from "./inbound/limiter.ts";
 import { MemoryLimiterStore } from "./inbound/limiter-memory.ts";
 import { KvLimiterStore, LIMITS_BUCKET } from "./inbound/limiter-kv.ts";
 import { clientAddress, trustedProxies } from "./inbound/client-address.ts";
 import { capPollingBuffer, type EngineConn } from "./outbound/send-cap.ts";
-import { endSession, grantedRooms, startSession } from "./inbound/session.ts";
+import { endSession, expireSession, grantedRooms, startSession } from "./inbound/session.ts";
 import type { Gateway, GatewayServer, GatewaySocket } from "./types.ts";
 
 export interface GatewayDeps {
@@ -92,6 +94,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   engine.on("connection", (conn, req, server) => {
     const address = clientAddress(server.requestIP(req)?.address, req.headers.get("x-forwarded-for"), trusted);
     (conn as unknown as { remoteAddress?: string }).remoteAddress = address;
+    // A connection that opens on WebSocket never goes back to polling: only polling ones need the cap.
+    if ((conn as unknown as EngineConn).transport.name !== "polling") return;
     capPollingBuffer(conn as unknown as EngineConn, SEND_BUFFER_BYTES, (bytes) =>
       gw.log.info({ address, bytes, maxBytes: SEND_BUFFER_BYTES }, "polling client not reading, disconnecting"),
     );
@@ -122,6 +126,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     verify: createVerifier(authConfig(config)),
     tenantLimits,
     inflight: new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway"),
+    expiries: new Expiries((socket) => expireSession(gw, socket)),
   };
   const recovery = io.of("/").adapter as unknown as Recovery;
   // The delivery tail, before any socket can connect: a replay reads its position and hands over to it.
@@ -131,20 +136,23 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     try {
       // Load limits first: a flood is refused before any token is verified.
       await admitAddress(limiter, socket.handshake.address);
+      socket.data.presence = presenceModeOf(socket.handshake);
       const v = await authenticateHandshake(gw, socket);
       const principal = v ? principalOf(v) : null;
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
       if (!refuseRecovery(recovery, socket, principal, gw.log) && socket.recovered) await prepareReplay(socket, principal!);
-      if (principal) {
-        userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
-        tenantLimits.sockets.admit(principal.tenantId, socket);
-      }
+      if (principal)
+        holdPlaces(socket, [
+          [userSockets, userKey(principal.tenantId, principal.userId)],
+          [tenantLimits.sockets, principal.tenantId],
+        ]);
+      forgetHandshake(socket);
       socket.data.principal = principal;
       socket.data.exp = v?.exp;
       next();
     } catch (err) {
       recovery.unclaim(socket.id);
-      if (err instanceof ConnectRefused) {
+      if (err instanceof ConnectRefused || err instanceof BadHandshake) {
         gw.log.info({ address: socket.handshake.address, reason: err.message }, "handshake refused");
         return next(err);
       }
@@ -300,6 +308,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       await RecoveryAdapter.settle();
       delivery.unsubscribe();
       gw.presence.stop();
+      gw.expiries.stop();
       localLimits.stop();
       sharedLimits?.stop();
       await server.stop(true);

@@ -1,4 +1,5 @@
 import { DeliveryEnvelope } from "@rt/contracts";
+import { SpanKind, closeSpan, openRemoteChild } from "@rt/tracing";
 import type { LogEntry, Subscription } from "@rt/bus";
 import { RecentIds } from "./dedupe.ts";
 import { enableTopicFanout } from "./fanout.ts";
@@ -67,7 +68,10 @@ export async function startDelivery(gw: Gateway): Promise<Delivery> {
       except: new Set(env.exceptSocketId ? [env.exceptSocketId] : []),
       flags: {},
     };
+    // The envelope names the span that published it: this gateway's delivery joins that trace.
+    const span = openRemoteChild(env.traceparent, `deliver ${env.event}`, SpanKind.CONSUMER, { "rt.target": env.target.kind, "rt.gateway": gw.id });
     for (const data of packetsOf(gw.config, env, e.seq)) adapter.broadcast({ type: EVENT, data, nsp: "/" }, opts);
+    closeSpan(span, "OK");
     recent.push({ seq: e.seq, env, bytes: e.bytes });
     if (recent.length > 2 * RECENT_DELIVERIES) {
       floor = recent[recent.length - RECENT_DELIVERIES - 1]!.seq;
