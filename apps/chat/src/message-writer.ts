@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { sql, type SQL } from "drizzle-orm";
 import type { MessageCreateBody, SvcContext } from "@rt/contracts";
 import type { Db } from "@rt/db";
@@ -123,6 +124,8 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
         ${conflict}`,
   );
 
+  /** Runs a function in the context the writer was created in: no send's trace. */
+  const untraced = AsyncLocalStorage.snapshot();
   /** Envelope ids published since the last statement; the next one marks them sent. */
   let published: string[] = [];
   let markTimer: ReturnType<typeof setTimeout> | undefined;
@@ -234,9 +237,14 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
     // No round followed to mark the last rows sent: a statement of their own, if none comes soon.
     if (published.length) {
       clearTimeout(markTimer);
-      markTimer = setTimeout(() => {
-        if (!writing && published.length) void outbox.markSent(JSON.parse(takePublished()));
-      }, MARK_SENT_IDLE_MS);
+      // Outside the trace of the send that started this round: it is nobody's work.
+      markTimer = setTimeout(
+        () =>
+          untraced(() => {
+            if (!writing && published.length) void outbox.markSent(JSON.parse(takePublished()));
+          }),
+        MARK_SENT_IDLE_MS,
+      );
       markTimer.unref?.();
     }
   }
