@@ -110,7 +110,17 @@ async function jobsExactlyOnce(tenant: string, dj: ReturnType<typeof record>, na
   const { assigned, notified } = seen();
   const lost = [...ids].filter((id) => !assigned.counts.has(id)).length;
   const unnotified = [...ids].filter((id) => !notified.counts.has(id)).length;
-  figures(name, { assigned: ids.size, delivered: assigned.unique, notified: notified.unique, lost, unnotified, duplicated: assigned.duplicated + notified.duplicated, ...extra });
+  figures(name, {
+    assigned: ids.size,
+    delivered: assigned.unique,
+    notified: notified.unique,
+    lost,
+    unnotified,
+    duplicated: assigned.duplicated + notified.duplicated,
+    dupAssigned: assigned.duplicated,
+    dupNotified: notified.duplicated,
+    ...extra,
+  });
   expect(lost).toBe(0);
   expect(unnotified).toBe(0);
   expect(assigned.duplicated + notified.duplicated).toBe(0);
