@@ -39,6 +39,12 @@ export function packetsOf(config: Gateway["config"], env: DeliveryEnvelope, seq:
   return out;
 }
 
+/** Whether a broadcast reaches at least one local socket (a member of its rooms not excepted). */
+function reachesLocal(byRoom: Map<string, Set<string>>, opts: { rooms: Set<string>; except: Set<string> }): boolean {
+  for (const room of opts.rooms) for (const sid of byRoom.get(room) ?? []) if (!opts.except.has(sid)) return true;
+  return false;
+}
+
 /**
  * Deliver the delivery log (what services publish on `rt.deliver.>`) to this gateway's sockets,
  * once per envelope id, each packet carrying its log position as the recovery offset. The tenant
@@ -55,6 +61,7 @@ export async function startDelivery(gw: Gateway): Promise<Delivery> {
   let floor = 0;
   const onEntry = (e: LogEntry) => {
     position = e.seq;
+    gw.metrics.logReceived.inc();
     const parsed = DeliveryEnvelope.safeParse(e.data);
     if (!parsed.success) {
       gw.log.warn({ seq: e.seq, issues: parsed.error.issues.length }, "dropped malformed delivery envelope");
@@ -67,6 +74,7 @@ export async function startDelivery(gw: Gateway): Promise<Delivery> {
       except: new Set(env.exceptSocketId ? [env.exceptSocketId] : []),
       flags: {},
     };
+    if (reachesLocal(adapter.rooms, opts)) gw.metrics.logDelivered.inc();
     for (const data of packetsOf(gw.config, env, e.seq)) adapter.broadcast({ type: EVENT, data, nsp: "/" }, opts);
     recent.push({ seq: e.seq, env, bytes: e.bytes });
     if (recent.length > 2 * RECENT_DELIVERIES) {
