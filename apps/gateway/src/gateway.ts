@@ -9,7 +9,7 @@ import { InFlightLimit, nowIso, startOpsServer, type Logger, type PlatformConfig
 import { createHttpApp } from "./http/app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./outbound/presence.ts";
-import { packetsOf, startDelivery } from "./outbound/delivery.ts";
+import { DeliveryLog, packetsOf } from "./outbound/delivery.ts";
 import { createRecoveryAdapter, refuseRecovery, serveAlive, startFresh, startSessionSweeper, type RecoveryAdapter as Recovery } from "./outbound/recovery.ts";
 import { Replay } from "./outbound/replay.ts";
 import { checkOrigin } from "./inbound/origin.ts";
@@ -111,10 +111,13 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const userSockets = new HeldSockets(() => config.MAX_SOCKETS_PER_USER, "user");
   const tenantLimits = new TenantLimits(config, limiter, metrics.tenantLimited);
   tenantLimits.trackRooms(io.of("/").adapter);
+  // Followed per tenant from a socket's handshake on: a replay reads its tenant's position and hands over to it.
+  const delivery = new DeliveryLog({ bus, io, config, log: log.child({ gatewayId: id }), metrics });
   const gw: Gateway = {
     id,
     io,
     bus,
+    delivery,
     log: log.child({ gatewayId: id }),
     config,
     metrics,
@@ -124,8 +127,6 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     inflight: new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway"),
   };
   const recovery = io.of("/").adapter as unknown as Recovery;
-  // The delivery tail, before any socket can connect: a replay reads its position and hands over to it.
-  const delivery = await startDelivery(gw);
 
   io.use(async (socket, next) => {
     try {
@@ -133,6 +134,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       await admitAddress(limiter, socket.handshake.address);
       const v = await authenticateHandshake(gw, socket);
       const principal = v ? principalOf(v) : null;
+      // Before any room is joined or replayed: from here on the tenant's deliveries reach this gateway.
+      if (principal) await delivery.follow(principal.tenantId);
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
       if (!refuseRecovery(recovery, socket, principal, gw.log) && socket.recovered) await prepareReplay(socket, principal!);
       if (principal) {
@@ -150,7 +153,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       }
       const reason = err instanceof Unauthorized ? err.data.reason : "error";
       metrics.authFailures.inc({ reason });
-      gw.log.info({ reason, address: socket.handshake.address }, "handshake refused");
+      gw.log.info({ reason, address: socket.handshake.address, ...(reason === "error" && { err: String(err) }) }, "handshake refused");
       next(err instanceof Unauthorized ? err : new Unauthorized("token invalid"));
     }
   });
@@ -196,10 +199,17 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       return refuse("no replay slot free");
     }
     metrics.replays.inc();
+    // The tenant stays followed while the replay runs, whatever its sockets do meanwhile.
+    const tenant = await delivery.pin(p.tenantId).catch((err) => {
+      metrics.replays.dec();
+      release();
+      throw err;
+    });
     let held = true;
     claim.release = () => {
       if (!held) return;
       held = false;
+      tenant.unpin();
       metrics.replays.dec();
       release();
     };
@@ -209,7 +219,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     const stored = claim.session;
     claim.pending = grantedRooms(stored.rooms, p, config);
     const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => claim.pending!.includes(r))) };
-    claim.replay = new Replay({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, {
+    claim.replay = new Replay({ bus, delivery: tenant.delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, {
       maxEvents: config.RECOVERY_MAX_EVENTS,
       maxBytes: config.RECOVERY_MAX_BYTES,
     });
@@ -298,7 +308,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();
       await RecoveryAdapter.settle();
-      delivery.unsubscribe();
+      delivery.stop();
       gw.presence.stop();
       localLimits.stop();
       sharedLimits?.stop();

@@ -28,7 +28,11 @@ export function createGatewayMetrics(registry: Registry) {
       help: "Envelopes from the delivery log that reached at least one local socket",
       registers: [registry],
     }),
-    logTenants: new Gauge({ name: "rt_gateway_log_tenants", help: "Tenants whose deliveries this gateway follows (sockets here, or within the grace period)", registers: [registry] }),
+    logTenants: new Gauge({
+      name: "rt_gateway_log_tenants",
+      help: "Tenants whose deliveries this gateway follows (sockets here, or within the grace period)",
+      registers: [registry],
+    }),
     acks: new Counter({ name: "rt_gateway_acks_total", help: "Event outcomes by code", labelNames: ["code"], registers: [registry] }),
     rateLimited: new Counter({
       name: "rt_gateway_rate_limited_total",

@@ -21,6 +21,52 @@ export interface MemoryNetworkOptions {
   events?: EventRetry;
 }
 
+interface Tail {
+  filter: string;
+  handler: (e: LogEntry) => void;
+}
+
+/**
+ * The log's followers by filter: a `prefix.>` filter (one per tenant a gateway follows) is found
+ * by the subject's prefixes, one map lookup per token, not a match per follower; any other
+ * filter is matched one by one.
+ */
+class LogTails {
+  private byPrefix = new Map<string, Set<Tail>>();
+  private other = new Set<Tail>();
+  private where = (t: Tail) => (t.filter.endsWith(".>") && !t.filter.includes("*") ? t.filter.slice(0, -1) : null);
+
+  add(t: Tail) {
+    const prefix = this.where(t);
+    if (prefix === null) return void this.other.add(t);
+    let set = this.byPrefix.get(prefix);
+    if (!set) this.byPrefix.set(prefix, (set = new Set()));
+    set.add(t);
+  }
+
+  delete(t: Tail) {
+    const prefix = this.where(t);
+    if (prefix === null) return void this.other.delete(t);
+    const set = this.byPrefix.get(prefix);
+    set?.delete(t);
+    if (set?.size === 0) this.byPrefix.delete(prefix);
+  }
+
+  /** The handlers of every follower whose filter matches `subject`. */
+  matching(subject: string): Array<(e: LogEntry) => void> {
+    const out: Array<(e: LogEntry) => void> = [];
+    if (this.byPrefix.size > 0) {
+      // `a.>` and `a.b.>` both match `a.b.c`: every proper prefix ending at a dot.
+      for (let i = subject.indexOf("."); i !== -1; i = subject.indexOf(".", i + 1)) {
+        const set = this.byPrefix.get(subject.slice(0, i + 1));
+        if (set) for (const t of set) out.push(t.handler);
+      }
+    }
+    for (const t of this.other) if (subjectMatches(t.filter, subject)) out.push(t.handler);
+    return out;
+  }
+}
+
 interface MemoryKv {
   map: Map<string, { v: string; exp: number; rev: number }>;
   ttlMs: number;
@@ -47,7 +93,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
   let kvRevision = 0;
   // The delivery log: entries in publish order, pruned by age and count.
   const log: Array<LogEntry & { at: number }> = [];
-  const tails = new Set<(e: LogEntry) => void>();
+  const tails = new LogTails();
   let logSeq = 0;
   let firstKept = 1;
   const logged = (subject: string) => logCfg.subjects.some((p) => subjectMatches(p, subject));
@@ -62,7 +108,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
       firstKept = log[0]?.seq ?? logSeq + 1;
     }
     const seq = logSeq;
-    for (const t of tails) {
+    for (const t of tails.matching(subject)) {
       const copy = { seq, subject, data: JSON.parse(payload), bytes: payload.length };
       queueMicrotask(() => t(copy));
     }
@@ -117,7 +163,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
 
   function connect(opts: { onError?: BusErrorSink } = {}): Bus {
     const mine = new Set<Sub>();
-    const myTails = new Set<(e: LogEntry) => void>();
+    const myTails = new Set<Tail>();
     let closed = false;
     let inflight = 0;
     let idle: (() => void) | null = null;
@@ -213,10 +259,11 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
         counters.set(key, n);
         return n;
       },
-      async tailLog(handler) {
-        tails.add(handler);
-        myTails.add(handler);
-        return { startSeq: logSeq, unsubscribe: () => void (tails.delete(handler), myTails.delete(handler)) };
+      async tailLog(filter, handler) {
+        const tail: Tail = { filter, handler };
+        tails.add(tail);
+        myTails.add(tail);
+        return { startSeq: logSeq, unsubscribe: () => void (tails.delete(tail), myTails.delete(tail)) };
       },
       async readLog(filter, afterSeq, untilSeq) {
         if (afterSeq + 1 < firstKept) return null;

@@ -393,10 +393,15 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       }
       throw new BusError("TIMEOUT", `kv ${key}`);
     },
-    async tailLog(handler) {
+    async tailLog(filter, handler) {
       // Start right after the last stored entry, so nothing falls between startSeq and the tail.
+      // An ordered consumer keeps stream sequences through its filter: positions stay global.
       const startSeq = (await jsm.streams.info(logStream.name)).state.last_seq;
-      const consumer = await js.consumers.get(logStream.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq + 1 });
+      const consumer = await js.consumers.get(logStream.name, {
+        filter_subjects: out(filter),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: startSeq + 1,
+      });
       const messages = await consumer.consume(PULL);
       loops.push(
         (async () => {

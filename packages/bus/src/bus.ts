@@ -100,10 +100,12 @@ export interface Bus {
    */
   nextSeq(key: string): Promise<number>;
   /**
-   * Follow the delivery log (every message published on the log's subjects, kept in order for a
-   * while) from now on. Handlers see entries in log order; `startSeq` is the last entry before.
+   * Follow the delivery log's entries on subjects matching `filter` (a message published on the
+   * log's subjects is kept in order for a while) from now on. Handlers see entries in log order,
+   * each at its position in the whole log; `startSeq` is the last entry of the log before: every
+   * later entry matching `filter` reaches the handler.
    */
-  tailLog(handler: (e: LogEntry) => void): Promise<Subscription & { startSeq: number }>;
+  tailLog(filter: string, handler: (e: LogEntry) => void): Promise<Subscription & { startSeq: number }>;
   /**
    * Log entries on subjects matching `filter` with afterSeq < seq <= untilSeq, in order; null when
    * the log no longer holds everything after afterSeq (too old to replay).

@@ -10,15 +10,18 @@ const expiryTimers = new WeakMap<GatewaySocket, ReturnType<typeof setTimeout>>()
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Make a socket an authenticated session: its personal, role and tenant rooms, presence, the
+ * Make a socket an authenticated session: its tenant's deliveries followed on this gateway, its
+ * personal, role and tenant rooms, presence, the
  * disconnect at token expiry, and its unread count. Used on connect and by `authenticate`; a
  * recovered socket joins its rooms later, when its replay hands over (`joinRooms` false).
  */
 export function startSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined, joinRooms = true) {
   socket.data.principal = principal;
   socket.data.exp = exp;
-  if (joinRooms) socket.join(sessionRooms(principal));
   const { tenantId, userId } = principal;
+  // Followed since the handshake (or `authenticate`) awaited `follow`: rooms joined now miss nothing.
+  gw.delivery.hold(socket.id, tenantId);
+  if (joinRooms) socket.join(sessionRooms(principal));
   gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
   // A recovered socket is back in its chat room: presence hears it as a join.
   if (socket.data.chatRoom !== undefined) gw.presence.room(socket.id, socket.data.chatRoom);
@@ -63,6 +66,7 @@ export function grantedRooms(had: Iterable<string>, principal: Principal, config
 
 export function endSession(gw: Gateway, socket: GatewaySocket) {
   clearTimeout(expiryTimers.get(socket));
+  gw.delivery.release(socket.id);
   gw.presence.disconnect(socket.id);
 }
 
