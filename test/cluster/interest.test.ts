@@ -73,9 +73,9 @@ describe("a gateway follows only its own tenants", () => {
       const a = await Promise.all([0, 1, 2].map(received));
       await Bun.sleep(700);
       const b = await Promise.all([0, 1, 2].map(received));
-      return a.every((n, i) => n === b[i]) && b;
+      return a.every((n, i) => n === b[i]) ? b : null;
     };
-    const before = await until(settled, 15_000, "the gateways' counters at rest");
+    const before = (await until(settled, 15_000, "the gateways' counters at rest")) as number[];
     const busy = ticker(0, T);
     await Bun.sleep(3000);
     await busy.stop();
