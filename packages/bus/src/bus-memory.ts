@@ -1,5 +1,4 @@
-import { deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
-import type { Bus, BusErrorSink, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, BusStreams, DeadLetterRecord, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
@@ -16,7 +15,8 @@ interface Sub {
 const MAX_LOG_ENTRIES = 200_000;
 
 export interface MemoryNetworkOptions {
-  log?: { subjects: readonly string[]; maxAgeMs: number };
+  /** As on NATS: which subjects the delivery log keeps, for how long, and where dead letters go. */
+  streams: Pick<BusStreams, "log" | "deadLetters">;
   /** Retention and retry of durable events, as on NATS (tests shorten it). */
   events?: EventRetry;
 }
@@ -80,8 +80,8 @@ const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.str
  * queue groups, the event stream, the delivery log, counters and KV, while each connection
  * drains on its own — as processes on one NATS would.
  */
-export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
-  const logCfg = netOpts.log ?? deliveryLog;
+export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
+  const logCfg = netOpts.streams.log;
   const retry = netOpts.events ?? DEFAULT_EVENT_RETRY;
   let subs: Sub[] = [];
   const rr = new Map<string, number>();
@@ -153,8 +153,8 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
         setTimeout(() => run(deliverEvent(name, data, subject, deliveries + 1, publishedAt)), wait);
         return;
       }
-      const letter: DeadLetter = { subject, durable: name, data, deliveries, publishedAt, error: err instanceof Error ? err.message : String(err) };
-      const dlq = subjects.deadLetter(name, subject);
+      const letter: DeadLetterRecord = { subject, durable: name, data, deliveries, publishedAt, error: err instanceof Error ? err.message : String(err) };
+      const dlq = netOpts.streams.deadLetters.subject(name, subject);
       route(dlq, JSON.stringify(letter));
       busMetrics.deadLetters.inc({ durable: name });
       report(new Error(`event moved to ${dlq} after ${deliveries} deliveries: ${letter.error}`), subject);
@@ -340,6 +340,6 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
 }
 
 /** In-process bus for the all-in-one runner and unit tests: one connection on its own network. */
-export function createMemoryBus(opts: { onError?: BusErrorSink } & MemoryNetworkOptions = {}): Bus {
+export function createMemoryBus(opts: { onError?: BusErrorSink } & MemoryNetworkOptions): Bus {
   return createMemoryNetwork(opts).connect(opts);
 }

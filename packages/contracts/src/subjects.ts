@@ -76,6 +76,13 @@ export const evtStream = { name: "RT_EVT", subjects: [subjects.evtAll] } as cons
 /** JetStream stream keeping dead letters (`DeadLetter` payloads) for an operator, 30 days. */
 export const deadLetterStream = { name: "RT_DLQ", subjects: [subjects.deadLetterAll], maxAgeMs: 30 * 24 * 3600_000 } as const;
 
+/** The streams every bus of the platform keeps, handed to `createNatsBus` / `createMemoryBus` (the bus knows no subjects). */
+export const busStreams = {
+  events: evtStream,
+  deadLetters: { ...deadLetterStream, subject: subjects.deadLetter },
+  log: deliveryLog,
+} as const;
+
 /** Presence timing: a gateway silent for GATEWAY_TIMEOUT_MS is dead and its users go offline. */
 export const HEARTBEAT_MS = 1000;
 export const GATEWAY_TIMEOUT_MS = 3500;

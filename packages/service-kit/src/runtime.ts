@@ -1,6 +1,6 @@
 import { createMemoryBus, createNatsBus, type Bus } from "@rt/bus";
 import { connectDatabase, type Database } from "@rt/db";
-import { evtStream, type ServiceName } from "@rt/contracts";
+import { busStreams, type ServiceName } from "@rt/contracts";
 import type { Registry } from "prom-client";
 import { loadConfigOrExit, type PlatformConfig } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -34,8 +34,8 @@ export const migrationsTable = (service: ServiceName) => `__migrations_${service
 
 export async function connectBus(config: PlatformConfig, name: string, log: Logger): Promise<Bus> {
   const onError = (err: unknown, subject: string) => log.error({ err, subject }, "bus handler failed");
-  if (!config.NATS_URL) return createMemoryBus({ onError });
-  return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream, namespace: config.NATS_NAMESPACE });
+  if (!config.NATS_URL) return createMemoryBus({ onError, streams: busStreams });
+  return createNatsBus({ url: config.NATS_URL, name, onError, streams: busStreams, namespace: config.NATS_NAMESPACE });
 }
 
 /**
