@@ -25,10 +25,10 @@ export function fromSubjectToken(token: string): string {
 
 /** Every subject on the bus is built here; nobody writes one by hand. */
 export const subjects = {
-  /** Delivery to sockets; every gateway listens on `deliverAll`. Tenant-wide targets use id `_`. */
+  /** Delivery to sockets; `deliverAll` is the delivery log's subject. Tenant-wide targets use id `_`. */
   deliver: (tenantId: string, kind: TargetKind, id?: string) => `rt.deliver.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
   deliverAll: "rt.deliver.>",
-  /** Every delivery of one tenant (what a recovering socket may be replayed). */
+  /** Every delivery of one tenant: what a gateway with sockets of the tenant follows, and what a recovering socket may be replayed. */
   deliverTenant: (tenantId: string) => `rt.deliver.${subjectToken(tenantId)}.>`,
   /**
    * Where internal publishers put a PublishEnvelope (NATS path of "Server-side publishing"): a
