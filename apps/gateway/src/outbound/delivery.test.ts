@@ -6,6 +6,7 @@ import { createMemoryBus, type Bus } from "@rt/bus";
 import { createLogger, loadConfig } from "@rt/service-kit";
 import { createGatewayMetrics } from "../metrics.ts";
 import { DeliveryLog } from "./delivery.ts";
+import { createRecoveryAdapter } from "./recovery.ts";
 import type { GatewayServer } from "../types.ts";
 
 /**
@@ -26,7 +27,8 @@ function setup() {
   const metrics = createGatewayMetrics(registry);
   const config = loadConfig({ DELIVERY_TENANT_GRACE_MS: "1000", GATEWAY_TOPIC_FANOUT: "false" });
   const log = createLogger({ name: "delivery-test", level: "silent" });
-  const delivery = new DeliveryLog({ bus, io, config, log, metrics });
+  const recovery = createRecoveryAdapter({ bus, log, gatewayId: "gw-test", recoveryMs: config.RECOVERY_MS, marginMs: config.SESSION_MARGIN_MS });
+  const delivery = new DeliveryLog({ bus, io, config, log, metrics, recovery });
   // No engine bound: nothing to close on the Socket.IO side.
   stops.push(
     () => delivery.stop(),

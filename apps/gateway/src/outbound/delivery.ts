@@ -1,11 +1,15 @@
-import { DeliveryEnvelope, subjects } from "@rt/contracts";
+import { Semaphore, withTimeout } from "async-mutex";
+import { DeliveryEnvelope, subjects, type Principal } from "@rt/contracts";
 import type { Bus, LogEntry, Subscription } from "@rt/bus";
 import type { Logger } from "@rt/service-kit";
 import { RecentIds } from "./dedupe.ts";
 import { enableTopicFanout } from "./fanout.ts";
 import { eventLabel, type GatewayMetrics } from "../metrics.ts";
 import { roomsFor } from "./rooms.ts";
-import type { Gateway, GatewayServer } from "../types.ts";
+import { grantedRooms } from "../inbound/session.ts";
+import { startFresh, type createRecoveryAdapter, type RecoveryAdapter } from "./recovery.ts";
+import { Replay } from "./replay.ts";
+import type { Gateway, GatewayServer, GatewaySocket } from "../types.ts";
 
 /** Socket.IO EVENT packet type. */
 const EVENT = 2;
@@ -53,7 +57,12 @@ export interface DeliveryLogDeps {
   config: Gateway["config"];
   log: Logger;
   metrics: GatewayMetrics;
+  /** The recovery adapter class the Socket.IO server was built with (sessions, claims). */
+  recovery: ReturnType<typeof createRecoveryAdapter>;
 }
+
+/** How long a recovering socket waits for one of the RECOVERY_MAX_CONCURRENT replay slots before it starts fresh. */
+const REPLAY_QUEUE_MS = 5000;
 
 /** The live deliveries of one tenant: its filtered tail of the log and what it delivered last. */
 class TenantTail implements Delivery {
@@ -104,7 +113,8 @@ class TenantTail implements Delivery {
 }
 
 /**
- * The delivery log as this gateway reads it: only the tenants it has sockets of. Each such tenant
+ * The delivery log as this gateway reads it — live delivery to rooms (fan-out, once per id) and
+ * recovery (replay, then handover to live) — for only the tenants it has sockets of. Each such tenant
  * has its own ordered, filtered tail of the log (`rt.deliver.<tenant>.>`), started before the
  * tenant's first socket joins a room (`follow`, awaited in the handshake) and stopped
  * DELIVERY_TENANT_GRACE_MS after its last socket left. Positions stay those of the whole log (a
@@ -119,8 +129,11 @@ export class DeliveryLog {
   private readonly holding = new Map<string, { tenantId: string; counted: boolean }>();
   private readonly seen = new RecentIds();
   private stopped = false;
+  // A herd of reconnects (a gateway died) replays a few at a time: memory is at most this many bounded replays.
+  private readonly replaySlots;
 
   constructor(private readonly deps: DeliveryLogDeps) {
+    this.replaySlots = withTimeout(new Semaphore(deps.config.RECOVERY_MAX_CONCURRENT), REPLAY_QUEUE_MS);
     // Plain room broadcasts go out through Bun topics (fanout.ts); everything else as before.
     if (deps.config.GATEWAY_TOPIC_FANOUT) enableTopicFanout(deps.io);
   }
@@ -175,6 +188,107 @@ export class DeliveryLog {
         held = false;
       },
     };
+  }
+
+  /**
+   * Handshake step of a restored socket whose owner is verified: wait for a replay slot, then read
+   * ahead what it missed. A gap past RECOVERY_MAX_EVENTS / _BYTES, an offset the log no longer
+   * holds, or no slot within REPLAY_QUEUE_MS: a fresh session (`recovered` false; the client SDK
+   * re-joins and re-fetches), and the old session is dropped.
+   */
+  async prepareReplay(socket: GatewaySocket, p: Principal): Promise<void> {
+    const { config, metrics, log, bus, recovery: RecoveryAdapter } = this.deps;
+    const recovery = this.recovery();
+    const claim = recovery.claims.get(socket.id);
+    if (!claim) return;
+    const refuse = (reason: string) => {
+      const pid = (socket as unknown as { pid?: string }).pid;
+      startFresh(recovery, socket, reason, p, log);
+      RecoveryAdapter.forget(pid);
+    };
+    let release: () => void;
+    try {
+      [, release] = await this.replaySlots.acquire();
+    } catch {
+      return refuse("no replay slot free");
+    }
+    metrics.replays.inc();
+    // The tenant stays followed while the replay runs, whatever its sockets do meanwhile.
+    const tenant = await this.pin(p.tenantId).catch((err) => {
+      metrics.replays.dec();
+      release();
+      throw err;
+    });
+    let held = true;
+    claim.release = () => {
+      if (!held) return;
+      held = false;
+      tenant.unpin();
+      metrics.replays.dec();
+      release();
+    };
+    // A client gone before the connection step never reaches resume(): its slot is freed here.
+    if (socket.conn.readyState !== "open") {
+      recovery.unclaim(socket.id);
+      return;
+    }
+    socket.conn.once("close", claim.release);
+    const stored = claim.session;
+    claim.pending = grantedRooms(stored.rooms, p, config);
+    const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => claim.pending!.includes(r))) };
+    claim.replay = new Replay({ bus, delivery: tenant.delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, {
+      maxEvents: config.RECOVERY_MAX_EVENTS,
+      maxBytes: config.RECOVERY_MAX_BYTES,
+    });
+    const refused = await claim.replay.readAhead();
+    if (refused) refuse(refused);
+  }
+
+  /**
+   * The connection step of a restored socket (`startSession` makes it a session, joining its
+   * rooms or not) — its owner checked and its replay read ahead by the
+   * middleware —: the session's chat room and rooms as the new token grants them, then the rest of
+   * the replay, joining the rooms when it reaches the live position. A replay that cannot complete
+   * drops the session and closes the transport: the client comes back to a fresh session (and rejoins).
+   */
+  resume(socket: GatewaySocket, startSession: (joinRooms: boolean) => void): void {
+    const { log, recovery: RecoveryAdapter } = this.deps;
+    const recovery = this.recovery();
+    const p = socket.data.principal!;
+    const claim = recovery.claims.get(socket.id);
+    if (!claim?.replay) {
+      startSession(true);
+      return;
+    }
+    const stored = claim.session;
+    socket.data.chatRoom = stored.data.chatRoom;
+    socket.data.since = stored.data.since ?? socket.data.since;
+    const rooms = claim.pending ?? [];
+    startSession(false);
+    const join = () => {
+      // What the session still has: rooms left during the replay are gone from `pending`.
+      const now = claim.pending ?? rooms;
+      recovery.unclaim(socket.id);
+      socket.join(now);
+    };
+    const drop = (why: string) => {
+      if (!socket.connected) return;
+      log.warn({ socketId: socket.id, userId: p.userId, why }, "replay failed, session dropped");
+      recovery.unclaim(socket.id);
+      RecoveryAdapter.forget((socket as unknown as { pid?: string }).pid);
+      // Not persisted again on this close (no principal): the client's next handshake is fresh.
+      socket.data.principal = null;
+      socket.conn.close();
+    };
+    claim.replay
+      .run(socket, join)
+      .then((ok) => ok || drop("log no longer holds the offset, the replay outgrew its bound, or it could not catch up"))
+      .catch((err) => drop(String(err)))
+      .finally(() => claim.release?.());
+  }
+
+  private recovery(): RecoveryAdapter {
+    return this.deps.io.of("/").adapter as unknown as RecoveryAdapter;
   }
 
   /** Tenants followed now. */
