@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { TEST_DATABASE_URL, TEST_NATS_URL } from "../packages/testkit/src/mode.ts";
-import { startCluster, type Cluster } from "../packages/testkit/src/cluster.ts";
+import { dropNamespace, startCluster, testNamespacesLeft, type Cluster } from "../packages/testkit/src/cluster.ts";
 import { CLUSTER_TEST_ENV, platformEnv, type SharedClusterInfo } from "../packages/testkit/src/platform.ts";
 
 const args = process.argv.slice(2);
@@ -94,6 +94,14 @@ for (const mode of modes) {
     if (dead.length) failed += 1;
     await cluster.stop();
   }
+}
+
+// Streams that failed or killed tests left behind hold JetStream storage reservations; CI runs
+// alone on its machine, so it drops them before the fault and deploy phases need room.
+if (modes.includes("nats") || modes.includes("cluster")) {
+  const left = await testNamespacesLeft(TEST_NATS_URL).catch(() => []);
+  if (left.length && process.env.CI) for (const ns of left) await dropNamespace(TEST_NATS_URL, ns).catch(() => {});
+  if (left.length) console.log(`${left.length} test namespace(s) left streams on NATS${process.env.CI ? ": dropped" : " (CI drops them)"}`);
 }
 
 if (faults) {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { dropNamespace, freePort } from "@rt/testkit";
+import { dropNamespace, freePort, TEST_LOG_MAX_BYTES } from "@rt/testkit";
 import { ack, closeSql, failoverSocket, http, portOpen, sql, until, within, figures, type Socket } from "../cluster/helpers.ts";
 import { docker, DOCKER_ENV, extraCaCerts, HOST_NATS_URL, randomSecret, ROOT, sh, stackNamespace, stackSecrets, tokenFor, waitHealthy } from "./docker.ts";
 
@@ -30,6 +30,7 @@ const env: Record<string, string> = {
   ...operator,
   ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
   NATS_NAMESPACE: ns,
+  DELIVERY_LOG_MAX_BYTES: String(TEST_LOG_MAX_BYTES),
   EXTRA_CA_CERTS: extraCaCerts(),
 };
 const lbPort = freePort();

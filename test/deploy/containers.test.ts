@@ -7,7 +7,7 @@
  * nothing missed), `docker kill` of a chat replica under acked sends (nothing acked lost).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { dropNamespace, freePort } from "@rt/testkit";
+import { dropNamespace, freePort, TEST_LOG_MAX_BYTES } from "@rt/testkit";
 import { ack, closeSql, failoverSocket, figures, gatewayOf, http, record, storedIn, tally, traffic, until, within, type Socket } from "../cluster/helpers.ts";
 import {
   APPS,
@@ -53,6 +53,7 @@ async function run(b: Box) {
     NATS_URL: HOST_NATS_URL,
     DATABASE_URL: HOST_DATABASE_URL,
     NATS_NAMESPACE: ns,
+    DELIVERY_LOG_MAX_BYTES: String(TEST_LOG_MAX_BYTES),
     LOG_LEVEL: "info",
     PORT: String(b.port),
     OPS_PORT: String(b.opsPort),

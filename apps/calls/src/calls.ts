@@ -1,5 +1,16 @@
 import { and, asc, eq, isNotNull, isNull, ne } from "drizzle-orm";
-import { AppError, toRoom, toUser, type Call, type CallInitiate, type CallParticipants, type CallSignalInput, type CallStatus, type SvcContext } from "@rt/contracts";
+import {
+  AppError,
+  toRoom,
+  toUser,
+  type Call,
+  type CallInitiate,
+  type CallParticipants,
+  type CallSignalInput,
+  type CallStatus,
+  type ServerEventPayload,
+  type SvcContext,
+} from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Database, Db } from "@rt/db";
 import { deliver, requireRoomMember } from "@rt/service-kit";
@@ -11,6 +22,11 @@ export interface CallsDeps {
 }
 
 type CallRow = typeof calls.$inferSelect;
+
+/** Tell the call's room what happened to the call: `call:<step>`, delivered once per call and step (and per user for answers). */
+function toCallRoom<E extends "call:initiated" | "call:answered" | "call:ended">(deps: CallsDeps, ctx: SvcContext, call: Call, event: E, id: string, data: ServerEventPayload<E>) {
+  deliver(deps.bus, { id: `call:${call.id}:${id}`, tenantId: ctx.tenantId, target: toRoom(call.roomId), event, data });
+}
 /** A transaction handle or the database: both run the same queries. */
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
 
@@ -56,12 +72,12 @@ export async function initiateCall(deps: CallsDeps, ctx: SvcContext, input: Call
     await tx.insert(callParticipants).values({ callId: row!.id, tenantId: ctx.tenantId, userId: ctx.userId, joinedAt: row!.createdAt });
     return toCall(tx, row!);
   });
-  deliver(deps.bus, {
-    id: `call:${call.id}:initiated`,
-    tenantId: ctx.tenantId,
-    target: toRoom(call.roomId),
-    event: "call:initiated",
-    data: { callId: call.id, roomId: call.roomId, callType: call.callType, initiatedBy: call.initiatedBy, timestamp: call.createdAt },
+  toCallRoom(deps, ctx, call, "call:initiated", "initiated", {
+    callId: call.id,
+    roomId: call.roomId,
+    callType: call.callType,
+    initiatedBy: call.initiatedBy,
+    timestamp: call.createdAt,
   });
   return call;
 }
@@ -90,13 +106,7 @@ export async function answerCall(deps: CallsDeps, ctx: SvcContext, callId: numbe
     }
     return toCall(tx, row);
   });
-  deliver(deps.bus, {
-    id: `call:${call.id}:answered:${ctx.userId}`,
-    tenantId: ctx.tenantId,
-    target: toRoom(call.roomId),
-    event: "call:answered",
-    data: { callId: call.id, roomId: call.roomId, answeredBy: ctx.userId, timestamp: now.toISOString() },
-  });
+  toCallRoom(deps, ctx, call, "call:answered", `answered:${ctx.userId}`, { callId: call.id, roomId: call.roomId, answeredBy: ctx.userId, timestamp: now.toISOString() });
   return call;
 }
 
@@ -116,13 +126,7 @@ export async function endCall(deps: CallsDeps, ctx: SvcContext, callId: number):
       .where(and(eq(callParticipants.tenantId, ctx.tenantId), eq(callParticipants.callId, callId), isNull(callParticipants.leftAt)));
     return toCall(tx, updated);
   });
-  deliver(deps.bus, {
-    id: `call:${call.id}:ended`,
-    tenantId: ctx.tenantId,
-    target: toRoom(call.roomId),
-    event: "call:ended",
-    data: { callId: call.id, roomId: call.roomId, endedBy: ctx.userId, timestamp: now.toISOString() },
-  });
+  toCallRoom(deps, ctx, call, "call:ended", "ended", { callId: call.id, roomId: call.roomId, endedBy: ctx.userId, timestamp: now.toISOString() });
   return call;
 }
 

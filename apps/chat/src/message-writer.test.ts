@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expect, test } from "bun:test";
+import { uniqueTenant, servicesForFile } from "@rt/testkit";
 import { currentTrace, withTrace } from "@rt/service-kit";
 import { chatService } from "./service.ts";
 import { createMessageWriter, type MessageRow, type NewMessage } from "./message-writer.ts";
 
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([chatService]);
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = servicesForFile([chatService]);
 
 async function room() {
   const tenantId = uniqueTenant("writer");

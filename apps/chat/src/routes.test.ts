@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { subjects } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness, deliveriesOf, broadcastsOf, expectHttpError, settle } from "@rt/testkit";
+import { uniqueTenant, deliveriesOf, broadcastsOf, expectHttpError, settle, servicesForFile } from "@rt/testkit";
 import { chatService } from "./service.ts";
 
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([chatService]);
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = servicesForFile([chatService]);
 
 const as = (tenantId: string, userId: string, name = `Name of ${userId}`) => ({ tenantId, userId, name });
 

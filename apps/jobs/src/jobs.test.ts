@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { Job, JobAssigned, JobStatusChanged, JobTransition, Notification } from "@rt/contracts";
-import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness, delivered, eventually, expectSafeMessage, settle } from "@rt/testkit";
+import { expectRefused as refused, okData as ok, startServices, uniqueTenant, delivered, eventually, expectSafeMessage, settle, servicesForFile } from "@rt/testkit";
 import { notificationsService } from "../../notifications/src/service.ts";
 import { jobsService } from "./service.ts";
 import { jobStatusHistory } from "./schema.ts";
 
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([jobsService, notificationsService]);
-});
-afterAll(async () => {
-  await h.stop();
-});
+const h = servicesForFile([jobsService, notificationsService]);
 
 const NEW_JOB = { projectId: 1, jobTypeId: 2, subject: "Test Job" };
 const as = (tenantId: string, userId: string) => ({ tenantId, userId });

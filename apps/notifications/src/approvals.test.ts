@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { ArtisanApproved, ArtisanRejected, ArtisanRequest } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness, delivered, eventually, expectSafeMessage, settle } from "@rt/testkit";
+import { uniqueTenant, delivered, eventually, expectSafeMessage, settle, servicesForFile } from "@rt/testkit";
 import { jobsService } from "../../jobs/src/service.ts";
 import { notificationsService } from "./service.ts";
 
 const KEY = "test-publish-key-0123456789-abcdef";
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([jobsService, notificationsService], { env: { PUBLISH_API_KEY: KEY } });
-});
-afterAll(async () => {
-  await h.stop();
-});
+const h = servicesForFile([jobsService, notificationsService], { env: { PUBLISH_API_KEY: KEY } });
 
 const user = (tenantId: string, userId = "someone") => ({ tenantId, userId });
 const pdg = (tenantId: string, userId = "boss") => ({ tenantId, userId, roles: ["pdg"] });

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { MarkedRead, Notification, NotificationDeleted, domainEvents, subjects } from "@rt/contracts";
-import { expectRefused as refused, okData as ok, startServices, uniqueTenant, type ServiceHarness, delivered, eventually, expectSafeMessage, settle } from "@rt/testkit";
+import { expectRefused as refused, okData as ok, startServices, uniqueTenant, delivered, eventually, expectSafeMessage, settle, servicesForFile } from "@rt/testkit";
 import { jobsService } from "../../jobs/src/service.ts";
 import { notificationsService } from "./service.ts";
 import { notifications } from "./schema.ts";
 
 const KEY = "test-publish-key-0123456789-abcdef";
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([jobsService, notificationsService], { env: { PUBLISH_API_KEY: KEY } });
-});
-afterAll(async () => {
-  await h.stop();
-});
+const h = servicesForFile([jobsService, notificationsService], { env: { PUBLISH_API_KEY: KEY } });
 
 const as = (tenantId: string, userId: string) => ({ tenantId, userId });
 const SAMPLE = { type: "job_assigned", priority: "HIGH", title: "Test Notification", message: "This is a test" };

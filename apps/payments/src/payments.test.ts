@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { subjects } from "@rt/contracts";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { uniqueTenant, servicesForFile } from "@rt/testkit";
 import { paymentsService } from "./service.ts";
 import { signWebhook } from "./sign-webhook.ts";
 
 const SECRET = "whsec_test_0123456789abcdef";
 
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([paymentsService], { env: { PAYMENTS_WEBHOOK_SECRET: SECRET, PAYMENTS_ADMIN_ROLES: "admin,finance" } });
-});
-afterAll(() => h.stop());
+const h = servicesForFile([paymentsService], { env: { PAYMENTS_WEBHOOK_SECRET: SECRET, PAYMENTS_ADMIN_ROLES: "admin,finance" } });
 
 const nowS = () => Math.floor(Date.now() / 1000);
 let seq = 0;

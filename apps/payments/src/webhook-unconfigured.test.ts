@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expect, test } from "bun:test";
+import { uniqueTenant, servicesForFile } from "@rt/testkit";
 import { paymentsService } from "./service.ts";
 import { signWebhook } from "./sign-webhook.ts";
 
 // Its own file: on NATS, a harness with a secret in the same file would share the queue group.
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([paymentsService]);
-});
-afterAll(() => h.stop());
+const h = servicesForFile([paymentsService]);
 
 test("without PAYMENTS_WEBHOOK_SECRET every webhook is refused and nothing is stored", async () => {
   const t = uniqueTenant();

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { DataChange } from "@rt/contracts";
-import { expectRefused, okData, startServices, uniqueTenant, type ServiceHarness } from "@rt/testkit";
+import { expectRefused, okData, servicesForFile, uniqueTenant } from "@rt/testkit";
 import { syncService } from "./service.ts";
 import { prune } from "./sync.ts";
 
-let h: ServiceHarness;
-beforeAll(async () => {
-  h = await startServices([syncService]);
-}, 30_000);
-afterAll(() => h?.stop());
+const h = servicesForFile([syncService]);
 
 const change = (entityType: string, seq: number, data: unknown = { id: seq }): DataChange => ({
   entityType,

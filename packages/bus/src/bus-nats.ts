@@ -33,6 +33,11 @@ export interface NatsBusOptions {
   dropNamespaceOnDrain?: boolean;
   /** Retention and retry of durable events (tests shorten it). */
   events?: EventRetry;
+  /**
+   * Byte bound of the delivery log stream (default 1 GiB). JetStream reserves it on the server's
+   * storage when the stream is created, so test namespaces ask for less.
+   */
+  logMaxBytes?: number;
   /** Waits between attempts to store a delivery in the log before it is reported lost (tests shorten it). */
   logRetryMs?: readonly number[];
   /**
@@ -131,7 +136,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         // File storage: the log outlives a NATS restart, so recovery and delivery resume after it.
         storage: StorageType.File,
         max_age: nanos(deliveryLog.maxAgeMs),
-        max_bytes: 1024 * 1024 * 1024,
+        max_bytes: opts.logMaxBytes ?? 1024 * 1024 * 1024,
       }),
     ]);
   if (withStreams) await ensureAll();

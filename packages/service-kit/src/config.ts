@@ -210,6 +210,14 @@ export const PlatformEnv = z
         .default(8 * 1024 * 1024),
       "most bytes (delivery envelopes as logged) one recovery replays; past it a fresh session",
     ),
+    DELIVERY_LOG_MAX_BYTES: about(
+      z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(1024 * 1024 * 1024),
+      "byte bound of the delivery log stream (`RT_DELIVER`), set when the stream is created; JetStream reserves it on the NATS server's storage up front (the test suite asks for 64 MiB per namespace)",
+    ),
     RECOVERY_MAX_CONCURRENT: about(
       z.coerce.number().int().positive().default(16),
       "replays one gateway runs at once; a reconnect waits up to 5 s for a turn, then starts fresh. Memory for replays stays under this × `RECOVERY_MAX_BYTES`",

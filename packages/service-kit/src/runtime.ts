@@ -35,7 +35,7 @@ export const migrationsTable = (service: ServiceName) => `__migrations_${service
 export async function connectBus(config: PlatformConfig, name: string, log: Logger): Promise<Bus> {
   const onError = (err: unknown, subject: string) => log.error({ err, subject }, "bus handler failed");
   if (!config.NATS_URL) return createMemoryBus({ onError, streams: busStreams });
-  return createNatsBus({ url: config.NATS_URL, name, onError, streams: busStreams, namespace: config.NATS_NAMESPACE });
+  return createNatsBus({ url: config.NATS_URL, name, onError, streams: busStreams, namespace: config.NATS_NAMESPACE, logMaxBytes: config.DELIVERY_LOG_MAX_BYTES });
 }
 
 /**

@@ -9,7 +9,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { freePort } from "./ports.ts";
 import { inheritedEnv, REPO_ROOT as ROOT, SETPRIV } from "./spawn.ts";
-import { TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testNamespace } from "./mode.ts";
+import { TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_LOG_MAX_BYTES, TEST_WEBHOOK_SECRET, testNamespace } from "./mode.ts";
 
 export const SERVICE_APPS = ["presence", "chat", "calls", "jobs", "notifications", "payments", "sync"] as const;
 export type ServiceApp = (typeof SERVICE_APPS)[number];
@@ -98,6 +98,22 @@ export async function dropNamespace(natsUrl: string, namespace: string): Promise
   }
 }
 
+/** Test namespaces (`testNamespace()` names) that still have streams: what killed or failed tests left behind. */
+export async function testNamespacesLeft(natsUrl: string): Promise<string[]> {
+  const nc = await connect({ servers: natsUrl, name: "test-namespaces-left", timeout: 5000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const left = new Set<string>();
+    for await (const si of jsm.streams.list()) {
+      const ns = /_(t[0-9a-f]{10})$/.exec(si.config.name)?.[1];
+      if (ns) left.add(ns);
+    }
+    return [...left];
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Poll `url` until it answers 200, or fail after timeoutMs (or when `gone` resolves first). */
 export async function waitReady(url: string, timeoutMs: number, gone?: Promise<unknown>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -122,6 +138,7 @@ function baseEnv(o: ClusterOptions, namespace: string): Record<string, string> {
     NATS_URL: o.natsUrl ?? TEST_NATS_URL,
     DATABASE_URL: o.databaseUrl ?? TEST_DATABASE_URL,
     NATS_NAMESPACE: namespace,
+    DELIVERY_LOG_MAX_BYTES: String(TEST_LOG_MAX_BYTES),
     PUBLISH_API_KEY: TEST_API_KEY,
     PAYMENTS_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     ...o.env,

@@ -11,3 +11,5 @@ export * from "./deliveries.ts";
 export * from "./ports.ts";
 export * from "./client.ts";
 export * from "./spawn.ts";
+export * from "./services-for-file.ts";
+export * from "./test-bus.ts";

@@ -30,5 +30,12 @@ export const uniqueTenant = (label = "t") => `${label}-${crypto.randomUUID().sli
  */
 export const testNamespace = () => `t${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;
 
+/**
+ * Byte bound of a test namespace's delivery log: JetStream reserves a stream's max_bytes on the
+ * server's storage when it is created, and at the 1 GiB default a few dozen namespaces (a run's
+ * live ones plus any a killed test left) exhaust a NATS server sized from a small free disk.
+ */
+export const TEST_LOG_MAX_BYTES = 64 * 1024 * 1024;
+
 /** ADMIN_API_KEY of the admin API tests (platform-wide operator credential). */
 export const TEST_ADMIN_KEY = "test-admin-key-0123456789-abcdef";

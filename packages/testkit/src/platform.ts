@@ -1,4 +1,5 @@
 import { io as ioClient, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from "socket.io-client";
+import { connectTestBus } from "./test-bus.ts";
 import { createMemoryBus, createNatsBus } from "@rt/bus";
 import { createPglite, createPostgres } from "@rt/db";
 import { busStreams, type Ack, type ServerEventName, type ServerEventPayload } from "@rt/contracts";
@@ -6,7 +7,7 @@ import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, PlatformEnv, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
 import type { Bus } from "@rt/bus";
-import { TEST_ADMIN_KEY, TEST_API_KEY, TEST_DATABASE_URL, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testMode, testNamespace, uniqueTenant, type TestMode } from "./mode.ts";
+import { TEST_ADMIN_KEY, TEST_API_KEY, TEST_DATABASE_URL, TEST_LOG_MAX_BYTES, TEST_NATS_URL, TEST_WEBHOOK_SECRET, testMode, uniqueTenant, type TestMode } from "./mode.ts";
 import { startCluster } from "./cluster.ts";
 
 export type { ClientSocket };
@@ -87,10 +88,7 @@ async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformO
     ...opts.env,
   });
   const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL, destination: opts.logDestination });
-  const bus =
-    mode === "nats"
-      ? await createNatsBus({ url: TEST_NATS_URL, name: "test-platform", streams: busStreams, namespace: opts.namespace ?? testNamespace(), dropNamespaceOnDrain: !opts.namespace })
-      : createMemoryBus({ streams: busStreams });
+  const bus = mode === "nats" ? await connectTestBus("test-platform", opts.namespace) : createMemoryBus({ streams: busStreams });
   const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const platform = await startAll({ config, log, port: 0, bus, db });
   return clientSide({ mode, config, platform, gatewayUrls: [platform.url], stop: () => platform.stop() });
@@ -154,6 +152,7 @@ async function clusterPlatform(cluster: SharedClusterInfo): Promise<TestPlatform
     name: `test-cluster-client-${process.pid}`,
     streams: busStreams,
     namespace: cluster.namespace,
+    logMaxBytes: TEST_LOG_MAX_BYTES,
   }));
   const url = cluster.gatewayUrls[0]!;
   const elsewhere = (what: string): never => {

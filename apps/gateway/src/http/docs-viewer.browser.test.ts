@@ -44,7 +44,7 @@ test("the AsyncAPI viewer at /docs/asyncapi renders message:send with its payloa
   const { page, elsewhere, errors } = await watchedPage();
   await page.goto(`${p.url}/docs/asyncapi`);
   const payload = page.locator('[id="message-client.message_send-payload"]');
-  await payload.waitFor({ timeout: 30_000 });
+  await payload.waitFor({ timeout: 60_000 }); // the viewer's bundle takes seconds to render, tens on a loaded machine
   await payload.getByText("Expand all").click();
   const text = await payload.innerText();
   // The fields of the contracts' message:send schema, with their rules: roomId and content required, content 1..10000 characters, type's enum.
@@ -63,7 +63,7 @@ test("/docs links both viewers and both documents, and each link opens", async (
   const hrefs = await page.locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
   expect(hrefs).toEqual(expect.arrayContaining(["/docs/asyncapi", "/docs/openapi", "/asyncapi.json", "/openapi.json"]));
   await page.getByRole("link", { name: "Socket.IO events and NATS subjects" }).click();
-  await page.locator('[id="message-client.message_send"]').waitFor({ timeout: 30_000 });
+  await page.locator('[id="message-client.message_send"]').waitFor({ timeout: 60_000 });
   await page.goto(`${p.url}/docs`);
   await page.getByRole("link", { name: "REST API" }).click();
   await page.waitForSelector(".opblock", { timeout: 15_000 });

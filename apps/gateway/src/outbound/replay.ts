@@ -79,9 +79,9 @@ export class Replay {
     return this.events <= this.bound.maxEvents && this.bytes <= this.bound.maxBytes;
   }
 
-  /** Read one chunk of the log after `from` into `out`; a refusal when the log lost it or the bound is passed. */
-  private async readChunk(out: Delivered[]): Promise<ReplayRefusal | null> {
-    const until = Math.min(this.deps.delivery.position(), this.from + CHUNK);
+  /** Read one chunk of the log after `from`, up to `target`, into `out`; a refusal when the log lost it or the bound is passed. */
+  private async readChunk(out: Delivered[], target = this.deps.delivery.position()): Promise<ReplayRefusal | null> {
+    const until = Math.min(target, this.from + CHUNK);
     const entries = await this.deps.bus.readLog(subjects.deliverTenant(this.plan.principal.tenantId), this.from, until);
     if (!entries) return "offset no longer in the log";
     for (const e of entries) {
@@ -92,10 +92,17 @@ export class Replay {
     return null;
   }
 
-  /** Before the socket connects: read (and hold) up to the live position; null when it may recover. */
+  /**
+   * Before the socket connects: read (and hold) up to the live position as it was when the replay
+   * began; null when it may recover. A fixed target, not the moving live position: under steady
+   * traffic on a busy machine the log can grow about as fast as one chunk is read, and chasing it
+   * here held the client's handshake for up to MAX_REPLAY_MS. What came meanwhile is taken by
+   * `run`, mostly from this gateway's recent deliveries.
+   */
   async readAhead(): Promise<ReplayRefusal | null> {
-    while (this.from < this.deps.delivery.position() && Date.now() < this.deadline) {
-      const refused = await this.readChunk(this.held);
+    const target = this.deps.delivery.position();
+    while (this.from < target && Date.now() < this.deadline) {
+      const refused = await this.readChunk(this.held, target);
       if (refused) {
         this.held = [];
         return refused;
