@@ -1,6 +1,6 @@
 /**
  * `bun run bench` runs every scenario; `bun run bench -- <name> [<name>…]` runs some
- * (idle, fanout, chat, throughput, coldstart, growth — or 1…6). BENCH_QUICK=1: small sizes.
+ * (idle, fanout, chat, throughput, coldstart, growth, presence — or 1…7). BENCH_QUICK=1: small sizes.
  * Prints the table, writes bench/results/<date>.md, and after a full run refreshes the table and
  * the growth chart in bench/README.md.
  */
@@ -18,8 +18,9 @@ import { chat } from "./scenarios/chat.ts";
 import { throughput } from "./scenarios/throughput.ts";
 import { coldstart } from "./scenarios/coldstart.ts";
 import { growth } from "./scenarios/growth.ts";
+import { presence } from "./scenarios/presence.ts";
 
-const scenarios = { idle, fanout, chat, throughput, coldstart, growth } as const;
+const scenarios = { idle, fanout, chat, throughput, coldstart, growth, presence } as const;
 type Name = keyof typeof scenarios;
 const order = Object.keys(scenarios) as Name[];
 

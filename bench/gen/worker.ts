@@ -7,6 +7,7 @@
  *  join      { rooms: [{ roomId, subs }], timeoutMs }
  *  fanout    { event }                    start counting `event` {seq}; progress every 10 ms
  *  chat      { rooms, rate, durationMs, warmupMs, drainMs }   message:send load, latencies
+ *  presence  { url, clients, secret, mode, users, spreadMs, settleTimeoutMs, tailMs }   a tenant's reconnect storm: see presenceStorm
  *  close     {}                            close every socket, then exit
  */
 import { io, type Socket } from "socket.io-client";
@@ -162,6 +163,8 @@ async function chat(cmd: Cmd) {
   const latencies: number[] = [];
   const ackLatencies: number[] = [];
   const ackErrors: Record<string, number> = {};
+  const refusedLatencies: number[] = [];
+  let refusedWithoutRetry = 0;
   let sent = 0;
   let acked = 0;
   let delivered = 0;
@@ -208,6 +211,10 @@ async function chat(cmd: Cmd) {
           } else {
             const code = a?.error?.code ?? "NO_ACK";
             ackErrors[code] = (ackErrors[code] ?? 0) + 1;
+            // A refused message is not expected anywhere; how fast the refusal came, and whether it says when to retry.
+            pending.delete(key);
+            refusedLatencies.push(now() - t0);
+            if (typeof a?.error?.retryAfterMs !== "number") refusedWithoutRetry++;
           }
         });
       }
@@ -228,6 +235,8 @@ async function chat(cmd: Cmd) {
     sent,
     acked,
     ackErrors,
+    refusedLatencies,
+    refusedWithoutRetry,
     noAck: sent - acked - sum(ackErrors),
     delivered,
     expected,
@@ -240,6 +249,105 @@ async function chat(cmd: Cmd) {
     slow,
   });
 }
+// ---------------------------------------------------------------- presence storm
+/**
+ * Connect `clients` (users `u<index>` of one tenant) evenly over `spreadMs`, each asking for the
+ * presence `mode`; each socket's view is `presence:list` at connect plus every presence frame after
+ * its answer, kept as a bitmap over the tenant's `users`. Replies when every view holds all users
+ * (or at the deadline): presence frames received, when the last connect and the last view settled.
+ */
+async function presenceStorm(cmd: Cmd) {
+  const clients: { sub: string; tenant: string }[] = cmd.clients;
+  const users: number = cmd.users;
+  const indexOf = (userId: string) => Number(userId.slice(1));
+  const t0 = now();
+  let frames = 0;
+  let bytes = 0;
+  let connected = 0;
+  let failed = 0;
+  let lastConnectAt = 0;
+  let settled = 0;
+  let settledAt = 0;
+  /** Sockets the server closed (an overloaded server misses pings): their users stay offline in every view. */
+  let dropped = 0;
+  const byEvent: Record<string, number> = {};
+  const errors: string[] = [];
+  const one = async (c: { sub: string; tenant: string }, at: number) => {
+    await Bun.sleep(Math.max(0, at - (now() - t0)));
+    const token = await mintToken({ sub: c.sub, tenantId: c.tenant, name: c.sub, ttl: 3600 }, { secret: cmd.secret });
+    const s = io(cmd.url, { transports: ["websocket"], auth: { token, presence: cmd.mode }, reconnection: false, forceNew: true, timeout: cmd.settleTimeoutMs });
+    const seen = new Uint8Array(users);
+    let count = 0;
+    let listed = false;
+    let done = false;
+    const mark = (userId: string, on: boolean) => {
+      const i = indexOf(userId);
+      if (!(i >= 0 && i < users) || seen[i] === (on ? 1 : 0)) return;
+      seen[i] = on ? 1 : 0;
+      count += on ? 1 : -1;
+      check();
+    };
+    const check = () => {
+      if (count !== users || !listed || done) return;
+      done = true;
+      settled++;
+      settledAt = now();
+    };
+    const apply = (event: string, d: any) => {
+      if (event === "presence:batch") {
+        for (const u of d.online) mark(u, true);
+        for (const u of d.offline) mark(u, false);
+      } else mark(d.userId, event === "user:online");
+    };
+    // Frames before the list's answer are applied after it (as the SDK's useOnlineUsers does).
+    const early: Array<[string, any]> = [];
+    s.onAny((event: string, d: any) => {
+      if (event !== "user:online" && event !== "user:offline" && event !== "presence:batch") return;
+      byEvent[event] = (byEvent[event] ?? 0) + 1;
+      frames++;
+      bytes += 40 + JSON.stringify(d).length;
+      if (listed) apply(event, d);
+      else early.push([event, d]);
+    });
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once("connect", () => resolve(true));
+      s.once("connect_error", (e: Error) => {
+        if (errors.length < 5) errors.push(e.message);
+        resolve(false);
+      });
+    });
+    if (!ok) {
+      failed++;
+      s.close();
+      return;
+    }
+    sockets.set(c.sub, s);
+    connected++;
+    lastConnectAt = now();
+    s.on("disconnect", () => dropped++);
+    const ack: any = await s
+      .timeout(cmd.settleTimeoutMs)
+      .emitWithAck("presence:list")
+      .catch((e: Error) => ({ ok: false, error: e.message }));
+    if (!ack?.ok) {
+      if (errors.length < 5) errors.push(`presence:list: ${JSON.stringify(ack?.error)}`);
+      return;
+    }
+    for (const u of ack.data.users) mark(u.userId, true);
+    for (const [event, d] of early) apply(event, d);
+    listed = true;
+    check();
+  };
+  // One deadline for connecting, listing and settling: past it the figures so far are the answer.
+  const deadline = t0 + cmd.spreadMs + cmd.settleTimeoutMs;
+  const all = Promise.all(clients.map((c, k) => one(c, (k / clients.length) * cmd.spreadMs)));
+  await Promise.race([all, Bun.sleep(Math.max(0, deadline - now()))]);
+  while (settled < clients.length - failed && now() < deadline) await Bun.sleep(20);
+  // A batch already on its way is part of the storm's cost.
+  await Bun.sleep(cmd.tailMs);
+  reply(cmd.id, { connected, failed, settled, dropped, frames, byEvent, bytes, t0, lastConnectAt, settledAt, errors });
+}
+
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
 process.on("message", async (cmd: Cmd) => {
@@ -256,6 +364,8 @@ process.on("message", async (cmd: Cmd) => {
         return reply(cmd.id, {});
       case "chat":
         return await chat(cmd);
+      case "presence":
+        return await presenceStorm(cmd);
       case "close":
         clearInterval(fanoutTimer);
         for (const s of sockets.values()) s.close();

@@ -29,6 +29,9 @@ export interface ChatResult {
   sent: number;
   acked: number;
   ackErrors: Record<string, number>;
+  /** p99 of emit -> refusal ack, ms (0 when none was refused), and refusals without a retryAfterMs. */
+  refusedP99: number;
+  refusedWithoutRetry: number;
   noAck: number;
   delivered: number;
   expected: number;
@@ -142,6 +145,12 @@ export async function runChat(setup: ChatSetup, workers: Worker[], o: { rate: nu
     sent: sum("sent"),
     acked: sum("acked"),
     ackErrors,
+    refusedP99:
+      percentile(
+        results.flatMap((r) => r.refusedLatencies as number[]),
+        99,
+      ) || 0,
+    refusedWithoutRetry: sum("refusedWithoutRetry"),
     noAck: sum("noAck"),
     delivered: sum("delivered"),
     expected: sum("expected"),

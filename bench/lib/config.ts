@@ -13,6 +13,8 @@ export const cfg = {
     concurrency: num("BENCH_IDLE_CONCURRENCY", 64, 32),
     settleMs: num("BENCH_IDLE_SETTLE_MS", 5000, 1000),
     tenantSize: num("BENCH_IDLE_TENANT_SIZE", 100, 100),
+    /** Each side this many times, sides alternating; the table shows medians. */
+    rounds: num("BENCH_IDLE_ROUNDS", 1, 1),
   },
   fanout: {
     clients: num("BENCH_FANOUT_CLIENTS", 1_000, 300),
@@ -42,6 +44,16 @@ export const cfg = {
     workers: 2,
   },
   coldstart: { runs: num("BENCH_COLD_RUNS", 3, 1) },
+  presence: {
+    users: num("BENCH_PRESENCE_USERS", 5_000, 300),
+    spreadMs: num("BENCH_PRESENCE_SPREAD_MS", 10_000, 2_000),
+    rounds: num("BENCH_PRESENCE_ROUNDS", 1, 1),
+    settleTimeoutMs: num("BENCH_PRESENCE_SETTLE_MS", 60_000, 20_000),
+    /** After every view settled: frames still counted (a batch on its way), then the server's idle CPU. */
+    tailMs: 5_000,
+    idleMs: 3_000,
+    workers: 2,
+  },
   growth: {
     sizes: list("BENCH_GROWTH_SIZES", [500, 1_000, 2_000, 4_000], [100, 200]),
     perSocketRate: 0.5,

@@ -9,7 +9,11 @@ export const API_KEY = "bench-publish-key-0123456789";
 export const NATS_URL = process.env.BENCH_NATS_URL ?? "nats://127.0.0.1:4222";
 export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-export type SideKind = "platform-embedded" | "platform-real" | "baseline-node" | "baseline-bun";
+/** `platform-gateway`: the gateway alone (`start:gateway`, NATS mode), without the services. */
+export type SideKind = "platform-embedded" | "platform-real" | "platform-gateway" | "baseline-node" | "baseline-bun";
+
+/** Preloaded into every server: SIGUSR2 runs a full GC (see `forceGc`). */
+const GC_PRELOAD = "bench/lib/gc-on-signal.mjs";
 
 export interface Side extends Server {
   kind: SideKind;
@@ -44,13 +48,18 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
       ...extraEnv,
     };
     if (kind === "platform-real") Object.assign(env, { NATS_URL, DATABASE_URL });
+    else if (kind === "platform-gateway") Object.assign(env, { NATS_URL, DATABASE_URL: "" });
     else Object.assign(env, { NATS_URL: "", DATABASE_URL: "" });
-    s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "apps/all-in-one/src/main.ts"], env, port, readyTimeoutMs: 60_000 });
+    const main = kind === "platform-gateway" ? "apps/gateway/src/main.ts" : "apps/all-in-one/src/main.ts";
+    s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, main], env, port, readyTimeoutMs: 60_000 });
   } else {
     const runtime = kind === "baseline-node" ? "node" : "bun";
     s = await spawnServer({
       name: kind,
-      cmd: [runtime, ...extraArgs, "bench/baseline/server.mjs"],
+      cmd:
+        runtime === "node"
+          ? ["node", "--expose-gc", "--import", `./${GC_PRELOAD}`, ...extraArgs, "bench/baseline/server.mjs"]
+          : ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, "bench/baseline/server.mjs"],
       env: { PORT: String(port), JWT_SECRET: SECRET, PUBLISH_API_KEY: API_KEY, DATABASE_URL, ...extraEnv },
       port,
     });
@@ -58,9 +67,16 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
   return Object.assign(s, { kind, isPlatform: kind.startsWith("platform") });
 }
 
+/** A full garbage collection in the server (every side preloads the handler), then a moment to settle. */
+export async function forceGc(side: Side): Promise<void> {
+  process.kill(side.pid, "SIGUSR2");
+  await Bun.sleep(1500);
+}
+
 export const label: Record<SideKind, string> = {
   "platform-embedded": "platform (embedded)",
   "platform-real": "platform (NATS+PG)",
+  "platform-gateway": "gateway alone (NATS)",
   "baseline-node": "baseline socket.io / Node",
   "baseline-bun": "baseline socket.io / Bun",
 };

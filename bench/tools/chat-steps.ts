@@ -1,32 +1,76 @@
 /**
- * A quick look at scenarios 3/4 for one side, without the full bench: chat load at a few rates,
- * with the generator's CPU and the whole machine's beside the server's (the box is shared).
- *   bun bench/tools/chat-steps.ts [platform-real|platform-embedded|baseline-node] [rates=500,1000] [sockets=1000] [roomSize=20] [ms=5000]
+ * A quick look at scenarios 3/4 without the full bench: chat load at a few rates, with the
+ * generator's CPU and the whole machine's beside the server's (the box is shared).
+ *   bun bench/tools/chat-steps.ts [sides=platform-real] [rates=500,1000] [sockets=1000] [roomSize=20] [ms=5000]
+ * `sides` is a comma list; a side may carry env for its server after a colon, `;`-separated:
+ * `platform-real:SERVICE_QUEUE_BUDGET_MS=0,platform-real` compares one setting side by side.
+ * BENCH_STEPS_ROUNDS=n runs every side n times, alternating, and prints medians at the end.
  */
 import { cfg } from "../lib/config.ts";
-import { cpuGroups, runChat, setupChat } from "../lib/chat.ts";
+import { cpuGroups, runChat, setupChat, type ChatResult } from "../lib/chat.ts";
 import { cpuMeter, machineMeter } from "../lib/proc.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
+import { median } from "../lib/stats.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 
-const [kind = "platform-real", rates = "500,1000", sockets = "1000", roomSize = "20", ms = "5000"] = process.argv.slice(2);
-const side = await startSide(kind as SideKind);
-const workers = await spawnWorkers(cfg.chat.workers);
-try {
-  const setup = await setupChat(side, workers, Number(sockets), Number(roomSize), "steps");
-  console.log(`setup: ${setup.connected} connected, ${setup.connectFailed} connect failures, ${setup.joinFailed} join failures, ${setup.rooms.length} rooms`);
-  for (const rate of rates.split(",").map(Number)) {
-    const gen = cpuMeter({ ...cpuGroups(side), generator: () => workers.map((w) => w.proc.pid) });
-    const machine = machineMeter();
-    const r = await runChat(setup, workers, { rate, durationMs: Number(ms), warmupMs: 1000, drainMs: 3000 });
-    const cpu = Object.fromEntries(Object.entries({ ...gen(), machine: machine().busy }).map(([k, v]) => [k, Math.round(v)]));
-    const lost = r.sent - r.acked + (r.expected - r.delivered);
+const [sidesArg = "platform-real", rates = "500,1000", sockets = "1000", roomSize = "20", ms = "5000"] = process.argv.slice(2);
+const rounds = Number(process.env.BENCH_STEPS_ROUNDS ?? 1);
+const sides = sidesArg.split(",").map((spec) => {
+  const [kind, env = ""] = spec.split(":");
+  return {
+    spec,
+    kind: kind as SideKind,
+    env: Object.fromEntries(
+      env
+        .split(";")
+        .filter(Boolean)
+        .map((kv) => kv.split("=") as [string, string]),
+    ),
+  };
+});
+type Run = ChatResult & { cpuAll: Record<string, number> };
+const runs = new Map<string, Run[]>();
+
+for (let round = 0; round < rounds; round++) {
+  for (const side of round % 2 ? [...sides].reverse() : sides) {
+    const server = await startSide(side.kind, side.env);
+    const workers = await spawnWorkers(cfg.chat.workers);
+    try {
+      const setup = await setupChat(server, workers, Number(sockets), Number(roomSize), "steps");
+      console.log(`${side.spec}: ${setup.connected} connected, ${setup.connectFailed} connect failures, ${setup.joinFailed} join failures, ${setup.rooms.length} rooms`);
+      for (const rate of rates.split(",").map(Number)) {
+        const gen = cpuMeter({ ...cpuGroups(server), generator: () => workers.map((w) => w.proc.pid) });
+        const machine = machineMeter();
+        const r = await runChat(setup, workers, { rate, durationMs: Number(ms), warmupMs: 1000, drainMs: 3000 });
+        const cpuAll = Object.fromEntries(Object.entries({ ...gen(), machine: machine().busy }).map(([k, v]) => [k, Math.round(v)]));
+        const key = `${side.spec} @ ${rate}/s`;
+        runs.set(key, [...(runs.get(key) ?? []), { ...r, cpuAll }]);
+        console.log(`${key}: ${describe(r, cpuAll)}`);
+      }
+    } finally {
+      await closeWorkers(workers);
+      await server.stop(60_000);
+    }
+  }
+}
+
+function describe(r: ChatResult, cpu: Record<string, number>): string {
+  // Accepted but never delivered to every member: acked-then-lost when it is not zero.
+  const missing = r.expected - r.delivered;
+  const refused = Object.values(r.ackErrors).reduce((a, b) => a + b, 0);
+  return (
+    `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms (accepted, emit -> last member), ack p99 ${r.ackP99.toFixed(1)} ms, sent ${r.sent} (${r.achievedRate.toFixed(0)}/s) ` +
+    `acked ${r.acked} refused ${refused} ${JSON.stringify(r.ackErrors)} in p99 ${r.refusedP99.toFixed(1)} ms (${r.refusedWithoutRetry} without retryAfterMs), no ack ${r.noAck}, ` +
+    `receipts missing ${missing}, cpu % of a core ${JSON.stringify(cpu)}`
+  );
+}
+
+if (rounds > 1) {
+  console.log(`\nmedians of ${rounds} rounds:`);
+  for (const [key, rs] of runs) {
+    const m = (f: (r: Run) => number) => median(rs.map(f));
     console.log(
-      `${kind} @ ${rate}/s (${r.sockets} sockets, rooms of ${roomSize}): p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, ack p99 ${r.ackP99.toFixed(1)} ms, ` +
-        `sent ${r.sent} (${r.achievedRate.toFixed(0)}/s) acked ${r.acked} delivered ${r.delivered}/${r.expected} missing ${lost}, refused ${JSON.stringify(r.ackErrors)}, no ack ${r.noAck}, cpu % of a core ${JSON.stringify(cpu)}`,
+      `${key}: p99 ${m((r) => r.p99).toFixed(1)} ms, acked ${m((r) => r.acked)}, refused ${m((r) => r.sent - r.acked - r.noAck)} in p99 ${m((r) => r.refusedP99).toFixed(1)} ms, no ack ${m((r) => r.noAck)}, receipts missing ${m((r) => r.expected - r.delivered)}, server CPU ${m((r) => r.cpuAll.server ?? 0)} %, generator CPU ${m((r) => r.cpuAll.generator ?? 0)} %`,
     );
   }
-} finally {
-  await closeWorkers(workers);
-  await side.stop(60_000);
 }

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { MessageCreateBody, SvcContext } from "@rt/contracts";
 import type { Db } from "@rt/db";
-import { currentTrace, withTrace } from "@rt/service-kit";
+import { captureTrace, withCaptured, type CapturedTrace } from "@rt/service-kit";
 import { members, messages } from "./schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -39,7 +39,7 @@ export const newMessage = (caller: Pick<SvcContext, "tenantId" | "userId" | "nam
  * partial unique index on the client message id) DO NOTHING RETURNING: one round trip and one
  * commit for many messages, each sender's membership re-checked by the JOIN in the same statement.
  * Each caller gets its row only after the commit, and `onStored` sees a batch's rows in id order
- * (so a room's broadcasts leave in the order they were stored), each under its own sender's trace id. A failing batch (one bad value) is
+ * (so a room's broadcasts leave in the order they were stored), each under its own sender's trace (id and span). A failing batch (one bad value) is
  * retried row by row so only the bad row fails. No synchronous_commit games: each batch is durable.
  */
 export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void) {
@@ -68,7 +68,7 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
     .returning()
     .prepare("chat_messages_insert_one");
 
-  type Pending = { msg: NewMessage; trace: string | undefined; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
+  type Pending = { msg: NewMessage; trace: CapturedTrace; resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
   let queue: Pending[] = [];
   let writing = false;
 
@@ -125,7 +125,7 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
     batch.forEach((p, i) => {
       const row = results[i]!;
       try {
-        if (row) withTrace(p.trace, () => onStored(row));
+        if (row) withCaptured(p.trace, () => onStored(row));
       } catch (err) {
         p.reject(err);
         return;
@@ -162,7 +162,7 @@ export function createMessageWriter(db: Db, onStored: (row: MessageRow) => void)
     /** Store one message (in the next round); null when skipped (see WriteResult). */
     write(msg: NewMessage): Promise<WriteResult> {
       return new Promise((resolve, reject) => {
-        queue.push({ msg, trace: currentTrace(), resolve, reject });
+        queue.push({ msg, trace: captureTrace(), resolve, reject });
         if (!writing) void drain();
       });
     },

@@ -14,16 +14,18 @@ import { checkOrigin } from "./inbound/origin.ts";
 import { servePublish } from "./http/publish.ts";
 import { createVerifier } from "@rt/auth";
 import { startAdmin } from "./http/admin/admin.ts";
-import { authConfig, authenticateHandshake, Unauthorized } from "./inbound/auth.ts";
+import { authConfig, authenticateHandshake, forgetHandshake, Unauthorized } from "./inbound/auth.ts";
 import { attachDispatch } from "./inbound/dispatch.ts";
-import { admitAddress, ConnectRefused, HeldSockets } from "./inbound/admission.ts";
+import { admitAddress, ConnectRefused, HeldSockets, holdPlaces } from "./inbound/admission.ts";
+import { Expiries } from "./inbound/expiries.ts";
+import { BadHandshake, presenceModeOf } from "./inbound/presence-mode.ts";
 import { TenantLimits } from "./inbound/tenant-limits.ts";
 import { Limiter, limiterSpecs, userKey } from "./inbound/limiter.ts";
 import { MemoryLimiterStore } from "./inbound/limiter-memory.ts";
 import { KvLimiterStore, LIMITS_BUCKET } from "./inbound/limiter-kv.ts";
 import { clientAddress, trustedProxies } from "./inbound/client-address.ts";
 import { capPollingBuffer, type EngineConn } from "./outbound/send-cap.ts";
-import { endSession, startSession } from "./inbound/session.ts";
+import { endSession, expireSession, startSession } from "./inbound/session.ts";
 import type { Gateway, GatewayServer } from "./types.ts";
 
 export interface GatewayDeps {
@@ -86,6 +88,8 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   engine.on("connection", (conn, req, server) => {
     const address = clientAddress(server.requestIP(req)?.address, req.headers.get("x-forwarded-for"), trusted);
     (conn as unknown as { remoteAddress?: string }).remoteAddress = address;
+    // A connection that opens on WebSocket never goes back to polling: only polling ones need the cap.
+    if ((conn as unknown as EngineConn).transport.name !== "polling") return;
     capPollingBuffer(conn as unknown as EngineConn, SEND_BUFFER_BYTES, (bytes) =>
       gw.log.info({ address, bytes, maxBytes: SEND_BUFFER_BYTES }, "polling client not reading, disconnecting"),
     );
@@ -106,7 +110,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const tenantLimits = new TenantLimits(config, limiter, metrics.tenantLimited);
   tenantLimits.trackRooms(io.of("/").adapter);
   // Followed per tenant from a socket's handshake on: a replay reads its tenant's position and hands over to it.
-  const delivery = new DeliveryLog({ bus, io, config, log: log.child({ gatewayId: id }), metrics, recovery: RecoveryAdapter });
+  const delivery = new DeliveryLog({ gatewayId: id, bus, io, config, log: log.child({ gatewayId: id }), metrics, recovery: RecoveryAdapter });
   const gw: Gateway = {
     id,
     io,
@@ -119,6 +123,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     verify: createVerifier(authConfig(config)),
     tenantLimits,
     inflight: new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway"),
+    expiries: new Expiries((socket) => expireSession(gw, socket)),
   };
   const recovery = io.of("/").adapter as unknown as Recovery;
 
@@ -126,22 +131,25 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     try {
       // Load limits first: a flood is refused before any token is verified.
       await admitAddress(limiter, socket.handshake.address);
+      socket.data.presence = presenceModeOf(socket.handshake);
       const v = await authenticateHandshake(gw, socket);
       const principal = v ? principalOf(v) : null;
       // Before any room is joined or replayed: from here on the tenant's deliveries reach this gateway.
       if (principal) await delivery.follow(principal.tenantId);
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
       if (!refuseRecovery(recovery, socket, principal, gw.log) && socket.recovered) await delivery.prepareReplay(socket, principal!);
-      if (principal) {
-        userSockets.admit(userKey(principal.tenantId, principal.userId), socket);
-        tenantLimits.sockets.admit(principal.tenantId, socket);
-      }
+      if (principal)
+        holdPlaces(socket, [
+          [userSockets, userKey(principal.tenantId, principal.userId)],
+          [tenantLimits.sockets, principal.tenantId],
+        ]);
+      forgetHandshake(socket);
       socket.data.principal = principal;
       socket.data.exp = v?.exp;
       next();
     } catch (err) {
       recovery.unclaim(socket.id);
-      if (err instanceof ConnectRefused) {
+      if (err instanceof ConnectRefused || err instanceof BadHandshake) {
         gw.log.info({ address: socket.handshake.address, reason: err.message }, "handshake refused");
         return next(err);
       }
@@ -218,6 +226,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       await RecoveryAdapter.settle();
       delivery.stop();
       gw.presence.stop();
+      gw.expiries.stop();
       localLimits.stop();
       sharedLimits?.stop();
       await server.stop(true);

@@ -2,12 +2,13 @@ import type { Server, Socket } from "socket.io";
 import type { Logger } from "pino";
 import type { Bus } from "@rt/bus";
 import type { TokenVerifier } from "@rt/auth";
-import type { EdgeEventName, ClientEventInput, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
+import type { EdgeEventName, ClientEventInput, PresenceMode, Principal, ServerEventName, ServerEventPayload, SvcContext } from "@rt/contracts";
 import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { LocalPresence } from "./outbound/presence.ts";
 import type { DeliveryLog } from "./outbound/delivery.ts";
 import type { TenantLimits } from "./inbound/tenant-limits.ts";
+import type { Expiries } from "./inbound/expiries.ts";
 
 /** Per-socket state; Socket.IO restores it on connection state recovery. */
 export interface SocketData {
@@ -17,6 +18,8 @@ export interface SocketData {
   /** The chat room this socket is in (join_room leaves the previous one). */
   chatRoom?: number;
   since: string;
+  /** How this socket hears tenant-wide presence (handshake `presence`; presence-mode.ts). */
+  presence?: PresenceMode;
 }
 
 export type ServerToClient = { [E in ServerEventName]: (payload: ServerEventPayload<E>) => void };
@@ -41,6 +44,8 @@ export interface Gateway {
   tenantLimits: TenantLimits;
   /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */
   verify: TokenVerifier;
+  /** Token expiries of the authenticated sockets, on one timer. */
+  expiries: Expiries<GatewaySocket>;
   /** Forwarded events waiting for their service (GATEWAY_MAX_INFLIGHT). */
   inflight: InFlightLimit;
 }

@@ -129,6 +129,11 @@ export class PresenceRegistry {
     return changes;
   }
 
+  /** Whether the user has a socket on any gateway. */
+  isOnline(tenantId: string, userId: string): boolean {
+    return this.users.has(userKey({ tenantId, userId }));
+  }
+
   list(tenantId: string): PresenceUser[] {
     const out: PresenceUser[] = [];
     for (const sockets of this.users.values()) {

@@ -1,17 +1,22 @@
-import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toRoom, toTenant, type UserGone } from "@rt/contracts";
+import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toPresence, toRoom, type UserGone } from "@rt/contracts";
 import { defineService, deliver, requireRoomMember, type ServiceDeps, type ServiceParts } from "@rt/service-kit";
+import { PresenceBatcher } from "./batcher.ts";
 import { PresenceRegistry, type PresenceChange } from "./registry.ts";
 
 const SNAPSHOT_PAGE = 2000;
 /** After a start, snapshots rebuild the view without announcing everyone as newly online. */
 const WARMUP_MS = 2 * 1000;
+/** How far apart two replicas may cut a change into windows (clock skew plus delivery spread). */
+const BATCH_MARGIN_MS = 250;
 
 /**
  * Every replica listens to every gateway (no queue group) so each holds the whole view; the
  * online/offline events they publish carry the same id, so gateways deliver each once.
  */
-function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presence"> {
+function createPresence({ bus, config }: Pick<ServiceDeps, "bus" | "config">): ServiceParts<"presence"> {
   const registry = new PresenceRegistry();
+  const tenantEvents = config.PRESENCE_TENANT_EVENTS;
+  const batcher = new PresenceBatcher(config.PRESENCE_BATCH_MS, BATCH_MARGIN_MS);
   const startedAt = Date.now();
   const syncing = new Set<string>();
 
@@ -34,9 +39,11 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
         continue;
       }
       const id = `${c.kind}:${s.connId}`;
-      if (c.kind === "online") deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:online", data: { userId: s.userId, socketId: s.socketId, timestamp } });
-      else {
-        deliver(bus, { id, tenantId: s.tenantId, target: toTenant(), event: "user:offline", data: { userId: s.userId, timestamp } });
+      if (tenantEvents) batcher.note(s.tenantId, s.userId);
+      if (c.kind === "online") {
+        if (tenantEvents) deliver(bus, { id, tenantId: s.tenantId, target: toPresence("user"), event: "user:online", data: { userId: s.userId, socketId: s.socketId, timestamp } });
+      } else {
+        if (tenantEvents) deliver(bus, { id, tenantId: s.tenantId, target: toPresence("user"), event: "user:offline", data: { userId: s.userId, timestamp } });
         // For services that hold per-user state (calls): the user has no socket left anywhere.
         const gone: UserGone = { id, tenantId: s.tenantId, userId: s.userId, ts: Date.now() };
         bus.publish(subjects.userGone(s.tenantId), gone);
@@ -77,6 +84,24 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
   ];
   const sweeper = setInterval(() => announce(registry.sweep(GATEWAY_TIMEOUT_MS)), 500);
 
+  /** Each user once per batch, as they are when it is made; the window number makes the id every replica uses. */
+  const flushBatches = () => {
+    const timestamp = new Date().toISOString();
+    for (const b of batcher.flush()) {
+      const data = { online: [] as string[], offline: [] as string[], timestamp };
+      for (const userId of b.users) (registry.isOnline(b.tenantId, userId) ? data.online : data.offline).push(userId);
+      deliver(bus, { id: `presence-batch:${b.tenantId}:${b.window}`, tenantId: b.tenantId, target: toPresence("batch"), event: "presence:batch", data });
+    }
+  };
+  let batchTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleBatches = () => {
+    batchTimer = setTimeout(() => {
+      flushBatches();
+      scheduleBatches();
+    }, batcher.untilNextWindow() + 1);
+  };
+  if (tenantEvents) scheduleBatches();
+
   return {
     actions: {
       "presence:list": (ctx) => ({ users: registry.list(ctx.tenantId) }),
@@ -87,7 +112,10 @@ function createPresence({ bus }: Pick<ServiceDeps, "bus">): ServiceParts<"presen
       count: (ctx, { scope }) => (scope === "tenant" ? { connectedClients: registry.tenantClients(ctx.tenantId) } : { connectedClients: registry.connectedClients() }),
     },
     subscriptions,
-    stop: () => clearInterval(sweeper),
+    stop: () => {
+      clearInterval(sweeper);
+      clearTimeout(batchTimer);
+    },
   };
 }
 

@@ -3,12 +3,14 @@ import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 import { subjectMatches } from "./match.ts";
+import { traceHeaders, withRemoteParent } from "@rt/tracing";
 
 interface Sub {
   pattern: string;
   queue?: string;
   responder?: true;
-  handler: (data: unknown, subject: string, replyTo?: (v: unknown) => void) => void;
+  /** `trace`: the requester's W3C headers, as a NATS request carries them. */
+  handler: (data: unknown, subject: string, replyTo?: (v: unknown) => void, trace?: Record<string, string>) => void;
 }
 
 /** Memory bound of the in-process delivery log, whatever its age. */
@@ -208,13 +210,19 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
         const target = pick(subject).find((s) => s.responder);
         if (!target) return Promise.reject(new BusError("NO_RESPONDERS", subject));
         const payload = clone(data);
+        const trace = traceHeaders();
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => reject(new BusError("TIMEOUT", subject)), o.timeoutMs ?? 5000);
           queueMicrotask(() =>
-            target.handler(payload, subject, (reply) => {
-              clearTimeout(timer);
-              resolve(clone(reply));
-            }),
+            target.handler(
+              payload,
+              subject,
+              (reply) => {
+                clearTimeout(timer);
+                resolve(clone(reply));
+              },
+              trace,
+            ),
           );
         });
       },
@@ -223,7 +231,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
           pattern: subject,
           queue: o.queue,
           responder: true,
-          handler: (d, s, replyTo) => {
+          handler: (d, s, replyTo, trace) => {
             const run = async () => {
               try {
                 // Not `replyTo?.(await handler())`: optional call would skip the handler on a plain publish.
@@ -234,7 +242,8 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
                 replyTo?.(INTERNAL_REPLY);
               }
             };
-            void track(run());
+            // The requester's trace from its headers, not the context the microtask happens to inherit.
+            void track(withRemoteParent(trace, run));
           },
         });
       },

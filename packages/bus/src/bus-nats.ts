@@ -1,4 +1,4 @@
-import { connect, createInbox, errors, type NatsConnection, type Msg } from "@nats-io/transport-node";
+import { connect, createInbox, errors, headers, type NatsConnection, type Msg, type MsgHdrs } from "@nats-io/transport-node";
 import {
   AckPolicy,
   DeliverPolicy,
@@ -16,6 +16,7 @@ import type { Bus, BusErrorSink, BusStreams, ConsumeOptions, DeadLetterRecord, E
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
+import { traceHeaders, tracingOn, withRemoteParent } from "@rt/tracing";
 
 export interface NatsBusOptions {
   url: string;
@@ -65,6 +66,23 @@ const LOG_ACK_TIMEOUT_MS = 5_000;
 
 const enc = (v: unknown) => JSON.stringify(v ?? null);
 const dec = (m: Msg): unknown => (m.data.length === 0 ? null : m.json());
+
+/** The active span as a NATS `traceparent` header; no header (and no cost) with tracing off. */
+function traceMsgHeaders(): MsgHdrs | undefined {
+  const t = traceHeaders();
+  if (!t) return undefined;
+  const h = headers();
+  for (const [k, v] of Object.entries(t)) h.set(k, v);
+  return h;
+}
+
+/** Run a received message's handler in its sender's trace (W3C headers), when tracing is on. */
+function inSenderTrace<T>(m: Msg, fn: () => T): T {
+  if (!tracingOn()) return fn();
+  const parent = m.headers?.get("traceparent");
+  const state = m.headers?.get("tracestate");
+  return withRemoteParent(parent ? { traceparent: parent, ...(state ? { tracestate: state } : {}) } : undefined, fn);
+}
 const nanos = (ms: number) => ms * 1_000_000;
 /**
  * Pull requests expire (and heartbeats come) this often: after a NATS restart a consumer notices
@@ -283,7 +301,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     publish(subject, data) {
       if (!onLog(subject)) {
         // Fire-and-forget is at most once: after drain it is dropped, as on the in-process bus, not thrown at the caller.
-        if (!nc.isClosed()) nc.publish(out(subject), enc(data));
+        if (!nc.isClosed()) nc.publish(out(subject), enc(data), { headers: traceMsgHeaders() });
         return;
       }
       sendToLog({ subject, payload: enc(data), attempt: 0, sentTick: 0 });
@@ -301,7 +319,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           }
           void track(
             Promise.resolve()
-              .then(() => handler(data, back(msg.subject)))
+              .then(() => inSenderTrace(msg, () => handler(data, back(msg.subject))))
               .catch((e) => report(e, msg.subject)),
           );
         },
@@ -311,7 +329,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     },
     async request(subject, data, o = {}) {
       try {
-        const m = await nc.request(out(subject), enc(data), { timeout: o.timeoutMs ?? 5000 });
+        const m = await nc.request(out(subject), enc(data), { timeout: o.timeoutMs ?? 5000, headers: traceMsgHeaders() });
         return dec(m);
       } catch (err) {
         throw toBusError(err, subject);
@@ -324,7 +342,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
           if (err) return report(err, subject);
           void track(
             Promise.resolve()
-              .then(() => handler(dec(msg), back(msg.subject)))
+              .then(() => inSenderTrace(msg, () => handler(dec(msg), back(msg.subject))))
               .catch((e) => {
                 report(e, msg.subject);
                 return INTERNAL_REPLY;

@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import type { Ack, ClientEventName, ErrorCode, ServerEventName } from "@rt/contracts";
+import type { Ack, ClientEventName, ErrorCode, PresenceMode, ServerEventName } from "@rt/contracts";
 import { RealtimeError } from "./errors.ts";
 import type { AckData, AuthenticatedUser, ClientInput, EmitArgs, RequestArgs, RequestOptions, ServerHandler } from "./types.ts";
 
@@ -21,6 +21,12 @@ export interface ConnectOptions {
    * Default true.
    */
   reconnectAfterServerDisconnect?: boolean;
+  /**
+   * How to hear who in the tenant comes and goes: `"user"` (default) one `user:online` /
+   * `user:offline` per change; `"batch"` one `presence:batch` per interval (PRESENCE_BATCH_MS) with
+   * every user who changed, for large tenants (docs/PROTOCOL.md#presence).
+   */
+  presence?: PresenceMode;
   /** Passed to socket.io-client as is (reconnection delays, extra headers, …). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
 }
@@ -86,7 +92,7 @@ export class RealtimeClient {
       ...(opts.transports ? { transports: opts.transports } : {}),
       forceNew: true,
       ...opts.socketOptions,
-      auth: { token: opts.token },
+      auth: opts.presence ? { token: opts.token, presence: opts.presence } : { token: opts.token },
       autoConnect: false,
     });
     this.#wire();
@@ -180,12 +186,13 @@ export class RealtimeClient {
    */
   async setToken(token: string): Promise<AuthenticatedUser | undefined> {
     const previous = this.token;
-    this.socket.auth = { token };
+    // Only the token changes: other handshake fields (presence) stay for the next reconnection.
+    this.socket.auth = { ...this.socket.auth, token };
     if (this.socket.connected) {
       try {
         return (await this.request("authenticate", { token })).user;
       } catch (err) {
-        this.socket.auth = { token: previous };
+        this.socket.auth = { ...this.socket.auth, token: previous };
         throw err;
       }
     }

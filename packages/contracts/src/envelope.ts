@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorBody } from "./errors.ts";
 import { TargetKind } from "./subjects.ts";
+import type { PresenceMode } from "./events/presence.ts";
 
 /** Event names a publisher may not use: Socket.IO reserves them. */
 export const RESERVED_EVENTS = ["connect", "connect_error", "disconnect", "disconnecting", "error", "newListener", "removeListener"] as const;
@@ -24,6 +25,8 @@ export const toUser = (userId: string): DeliveryTarget => ({ kind: "user", id: u
 export const toRole = (role: string): DeliveryTarget => ({ kind: "role", id: role });
 export const toRoom = (roomId: number | string): DeliveryTarget => ({ kind: "room", id: String(roomId) });
 export const toTenant = (): DeliveryTarget => ({ kind: "tenant" });
+/** The tenant's sockets that chose this presence mode (docs/PROTOCOL.md#presence). */
+export const toPresence = (mode: PresenceMode): DeliveryTarget => ({ kind: "presence", id: mode });
 
 /** What a publisher hands over (NATS, SDK or HTTP): the platform adds id and ts. */
 export const PublishEnvelope = z.object({
@@ -40,6 +43,8 @@ export const DeliveryEnvelope = PublishEnvelope.extend({
   exceptSocketId: z.string().optional(),
   /** The id of the client event or HTTP request that caused it, for logs (never sent to clients). */
   traceId: z.string().max(200).optional(),
+  /** W3C `traceparent` of the span that published it (tracing on only): the gateways' delivery spans join that trace. */
+  traceparent: z.string().max(100).optional(),
   ts: z.number(),
 });
 export type DeliveryEnvelope = z.infer<typeof DeliveryEnvelope>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ErrorEvent } from "./errors.ts";
-import { UserOnline, UserOffline, RoomUserPresence } from "./events/presence.ts";
+import { UserOnline, UserOffline, PresenceBatch, RoomUserPresence } from "./events/presence.ts";
 import { Message, MessageEdited, MessageDeleted, MemberEvent, TypingEvent } from "./events/chat.ts";
 import { CallInitiated, CallAnswered, CallEnded, CallLeft, CallSignal } from "./events/calls.ts";
 import { JobAssigned, JobTransition, JobStatusChanged } from "./events/jobs.ts";
@@ -18,6 +18,7 @@ export const serverEvents = {
 
   "user:online": UserOnline,
   "user:offline": UserOffline,
+  "presence:batch": PresenceBatch,
   "room:user-online": RoomUserPresence,
   "room:user-offline": RoomUserPresence,
 

@@ -4,7 +4,8 @@ import { z } from "zod";
 export const ServiceName = z.enum(["presence", "chat", "calls", "jobs", "notifications", "payments", "sync"]);
 export type ServiceName = z.infer<typeof ServiceName>;
 
-export const TargetKind = z.enum(["user", "role", "room", "sync", "tenant", "payments"]);
+/** `presence` (id: a PresenceMode) reaches the tenant's sockets that chose that presence mode. */
+export const TargetKind = z.enum(["user", "role", "room", "sync", "tenant", "payments", "presence"]);
 export type TargetKind = z.infer<typeof TargetKind>;
 
 const SAFE_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;

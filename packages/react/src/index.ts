@@ -5,4 +5,5 @@ export type { DataChangeEvent, SyncNotification, UseRealTimeSyncOptions } from "
 export { useNotifications } from "./notifications.ts";
 export type { UseNotifications } from "./notifications.ts";
 export { useChatRoom } from "./chat.ts";
+export { useOnlineUsers } from "./presence.ts";
 export type { UseChatRoom } from "./chat.ts";

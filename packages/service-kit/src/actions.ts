@@ -17,6 +17,7 @@ import type { Logger } from "./log.ts";
 import type { InFlightLimit } from "./inflight.ts";
 import { actionSeconds } from "./metrics.ts";
 import { withTrace } from "./trace.ts";
+import { SpanKind, inChildSpan } from "@rt/tracing";
 
 /** One action's handler: its input is already parsed with the contract's schema. */
 export type ActionHandler<S extends ServiceName, A extends ActionName<S>> = (ctx: SvcContext, input: ActionInput<S, A>) => Promise<ActionReply<S, A>> | ActionReply<S, A>;
@@ -58,7 +59,9 @@ export function serveActions<S extends ServiceName>(bus: Bus, service: S, handle
         if (!input.success) reply = { ok: false, error: { code: "VALIDATION", message: describeZodError(input.error) } };
         else {
           try {
-            const run = () => withTrace(ctx.traceId, async () => handler(ctx, input.data));
+            // The handler span: a child of the caller's span (the bus restored it from the message headers);
+            // a request from outside any trace (an unsampled event, the SDK) makes none.
+            const run = () => inChildSpan(fields.action, SpanKind.SERVER, { "rt.tenant": ctx.tenantId }, () => withTrace(ctx.traceId, async () => handler(ctx, input.data)));
             const out = await (limit ? limit.run(run) : run());
             reply = out === undefined ? { ok: true } : { ok: true, data: out };
           } catch (err) {

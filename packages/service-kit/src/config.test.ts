@@ -164,3 +164,17 @@ describe("a refused configuration at start-up", () => {
     }, 20_000);
   }
 });
+
+describe("OTEL_* (tracing)", () => {
+  test("off unless OTEL_TRACES_EXPORTER=otlp; headers are key=value pairs, values URL-decoded", () => {
+    expect(loadConfig({}).OTEL_TRACES_EXPORTER).toBe("none");
+    const c = loadConfig({ OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=a%3Db, tenant=t1" });
+    expect(c.OTEL_EXPORTER_OTLP_HEADERS).toEqual({ "x-api-key": "a=b", tenant: "t1" });
+    expect(c.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://localhost:4318");
+  });
+  test("a malformed header list, an unknown exporter or a ratio past 1 stops start-up", () => {
+    expect(refusal({ OTEL_EXPORTER_OTLP_HEADERS: "novalue" })).toContain("OTEL_EXPORTER_OTLP_HEADERS");
+    expect(refusal({ OTEL_TRACES_EXPORTER: "jaeger" })).toContain("OTEL_TRACES_EXPORTER");
+    expect(refusal({ OTEL_TRACES_SAMPLER_ARG: "2" })).toContain("OTEL_TRACES_SAMPLER_ARG");
+  });
+});

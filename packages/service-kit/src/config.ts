@@ -169,6 +169,36 @@ export const PlatformEnv = z
     PAYMENTS_ADMIN_ROLES: about(list, "roles that see every payment update of their tenant (comma list)", "`admin`"),
     LEGACY_ALIASES: about(bool(true), "also emit `notification` beside `notification:new`"),
     LOG_LEVEL: about(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"), "pino level of the JSON logs on stdout"),
+    OTEL_TRACES_EXPORTER: about(
+      z.enum(["otlp", "none"]).default("none"),
+      "`otlp` switches OpenTelemetry tracing on: spans per client event, service action, database query and delivery, sent over OTLP/HTTP (README “Traces”); `none` (the default here, unlike the OTel SDKs): no span is made, each hook is one branch (README “Traces” has the cost either way)",
+    ),
+    OTEL_EXPORTER_OTLP_ENDPOINT: about(z.string().url().default("http://localhost:4318"), "OTLP/HTTP collector base URL; spans go to `<it>/v1/traces`"),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: about(z.string().url().optional(), "full OTLP/HTTP traces URL, instead of the base URL's `/v1/traces`"),
+    OTEL_EXPORTER_OTLP_HEADERS: about(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          const out: Record<string, string> = {};
+          for (const pair of (v ?? "").split(",").filter((p) => p.trim())) {
+            const at = pair.indexOf("=");
+            if (at < 1) {
+              ctx.addIssue({ code: "custom", message: "must be `key=value` pairs, comma separated" });
+              return z.NEVER;
+            }
+            out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+          }
+          return out;
+        }),
+      "headers of every OTLP request (`key=value,key2=value2`, values URL-encoded), e.g. a collector's API key",
+    ),
+    OTEL_TRACES_SAMPLER: about(
+      z.enum(["parentbased_always_on", "parentbased_traceidratio"]).default("parentbased_always_on"),
+      "which new traces are recorded: all, or the `OTEL_TRACES_SAMPLER_ARG` fraction; a service follows its caller's decision",
+    ),
+    OTEL_TRACES_SAMPLER_ARG: about(z.coerce.number().min(0).max(1).default(1), "fraction of client events traced with `parentbased_traceidratio`"),
+    OTEL_SERVICE_NAME: about(z.string().min(1).optional(), "`service.name` of the spans", "the process: `gateway`, `chat`, … or `realtime` (all-in-one)"),
     PGLITE_DIR: about(z.string().min(1).default(".data/pglite"), "embedded database folder; `memory` keeps nothing"),
     RATE_LIMIT_MESSAGE: about(perMinute(10), "`message:send` (and `POST /api/chat/rooms/:id/messages`) per user per minute (see `RATE_LIMIT_SCOPE`)"),
     RATE_LIMIT_TYPING: about(perMinute(30), "`user:typing` / `user:stop_typing` per user per minute (see `RATE_LIMIT_SCOPE`)"),
@@ -318,6 +348,10 @@ export const PlatformEnv = z
       z.coerce.number().int().positive().default(1000),
       "actions one service process runs at once; past it an action is refused at once with `UNAVAILABLE` and `retryAfterMs` (`apps/gateway/src/inbound/overload.test.ts`)",
     ),
+    SERVICE_QUEUE_BUDGET_MS: about(
+      z.coerce.number().int().min(0).default(50),
+      "queueing a service's accepted actions may see, in ms: while they take longer than that past their unqueued time, the in-flight bound shrinks to what the service completes in that time (Little's law) and the rest is refused at once with `UNAVAILABLE` and `retryAfterMs`; 0 leaves only `SERVICE_MAX_INFLIGHT` (`packages/service-kit/src/inflight.test.ts`)",
+    ),
     OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
     GATEWAY_ID: about(
       z
@@ -333,6 +367,14 @@ export const PlatformEnv = z
         .regex(/^[A-Za-z0-9_-]{1,32}$/)
         .optional(),
       "prefix of every NATS subject, stream and bucket: isolates one platform on a shared NATS (tests, `bun run cluster`)",
+    ),
+    PRESENCE_BATCH_MS: about(
+      z.coerce.number().int().min(100).max(60_000).default(4000),
+      'interval of `presence:batch` (sockets that chose `presence: "batch"`): one batch per tenant per interval with every user whose presence changed; 4 s keeps a 10 s reconnect storm at ≤ 5 presence frames per socket (`apps/presence/src/batch.platform.test.ts`)',
+    ),
+    PRESENCE_TENANT_EVENTS: about(
+      bool(true),
+      "tenant-wide presence (`user:online`, `user:offline`, `presence:batch`); `false` sends none of them, and clients follow presence per chat room (`room:user-online`, `room:presence`) and `presence:list`",
     ),
     GATEWAY_TOPIC_FANOUT: about(bool(true), "room broadcasts go out once per room as a Bun WebSocket topic publish; `false` writes each socket separately (bun-engine's own path)"),
   })

@@ -1,5 +1,6 @@
 import { subjects, type DeliveryEnvelope, type DeliveryTarget, type ServerEventName, type ServerEventPayload } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
+import { currentTraceparent } from "@rt/tracing";
 import { currentTrace } from "./trace.ts";
 
 interface DeliverFields {
@@ -17,6 +18,7 @@ export type RawDeliverInput = DeliverFields & { event: string; data: unknown };
 
 export function toEnvelope(d: RawDeliverInput): DeliveryEnvelope {
   const traceId = currentTrace();
+  const traceparent = currentTraceparent();
   return {
     id: d.id ?? crypto.randomUUID(),
     tenantId: d.tenantId,
@@ -25,6 +27,7 @@ export function toEnvelope(d: RawDeliverInput): DeliveryEnvelope {
     data: d.data,
     ...(d.exceptSocketId ? { exceptSocketId: d.exceptSocketId } : {}),
     ...(traceId ? { traceId } : {}),
+    ...(traceparent ? { traceparent } : {}),
     ts: Date.now(),
   };
 }

@@ -19,3 +19,4 @@ export * from "./payload.ts";
 export * from "./port.ts";
 export * from "./crash-point.ts";
 export * from "./outbox.ts";
+export * from "./tracing.ts";

@@ -1,5 +1,6 @@
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
+import { traceLogFields } from "@rt/tracing";
 
 export type { Logger };
 
@@ -37,6 +38,8 @@ export function createLogger(opts: { name: string; level?: string; destination?:
       level: opts.level ?? "info",
       redact: { paths: REDACT, censor: "[redacted]" },
       base: { app: opts.name },
+      // A line written inside a span names its trace and span (nothing with tracing off).
+      mixin: traceLogFields,
     },
     stream,
   );

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, startOpsServer } from "./ops.ts";
 import { instrumentDatabase } from "./metrics.ts";
 import { handleSignals } from "./lifecycle.ts";
+import { tracingFromConfig } from "./tracing.ts";
 
 /** What every service's factory receives: it owns none of these, so tests and the runner share them. */
 export interface ServiceDeps {
@@ -64,6 +65,7 @@ export async function startModules(
 export async function runService(mod: ServiceModule): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ name: mod.name, level: config.LOG_LEVEL });
+  const tracing = tracingFromConfig(config, mod.name);
   if (!config.NATS_URL) throw new Error(`NATS_URL is required to run ${mod.name} alone (use \`bun run dev\` for one process)`);
   const bus = await connectBus(config, `${mod.name}-${process.pid}`, log);
   const db = await connectDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR });
@@ -85,6 +87,7 @@ export async function runService(mod: ServiceModule): Promise<void> {
     await bus.drain();
     await svc.stop();
     await db.close();
+    await tracing?.shutdown();
     ops.stop(true);
   }, log);
 }

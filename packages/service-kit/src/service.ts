@@ -36,7 +36,9 @@ export function defineService<S extends ServiceName>(def: ServiceDefinition<S>):
     ...(def.migrations ? { migrations: def.migrations } : {}),
     async create(deps: ServiceDeps): Promise<RunningService> {
       const parts = await def.create(deps);
-      const limit = new InFlightLimit(deps.config.SERVICE_MAX_INFLIGHT, `the ${def.name} service`);
+      const limit = new InFlightLimit(deps.config.SERVICE_MAX_INFLIGHT, `the ${def.name} service`, {
+        budgetMs: deps.config.SERVICE_QUEUE_BUDGET_MS || undefined,
+      });
       const subs = [serveActions(deps.bus, def.name, parts.actions, deps.log, deps.metrics, limit), ...(parts.subscriptions ?? [])];
       if (parts.http) subs.push(serveHttpRelay(deps.bus, def.name, parts.http, deps.log, deps.metrics));
       return {

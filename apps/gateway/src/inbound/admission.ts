@@ -35,21 +35,41 @@ export class HeldSockets {
     private readonly onRefused: (key: string) => void = () => {},
   ) {}
 
-  admit(key: string, socket: GatewaySocket): void {
-    const conn = socket.conn;
-    // The client went away while its token was checked: nothing to hold.
-    if (conn.readyState === "closed") return;
+  /** Take a place for the socket under `key`; the returned function gives it back. */
+  take(key: string, socketId: string): () => void {
     const held = this.byKey.get(key) ?? new Set<string>();
     const max = this.max(key);
-    if (!held.has(socket.id) && held.size >= max) {
+    if (!held.has(socketId) && held.size >= max) {
       this.onRefused(key);
       throw new ConnectRefused(`too many connections for this ${this.what} (max ${max})`);
     }
-    held.add(socket.id);
+    held.add(socketId);
     this.byKey.set(key, held);
-    conn.once("close", () => {
-      held.delete(socket.id);
+    return () => {
+      held.delete(socketId);
       if (held.size === 0 && this.byKey.get(key) === held) this.byKey.delete(key);
-    });
+    };
   }
+}
+
+/**
+ * Admit a socket under every bound at once (user, tenant): all places or none, held until the
+ * engine connection closes, with one close listener for all of them (a listener per bound was a
+ * closure pair per socket for as long as it is connected).
+ */
+export function holdPlaces(socket: GatewaySocket, places: [HeldSockets, string][]): void {
+  const conn = socket.conn;
+  // The client went away while its token was checked: nothing to hold.
+  if (conn.readyState === "closed") return;
+  const taken: (() => void)[] = [];
+  const release = () => {
+    for (const give of taken) give();
+  };
+  try {
+    for (const [held, key] of places) taken.push(held.take(key, socket.id));
+  } catch (err) {
+    release();
+    throw err;
+  }
+  conn.once("close", release);
 }

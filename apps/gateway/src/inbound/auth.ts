@@ -57,3 +57,22 @@ export async function authenticateHandshake(gw: Gateway, socket: GatewaySocket):
   if (auth.userId !== undefined && auth.userId !== null && String(auth.userId) !== v.userId) throw new Unauthorized("user mismatch");
   return v;
 }
+
+/**
+ * After the handshake check: drop what it read (headers, token, URL and query) from the socket
+ * and from its engine connection, which share one copy. Nothing reads them later; kept, they were
+ * a good part of what an idle socket holds (bench/README.md, idle). The address stays for logs.
+ */
+export function forgetHandshake(socket: GatewaySocket): void {
+  const h = socket.handshake as { headers: unknown; auth: unknown; url: string; query: unknown };
+  h.headers = {};
+  h.auth = {};
+  h.url = "";
+  h.query = {};
+  const request = (socket.conn as unknown as { request?: { headers: unknown; url: string; _query: unknown } }).request;
+  if (request) {
+    request.headers = h.headers;
+    request.url = "";
+    request._query = h.query;
+  }
+}

@@ -1,5 +1,6 @@
 import { AppError, clientEvents, isClientEvent, routeOf, type Ack, type EdgeEventName } from "@rt/contracts";
 import { callService, measurePayload, newTraceId, toErrorBody, tooDeepMessage, withTrace } from "@rt/service-kit";
+import { SpanKind, closeSpan, openRootSpan, runInSpan } from "@rt/tracing";
 import { userKey, type Limiter } from "./limiter.ts";
 import { svcContext } from "./context.ts";
 import { chatHandlers } from "./handlers/chat.ts";
@@ -50,14 +51,17 @@ const anonymousCtx = (gw: Gateway, socket: GatewaySocket, traceId: string) => ({
 /**
  * One entry for every client event: refuse what the contract does not name, check auth, size and
  * rate, validate, run the domain handler, and answer by ack or by an `error` event. Each event gets
- * a traceId that goes to the service in ctx, so the gateway's line and the service's share it.
+ * a traceId that goes to the service in ctx, so the gateway's line and the service's share it; with
+ * tracing on, also a span, whose context the bus carries to the service (`traceparent` header).
  */
 export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limiter) {
   socket.onAny((event: unknown, ...args: unknown[]) => {
     const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack) => void) : undefined;
     const name = isClientEvent(event) ? event : "unknown";
     gw.metrics.eventIn(name);
-    const traceId = newTraceId();
+    // With tracing on, each (sampled) event starts a trace (its span is the root) and the trace's id is the traceId.
+    const span = openRootSpan(name, SpanKind.SERVER, { "rt.socket": socket.id });
+    const traceId = span ? span.spanContext().traceId : newTraceId();
     // Fields, not a child logger per event: most events log nothing at info level.
     const fields = { traceId, event: name, socketId: socket.id };
     const started = performance.now();
@@ -65,16 +69,18 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limi
       if (gw.log.isLevelEnabled("debug"))
         gw.log.debug({ ...fields, userId: socket.data.principal?.userId ?? null, code, ms: Math.round((performance.now() - started) * 10) / 10 }, "event handled");
     };
-    withTrace(traceId, () => run(gw, socket, limiter, event, args, traceId)).then(
+    runInSpan(span, () => withTrace(traceId, () => run(gw, socket, limiter, event, args, traceId))).then(
       (data) => {
         gw.metrics.ack("OK");
         handled("OK");
+        closeSpan(span, "OK");
         ack?.(data === undefined ? { ok: true } : { ok: true, data });
       },
       (err) => {
         const error = toErrorBody(err, gw.log.child(fields), `event ${safeName(event)}`);
         gw.metrics.ack(error.code);
         handled(error.code);
+        closeSpan(span, error.code);
         if (ack) ack({ ok: false, error });
         else socket.emit("error", { event: safeName(event), ...error, timestamp: new Date().toISOString() });
       },

@@ -5,7 +5,7 @@ let p: TestPlatform;
 beforeAll(async () => {
   // A tiny in-flight bound so a burst from one test overloads chat, whatever the machine's speed.
   p = await startPlatform({ env: { RATE_LIMIT_MESSAGE: "100000", SERVICE_MAX_INFLIGHT: "4" } });
-});
+}, 60_000);
 afterAll(async () => {
   await p?.stop();
 });

@@ -5,10 +5,6 @@ import type { RecoveryAdapter } from "../outbound/recovery.ts";
 import type { Gateway, GatewaySocket } from "../types.ts";
 import { svcContext } from "./context.ts";
 
-const expiryTimers = new WeakMap<GatewaySocket, ReturnType<typeof setTimeout>>();
-/** setTimeout's ceiling; a longer-lived token is re-checked when the timer fires. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Make a socket an authenticated session: its tenant's deliveries followed on this gateway, its
  * personal, role and tenant rooms, presence, the
@@ -16,16 +12,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * recovered socket joins its rooms later, when its replay hands over (`joinRooms` false).
  */
 export function startSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined, joinRooms = true) {
+  gw.expiries.delete(socket, socket.data.exp);
   socket.data.principal = principal;
   socket.data.exp = exp;
   const { tenantId, userId } = principal;
   // Followed since the handshake (or `authenticate`) awaited `follow`: rooms joined now miss nothing.
   gw.delivery.hold(socket.id, tenantId);
-  if (joinRooms) socket.join(sessionRooms(principal));
+  // The presence room is not a session room: a later token keeps it (grantedRooms), a recovered socket has it stored.
+  if (joinRooms) socket.join([...sessionRooms(principal), rooms.presence(principal.tenantId, socket.data.presence ?? "user")]);
   gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
   // A recovered socket is back in its chat room: presence hears it as a join.
   if (socket.data.chatRoom !== undefined) gw.presence.room(socket.id, socket.data.chatRoom);
-  scheduleExpiry(gw, socket);
+  gw.expiries.add(socket, exp);
   void pushUnreadCount(gw, socket);
 }
 
@@ -34,6 +32,7 @@ export function startSession(gw: Gateway, socket: GatewaySocket, principal: Prin
  * rooms follow the new token: a role it no longer carries is left, a new one joined.
  */
 export function refreshSession(gw: Gateway, socket: GatewaySocket, principal: Principal, exp: number | undefined) {
+  gw.expiries.delete(socket, socket.data.exp);
   socket.data.principal = { ...principal };
   socket.data.exp = exp;
   // A recovered socket still replaying joins its rooms at the handover: change what it will join.
@@ -44,7 +43,7 @@ export function refreshSession(gw: Gateway, socket: GatewaySocket, principal: Pr
     socket.join(granted);
     for (const room of [...socket.rooms]) if (!granted.includes(room)) socket.leave(room);
   }
-  scheduleExpiry(gw, socket);
+  gw.expiries.add(socket, exp);
 }
 
 /**
@@ -65,27 +64,17 @@ export function grantedRooms(had: Iterable<string>, principal: Principal, config
 }
 
 export function endSession(gw: Gateway, socket: GatewaySocket) {
-  clearTimeout(expiryTimers.get(socket));
+  gw.expiries.delete(socket, socket.data.exp);
   gw.delivery.release(socket.id);
   gw.presence.disconnect(socket.id);
 }
 
-function scheduleExpiry(gw: Gateway, socket: GatewaySocket) {
-  clearTimeout(expiryTimers.get(socket));
-  const exp = socket.data.exp;
-  if (exp === undefined) return;
-  const ms = exp * 1000 - Date.now();
-  const timer = setTimeout(
-    () => {
-      if (socket.data.exp !== exp) return;
-      if (exp * 1000 > Date.now()) return scheduleExpiry(gw, socket);
-      gw.log.info({ userId: socket.data.principal?.userId, socketId: socket.id }, "token expired, disconnecting");
-      socket.emit("error", { event: "token", code: "UNAUTHENTICATED", message: "token expired", timestamp: new Date().toISOString() });
-      socket.disconnect(true);
-    },
-    Math.max(0, Math.min(ms, MAX_TIMER_MS)),
-  );
-  expiryTimers.set(socket, timer);
+/** The shared expiry timer's handler: a socket whose token ran out is told so and disconnected. */
+export function expireSession(gw: Gateway, socket: GatewaySocket) {
+  if (!socket.connected) return;
+  gw.log.info({ userId: socket.data.principal?.userId, socketId: socket.id }, "token expired, disconnecting");
+  socket.emit("error", { event: "token", code: "UNAUTHENTICATED", message: "token expired", timestamp: new Date().toISOString() });
+  socket.disconnect(true);
 }
 
 /** docs/PROTOCOL.md#notifications: each socket gets its unread count on connect; a missing notifications service is not an error. */

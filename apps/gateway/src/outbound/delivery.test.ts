@@ -28,7 +28,7 @@ function setup() {
   const config = loadConfig({ DELIVERY_TENANT_GRACE_MS: "1000", GATEWAY_TOPIC_FANOUT: "false" });
   const log = createLogger({ name: "delivery-test", level: "silent" });
   const recovery = createRecoveryAdapter({ bus, log, gatewayId: "gw-test", recoveryMs: config.RECOVERY_MS, marginMs: config.SESSION_MARGIN_MS });
-  const delivery = new DeliveryLog({ bus, io, config, log, metrics, recovery });
+  const delivery = new DeliveryLog({ gatewayId: "gw-test", bus, io, config, log, metrics, recovery });
   // No engine bound: nothing to close on the Socket.IO side.
   stops.push(
     () => delivery.stop(),

@@ -2,6 +2,7 @@ import { Semaphore, withTimeout } from "async-mutex";
 import { DeliveryEnvelope, subjects, type Principal } from "@rt/contracts";
 import type { Bus, LogEntry, Subscription } from "@rt/bus";
 import type { Logger } from "@rt/service-kit";
+import { SpanKind, closeSpan, openRemoteChild } from "@rt/tracing";
 import { RecentIds } from "./dedupe.ts";
 import { enableTopicFanout } from "./fanout.ts";
 import { eventLabel, type GatewayMetrics } from "../metrics.ts";
@@ -52,6 +53,8 @@ function reachesLocal(byRoom: Map<string, Set<string>>, opts: { rooms: Set<strin
 }
 
 export interface DeliveryLogDeps {
+  /** This gateway's id (traces). */
+  gatewayId: string;
   bus: Bus;
   io: GatewayServer;
   config: Gateway["config"];
@@ -376,7 +379,10 @@ export class DeliveryLog {
       flags: {},
     };
     if (reachesLocal(adapter.rooms, opts)) metrics.logDelivered.inc();
+    // The envelope names the span that published it: this gateway's delivery joins that trace.
+    const span = openRemoteChild(env.traceparent, `deliver ${env.event}`, SpanKind.CONSUMER, { "rt.target": env.target.kind, "rt.gateway": this.deps.gatewayId });
     for (const data of packetsOf(config, env, e.seq)) adapter.broadcast({ type: EVENT, data, nsp: "/" }, opts);
+    closeSpan(span, "OK");
     tail.delivered({ seq: e.seq, env, bytes: e.bytes });
     metrics.eventsOut.inc({ event: eventLabel(env.event) });
     log.debug({ traceId: env.traceId, event: env.event, id: env.id, target: env.target.kind }, "delivered");

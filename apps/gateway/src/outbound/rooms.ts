@@ -1,4 +1,4 @@
-import { fromSubjectToken, subjectToken, type DeliveryTarget, type Principal } from "@rt/contracts";
+import { fromSubjectToken, subjectToken, type DeliveryTarget, type PresenceMode, type Principal } from "@rt/contracts";
 
 /**
  * Socket.IO room names, always prefixed by the verified tenant. Ids pass through subjectToken so
@@ -16,6 +16,8 @@ export const rooms = {
   isSync: (room: string) => room.startsWith("s:"),
   paymentsAll: (tenantId: string) => `p:${t(tenantId)}:*`,
   paymentsOwn: (tenantId: string, userId: string) => `p:${t(tenantId)}:u:${t(userId)}`,
+  /** The tenant's sockets that hear tenant-wide presence this way (chosen at the handshake, kept for the socket's life). */
+  presence: (tenantId: string, mode: PresenceMode | string) => `o:${t(tenantId)}:${t(mode)}`,
 };
 
 /** The rooms a token grants by itself: the user's own, its tenant's and one per role. */
@@ -46,6 +48,8 @@ export function roomsFor(tenantId: string, target: DeliveryTarget, data: unknown
       return [rooms.sync(tenantId, id)];
     case "tenant":
       return [rooms.tenant(tenantId)];
+    case "presence":
+      return [rooms.presence(tenantId, id)];
     case "payments": {
       const owner = paymentOwner(data);
       return owner ? [rooms.paymentsAll(tenantId), rooms.paymentsOwn(tenantId, owner)] : [rooms.paymentsAll(tenantId)];
@@ -62,7 +66,7 @@ function paymentOwner(data: unknown): string | undefined {
 
 /**
  * A room name as an operator reads it (`room:12`, `role:admin`, `sync:Task`, `user:u1`, `tenant`,
- * `payments:all`, `payments:u1`); null for Socket.IO's own per-socket room.
+ * `payments:all`, `payments:u1`, `presence:batch`); null for Socket.IO's own per-socket room.
  */
 export function describeRoom(name: string): string | null {
   const [kind, , a, b] = name.split(":");
@@ -80,6 +84,8 @@ export function describeRoom(name: string): string | null {
       return `sync:${id(a)}`;
     case "p":
       return a === "*" ? "payments:all" : `payments:${id(b)}`;
+    case "o":
+      return `presence:${id(a)}`;
     default:
       return null;
   }

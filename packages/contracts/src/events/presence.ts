@@ -13,6 +13,22 @@ export type UserOnline = z.infer<typeof UserOnline>;
 export const UserOffline = z.object({ userId: z.string(), timestamp: Iso });
 export type UserOffline = z.infer<typeof UserOffline>;
 
+/**
+ * How a socket hears tenant-wide presence, chosen at the handshake (`auth.presence` or query
+ * `?presence=`): `user` (default) one `user:online` / `user:offline` per change, `batch` one
+ * `presence:batch` per PRESENCE_BATCH_MS with every user whose presence changed.
+ */
+export const PresenceMode = z.enum(["user", "batch"]);
+export type PresenceMode = z.infer<typeof PresenceMode>;
+
+/**
+ * `presence:batch`: the users whose presence changed lately, each listed once with their state when
+ * the batch was made (online or offline). A user may appear in two consecutive batches; applying a
+ * batch twice changes nothing.
+ */
+export const PresenceBatch = z.object({ online: z.array(z.string()), offline: z.array(z.string()), timestamp: Iso });
+export type PresenceBatch = z.infer<typeof PresenceBatch>;
+
 /** presence `count`: every gateway's sockets, or (scope tenant) the caller's tenant's. */
 export const PresenceCountInput = z.object({ scope: z.literal("tenant").optional() }).default({});
 export type PresenceCountInput = z.infer<typeof PresenceCountInput>;

@@ -55,7 +55,7 @@ describe("with the platform key", () => {
     expect(all.connections.length).toBe(3);
     const first = all.connections.find((c: { socketId: string }) => c.socketId === a1.id);
     expect(first).toMatchObject({ gatewayId: all.gateways[0], tenantId: p.tenant, userId: "ann", transport: "websocket", since: expect.any(String) });
-    expect(first.rooms.sort()).toEqual(["role:ops", `room:${room.id}`, "tenant", "user:ann"].sort());
+    expect(first.rooms.sort()).toEqual(["presence:user", "role:ops", `room:${room.id}`, "tenant", "user:ann"].sort());
     expect(all.connections.map((c: { transport: string }) => c.transport).sort()).toEqual(["polling", "websocket", "websocket"]);
 
     const anns = await (await admin(`/connections?tenantId=${p.tenant}&userId=ann`)).json();
