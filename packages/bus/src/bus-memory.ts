@@ -3,7 +3,7 @@ import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 import { subjectMatches } from "./match.ts";
-import { traceHeaders, withRemoteParent } from "@rt/tracing";
+import { traceHeaders, withRemoteParent } from "@rt/tracing/spans";
 
 interface Sub {
   pattern: string;

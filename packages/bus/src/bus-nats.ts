@@ -16,7 +16,7 @@ import type { Bus, BusErrorSink, BusStreams, ConsumeOptions, DeadLetterRecord, E
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
-import { traceHeaders, tracingOn, withRemoteParent } from "@rt/tracing";
+import { traceHeaders, tracingOn, withRemoteParent } from "@rt/tracing/spans";
 
 export interface NatsBusOptions {
   url: string;
