@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createNatsBus } from "@rt/bus";
-import { evtStream } from "@rt/contracts";
+import { busStreams } from "@rt/contracts";
 import { startPlatform, TEST_NATS_URL, testMode, testNamespace, type TestPlatform } from "@rt/testkit";
 import { pack } from "./pack.ts";
 
@@ -40,7 +40,7 @@ describe.if(testMode() === "embedded")("installed tarballs", () => {
   afterAll(async () => {
     await p?.stop();
     // The platform ran in a namespace of its own: drop its streams and buckets.
-    const bus = await createNatsBus({ url: TEST_NATS_URL, name: "pack-test-cleanup", stream: evtStream, namespace, dropNamespaceOnDrain: true });
+    const bus = await createNatsBus({ url: TEST_NATS_URL, name: "pack-test-cleanup", streams: busStreams, namespace, dropNamespaceOnDrain: true });
     await bus.drain();
     if (project) rmSync(project, { recursive: true, force: true });
   });

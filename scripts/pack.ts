@@ -4,7 +4,8 @@
  * One `tsc` run (scripts/pack.tsconfig.json) compiles the packages' sources to ESM JavaScript and
  * `.d.ts` under `dist/build/`; each package is then staged with a publishable package.json
  * (exports map, real dependency ranges, no workspace links), its README and the repo's LICENSE,
- * and packed with `npm pack`. `@rt/sdk` carries `@rt/bus` inside it (it is not a public package).
+ * and packed with `npm pack`. `@rt/sdk` carries `@rt/bus` inside it, and the span helpers of
+ * `@rt/tracing` the bus uses (neither is a public package).
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,7 +35,10 @@ interface PublicPackage {
   /** Other public packages of this repo it depends on (same version). */
   internal: string[];
   peerDependencies?: Record<string, string>;
-  /** Private workspace packages copied inside this one: import name → folder under dist/. */
+  /**
+   * Private workspace code copied inside this one: import specifier → the file under dist/ it
+   * becomes (the package's compiled src/ is copied to that file's folder).
+   */
   bundled?: Record<string, string>;
 }
 
@@ -57,9 +61,9 @@ const PACKAGES: PublicPackage[] = [
     dir: "sdk",
     name: "@rt/sdk",
     description: "Server-side publishing to the realtime platform over NATS",
-    dependencies: ["zod", "@nats-io/transport-node", "@nats-io/jetstream", "@nats-io/kv", "prom-client"],
+    dependencies: ["zod", "@nats-io/transport-node", "@nats-io/jetstream", "@nats-io/kv", "prom-client", "@opentelemetry/api"],
     internal: ["@rt/contracts"],
-    bundled: { "@rt/bus": "bus" },
+    bundled: { "@rt/bus": "bus/index.js", "@rt/tracing/spans": "tracing/spans.js" },
   },
   {
     dir: "react",
@@ -86,8 +90,8 @@ function rewriteSpecifiers(dir: string, bundled: Record<string, string>) {
     const depth = file.slice(dir.length + 1).split("/").length - 1;
     const up = depth === 0 ? "./" : "../".repeat(depth);
     let text = readFileSync(file, "utf8").replace(/(from\s+|import\()(["'])(\.\.?\/[^"']+)\.ts\2/g, "$1$2$3.js$2");
-    for (const [spec, folder] of Object.entries(bundled)) {
-      text = text.replaceAll(`"${spec}"`, `"${up}${folder}/index.js"`);
+    for (const [spec, file] of Object.entries(bundled)) {
+      text = text.replaceAll(`"${spec}"`, `"${up}${file}"`);
     }
     writeFileSync(file, text);
   }
@@ -110,8 +114,8 @@ export async function pack(): Promise<string[]> {
     const stage = join(STAGE, p.dir);
     const dist = join(stage, "dist");
     cpSync(join(BUILD, p.dir, "src"), dist, { recursive: true });
-    for (const [spec, folder] of Object.entries(p.bundled ?? {})) {
-      cpSync(join(BUILD, spec.replace("@rt/", ""), "src"), join(dist, folder), { recursive: true });
+    for (const [spec, file] of Object.entries(p.bundled ?? {})) {
+      cpSync(join(BUILD, spec.split("/")[1]!, "src"), join(dist, file.split("/")[0]!), { recursive: true });
     }
     rewriteSpecifiers(dist, p.bundled ?? {});
 

@@ -4,7 +4,7 @@
  * enough that no event is refused: what every admitted event pays. `bun bench/tools/limiter-cost.ts`
  */
 import { createMemoryBus, createNatsBus } from "@rt/bus";
-import { evtStream } from "@rt/contracts";
+import { busStreams } from "@rt/contracts";
 import { Limiter, limiterSpecs } from "../../apps/gateway/src/inbound/limiter.ts";
 import { MemoryLimiterStore } from "../../apps/gateway/src/inbound/limiter-memory.ts";
 import { KvLimiterStore, LIMITS_BUCKET } from "../../apps/gateway/src/inbound/limiter-kv.ts";
@@ -30,10 +30,10 @@ async function measure(name: string, store: LimiterStore) {
 }
 
 await measure("gateway (memory)", new MemoryLimiterStore());
-const mem = createMemoryBus();
+const mem = createMemoryBus({ streams: busStreams });
 await measure("cluster (KV of the memory bus)", new KvLimiterStore(await mem.kv(LIMITS_BUCKET, { ttlMs: 60_000 }), new MemoryLimiterStore()));
 if (process.env.NATS_URL) {
-  const nats = await createNatsBus({ url: process.env.NATS_URL, name: "limiter-cost", namespace: `limcost${process.pid}`, stream: evtStream, dropNamespaceOnDrain: true });
+  const nats = await createNatsBus({ url: process.env.NATS_URL, name: "limiter-cost", namespace: `limcost${process.pid}`, streams: busStreams, dropNamespaceOnDrain: true });
   await measure("cluster (NATS KV)", new KvLimiterStore(await nats.kv(LIMITS_BUCKET, { ttlMs: 60_000 }), new MemoryLimiterStore()));
   await nats.drain();
 }

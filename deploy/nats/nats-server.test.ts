@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { AppError, evtStream, subjects, type DeliveryEnvelope } from "@rt/contracts";
+import { AppError, busStreams, subjects, type DeliveryEnvelope } from "@rt/contracts";
 import { createNatsBus, type Bus } from "@rt/bus";
 import { createLogger, loadConfig } from "@rt/service-kit";
 import { connectRealtime, type Realtime } from "@rt/sdk";
@@ -51,7 +51,7 @@ beforeAll(async () => {
   await waitReady(port);
   const log = createLogger({ name: "nats-perm-test", level: "silent" });
   // The platform side, as the `platform` user given in the URL: the gateway's real publish handler.
-  platform = await createNatsBus({ url: `nats://platform:${PASS.PLATFORM_NATS_PASS}@127.0.0.1:${port}`, name: "platform", stream: evtStream });
+  platform = await createNatsBus({ url: `nats://platform:${PASS.PLATFORM_NATS_PASS}@127.0.0.1:${port}`, name: "platform", streams: busStreams });
   servePublish({ bus: platform, config: loadConfig({ NODE_ENV: "test" }), log, metrics });
   platform.subscribe(subjects.deliverAll, (d) => void delivered.push(d as DeliveryEnvelope));
   billing = await connectRealtime({ natsUrl: `nats://billing:${PASS.BILLING_NATS_PASS}@127.0.0.1:${port}`, tenantId: "acme", inboxPrefix: "_INBOX_billing" });

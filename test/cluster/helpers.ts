@@ -321,11 +321,11 @@ export async function allUp(cluster: Cluster) {
  * each test (a test that failed half-way leaves nothing down for the next), and at the end the
  * file's sockets closed, `after` run, the cluster stopped.
  */
-export function useCluster(o: { before?: () => Promise<void>; after?: () => Promise<void>; restoreAfterEach?: boolean; afterAllMs?: number } = {}) {
+export function useCluster(o: { before?: () => Promise<void>; after?: () => Promise<void>; restoreAfterEach?: boolean; afterAllMs?: number; gateways?: number } = {}) {
   const env = { cluster: undefined as unknown as Cluster, open: [] as Socket[] };
   beforeAll(async () => {
     await o.before?.();
-    env.cluster = await clusterOf();
+    env.cluster = await clusterOf({ gateways: o.gateways });
   }, 120_000);
   if (o.restoreAfterEach !== false) afterEach(() => allUp(env.cluster), 60_000);
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import { Server as Engine } from "@socket.io/bun-engine";
 import { Server } from "socket.io";
-import { Semaphore, withTimeout } from "async-mutex";
 import type { Registry } from "prom-client";
 import type { Bus } from "@rt/bus";
 import type { VerifiedToken } from "@rt/auth";
@@ -9,9 +8,8 @@ import { InFlightLimit, nowIso, startOpsServer, type Logger, type PlatformConfig
 import { createHttpApp } from "./http/app.ts";
 import { createGatewayMetrics } from "./metrics.ts";
 import { LocalPresence } from "./outbound/presence.ts";
-import { packetsOf, startDelivery } from "./outbound/delivery.ts";
-import { createRecoveryAdapter, refuseRecovery, serveAlive, startFresh, startSessionSweeper, type RecoveryAdapter as Recovery } from "./outbound/recovery.ts";
-import { Replay } from "./outbound/replay.ts";
+import { DeliveryLog } from "./outbound/delivery.ts";
+import { createRecoveryAdapter, refuseRecovery, serveAlive, startSessionSweeper, type RecoveryAdapter as Recovery } from "./outbound/recovery.ts";
 import { checkOrigin } from "./inbound/origin.ts";
 import { servePublish } from "./http/publish.ts";
 import { createVerifier } from "@rt/auth";
@@ -27,8 +25,8 @@ import { MemoryLimiterStore } from "./inbound/limiter-memory.ts";
 import { KvLimiterStore, LIMITS_BUCKET } from "./inbound/limiter-kv.ts";
 import { clientAddress, trustedProxies } from "./inbound/client-address.ts";
 import { capPollingBuffer, type EngineConn } from "./outbound/send-cap.ts";
-import { endSession, expireSession, grantedRooms, startSession } from "./inbound/session.ts";
-import type { Gateway, GatewayServer, GatewaySocket } from "./types.ts";
+import { endSession, expireSession, startSession } from "./inbound/session.ts";
+import type { Gateway, GatewayServer } from "./types.ts";
 
 export interface GatewayDeps {
   bus: Bus;
@@ -51,8 +49,6 @@ export interface RunningGateway {
 /** Disconnect reasons socket.io keeps a session for (its own list); any other ends the session. */
 const RECOVERABLE = new Set(["transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close"]);
 
-/** How long a recovering socket waits for one of the RECOVERY_MAX_CONCURRENT replay slots before it starts fresh. */
-const REPLAY_QUEUE_MS = 5000;
 /** Hard frame cap; events over the 64 KiB contract cap but under this get a typed VALIDATION error. */
 const MAX_FRAME_BYTES = 1024 * 1024;
 /**
@@ -72,8 +68,6 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const id = config.GATEWAY_ID ?? `gw-${crypto.randomUUID().slice(0, 8)}`;
   let stopping = false;
   const RecoveryAdapter = createRecoveryAdapter({ bus, log: log.child({ gatewayId: id }), gatewayId: id, recoveryMs: config.RECOVERY_MS, marginMs: config.SESSION_MARGIN_MS });
-  // A herd of reconnects (a gateway died) replays a few at a time: memory is at most this many bounded replays.
-  const replaySlots = withTimeout(new Semaphore(config.RECOVERY_MAX_CONCURRENT), REPLAY_QUEUE_MS);
   const io: GatewayServer = new Server({
     connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_MS, skipMiddlewares: false },
     adapter: RecoveryAdapter as never,
@@ -115,10 +109,13 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const userSockets = new HeldSockets(() => config.MAX_SOCKETS_PER_USER, "user");
   const tenantLimits = new TenantLimits(config, limiter, metrics.tenantLimited);
   tenantLimits.trackRooms(io.of("/").adapter);
+  // Followed per tenant from a socket's handshake on: a replay reads its tenant's position and hands over to it.
+  const delivery = new DeliveryLog({ gatewayId: id, bus, io, config, log: log.child({ gatewayId: id }), metrics, recovery: RecoveryAdapter });
   const gw: Gateway = {
     id,
     io,
     bus,
+    delivery,
     log: log.child({ gatewayId: id }),
     config,
     metrics,
@@ -129,8 +126,6 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     expiries: new Expiries((socket) => expireSession(gw, socket)),
   };
   const recovery = io.of("/").adapter as unknown as Recovery;
-  // The delivery tail, before any socket can connect: a replay reads its position and hands over to it.
-  const delivery = await startDelivery(gw);
 
   io.use(async (socket, next) => {
     try {
@@ -139,8 +134,10 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       socket.data.presence = presenceModeOf(socket.handshake);
       const v = await authenticateHandshake(gw, socket);
       const principal = v ? principalOf(v) : null;
+      // Before any room is joined or replayed: from here on the tenant's deliveries reach this gateway.
+      if (principal) await delivery.follow(principal.tenantId);
       // A restored session goes to its owner only; anyone else gets a fresh socket (new id) here, before the id is counted.
-      if (!refuseRecovery(recovery, socket, principal, gw.log) && socket.recovered) await prepareReplay(socket, principal!);
+      if (!refuseRecovery(recovery, socket, principal, gw.log) && socket.recovered) await delivery.prepareReplay(socket, principal!);
       if (principal)
         holdPlaces(socket, [
           [userSockets, userKey(principal.tenantId, principal.userId)],
@@ -158,7 +155,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       }
       const reason = err instanceof Unauthorized ? err.data.reason : "error";
       metrics.authFailures.inc({ reason });
-      gw.log.info({ reason, address: socket.handshake.address }, "handshake refused");
+      gw.log.info({ reason, address: socket.handshake.address, ...(reason === "error" && { err: String(err) }) }, "handshake refused");
       next(err instanceof Unauthorized ? err : new Unauthorized("token invalid"));
     }
   });
@@ -168,7 +165,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     metrics.sockets.set(socketCount());
     if (socket.recovered) metrics.recovered.inc();
     const p = socket.data.principal;
-    if (p && socket.recovered) resume(socket);
+    if (p && socket.recovered) delivery.resume(socket, (joinRooms) => startSession(gw, socket, p, socket.data.exp, joinRooms));
     else if (p) startSession(gw, socket, p, socket.data.exp);
     gw.log.info(
       { socketId: socket.id, userId: p?.userId ?? null, tenantId: p?.tenantId, roles: p?.roles, recovered: socket.recovered, transport: socket.conn.transport.name },
@@ -182,85 +179,6 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       gw.log.info({ socketId: socket.id, userId: socket.data.principal?.userId ?? null, reason }, "socket disconnected");
     });
   });
-
-  /**
-   * Handshake step of a restored socket whose owner is verified: wait for a replay slot, then read
-   * ahead what it missed. A gap past RECOVERY_MAX_EVENTS / _BYTES, an offset the log no longer
-   * holds, or no slot within REPLAY_QUEUE_MS: a fresh session (`recovered` false; the client SDK
-   * re-joins and re-fetches), and the old session is dropped.
-   */
-  async function prepareReplay(socket: GatewaySocket, p: Principal) {
-    const claim = recovery.claims.get(socket.id);
-    if (!claim) return;
-    const refuse = (reason: string) => {
-      const pid = (socket as unknown as { pid?: string }).pid;
-      startFresh(recovery, socket, reason, p, gw.log);
-      RecoveryAdapter.forget(pid);
-    };
-    let release: () => void;
-    try {
-      [, release] = await replaySlots.acquire();
-    } catch {
-      return refuse("no replay slot free");
-    }
-    metrics.replays.inc();
-    let held = true;
-    claim.release = () => {
-      if (!held) return;
-      held = false;
-      metrics.replays.dec();
-      release();
-    };
-    // A client gone before the connection step never reaches resume(): its slot is freed here.
-    if (socket.conn.readyState !== "open") return recovery.unclaim(socket.id);
-    socket.conn.once("close", claim.release);
-    const stored = claim.session;
-    claim.pending = grantedRooms(stored.rooms, p, config);
-    const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => claim.pending!.includes(r))) };
-    claim.replay = new Replay({ bus, delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, {
-      maxEvents: config.RECOVERY_MAX_EVENTS,
-      maxBytes: config.RECOVERY_MAX_BYTES,
-    });
-    const refused = await claim.replay.readAhead();
-    if (refused) refuse(refused);
-  }
-
-  /**
-   * The connection step of a restored socket (its owner checked and its replay read ahead by the
-   * middleware): the session's chat room and rooms as the new token grants them, then the rest of
-   * the replay, joining the rooms when it reaches the live position. A replay that cannot complete
-   * drops the session and closes the transport: the client comes back to a fresh session (and rejoins).
-   */
-  function resume(socket: GatewaySocket) {
-    const p = socket.data.principal!;
-    const claim = recovery.claims.get(socket.id);
-    if (!claim?.replay) return startSession(gw, socket, p, socket.data.exp);
-    const stored = claim.session;
-    socket.data.chatRoom = stored.data.chatRoom;
-    socket.data.since = stored.data.since ?? socket.data.since;
-    const rooms = claim.pending ?? [];
-    startSession(gw, socket, p, socket.data.exp, false);
-    const join = () => {
-      // What the session still has: rooms left during the replay are gone from `pending`.
-      const now = claim.pending ?? rooms;
-      recovery.unclaim(socket.id);
-      socket.join(now);
-    };
-    const drop = (why: string) => {
-      if (!socket.connected) return;
-      gw.log.warn({ socketId: socket.id, userId: p.userId, why }, "replay failed, session dropped");
-      recovery.unclaim(socket.id);
-      RecoveryAdapter.forget((socket as unknown as { pid?: string }).pid);
-      // Not persisted again on this close (no principal): the client's next handshake is fresh.
-      socket.data.principal = null;
-      socket.conn.close();
-    };
-    claim.replay
-      .run(socket, join)
-      .then((ok) => ok || drop("log no longer holds the offset, the replay outgrew its bound, or it could not catch up"))
-      .catch((err) => drop(String(err)))
-      .finally(() => claim.release?.());
-  }
 
   const publishing = servePublish(gw);
   const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
@@ -306,7 +224,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       // gateway when there is one) and recover what they miss meanwhile.
       engine.close();
       await RecoveryAdapter.settle();
-      delivery.unsubscribe();
+      delivery.stop();
       gw.presence.stop();
       gw.expiries.stop();
       localLimits.stop();

@@ -21,6 +21,18 @@ export function createGatewayMetrics(registry: Registry) {
     sockets: new Gauge({ name: "rt_gateway_connected_sockets", help: "Sockets connected to this gateway", registers: [registry] }),
     eventsIn: new Counter({ name: "rt_gateway_events_in_total", help: "Client events received", labelNames: ["event"], registers: [registry] }),
     eventsOut: new Counter({ name: "rt_gateway_deliveries_total", help: "Deliveries emitted to local rooms", labelNames: ["event"], registers: [registry] }),
+    // Their ratio is the waste of interest-based delivery: envelopes read from the log for no local socket.
+    logReceived: new Counter({ name: "rt_gateway_log_envelopes_received_total", help: "Envelopes this gateway read from the delivery log", registers: [registry] }),
+    logDelivered: new Counter({
+      name: "rt_gateway_log_envelopes_delivered_total",
+      help: "Envelopes from the delivery log that reached at least one local socket",
+      registers: [registry],
+    }),
+    logTenants: new Gauge({
+      name: "rt_gateway_log_tenants",
+      help: "Tenants whose deliveries this gateway follows (sockets here, or within the grace period)",
+      registers: [registry],
+    }),
     acks: new Counter({ name: "rt_gateway_acks_total", help: "Event outcomes by code", labelNames: ["code"], registers: [registry] }),
     rateLimited: new Counter({
       name: "rt_gateway_rate_limited_total",

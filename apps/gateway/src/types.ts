@@ -6,6 +6,7 @@ import type { EdgeEventName, ClientEventInput, PresenceMode, Principal, ServerEv
 import type { InFlightLimit, PlatformConfig } from "@rt/service-kit";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { LocalPresence } from "./outbound/presence.ts";
+import type { DeliveryLog } from "./outbound/delivery.ts";
 import type { TenantLimits } from "./inbound/tenant-limits.ts";
 import type { Expiries } from "./inbound/expiries.ts";
 
@@ -37,6 +38,8 @@ export interface Gateway {
   config: PlatformConfig;
   metrics: GatewayMetrics;
   presence: LocalPresence;
+  /** The delivery log as this gateway follows it: the tenants it has sockets of. */
+  delivery: DeliveryLog;
   /** Per-tenant limits of this gateway (sockets, events a minute, sync rooms). */
   tenantLimits: TenantLimits;
   /** The one token check of every path (handshake, recovery, `authenticate`, REST bearer). */

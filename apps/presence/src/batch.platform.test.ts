@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
 import { createNatsBus, type Bus } from "@rt/bus";
-import { evtStream } from "@rt/contracts";
+import { busStreams } from "@rt/contracts";
 import { TEST_NATS_URL, emitAck, startPlatform, testMode, testNamespace, type ClientSocket, type TestPlatform } from "@rt/testkit";
 
 /**
@@ -20,7 +20,7 @@ beforeAll(async () => {
     return;
   }
   const namespace = testNamespace();
-  owner = await createNatsBus({ url: TEST_NATS_URL, name: "presence-batch-owner", stream: evtStream, namespace, dropNamespaceOnDrain: true });
+  owner = await createNatsBus({ url: TEST_NATS_URL, name: "presence-batch-owner", streams: busStreams, namespace, dropNamespaceOnDrain: true });
   p1 = await startPlatform({ mode: "nats", namespace });
   p2 = await startPlatform({ mode: "nats", namespace });
 }, 60_000);

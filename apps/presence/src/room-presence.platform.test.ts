@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createNatsBus, type Bus } from "@rt/bus";
-import { evtStream } from "@rt/contracts";
+import { busStreams } from "@rt/contracts";
 import { TEST_NATS_URL, emitAck, expectNone, recorder, startPlatform, testMode, testNamespace, waitFor, type TestPlatform } from "@rt/testkit";
 
 /**
@@ -18,7 +18,7 @@ beforeAll(async () => {
   }
   const namespace = testNamespace();
   // Owns the shared namespace: drops its streams and buckets when drained at the end.
-  owner = await createNatsBus({ url: TEST_NATS_URL, name: "room-presence-owner", stream: evtStream, namespace, dropNamespaceOnDrain: true });
+  owner = await createNatsBus({ url: TEST_NATS_URL, name: "room-presence-owner", streams: busStreams, namespace, dropNamespaceOnDrain: true });
   p1 = await startPlatform({ mode: "nats", namespace });
   p2 = await startPlatform({ mode: "nats", namespace });
 }, 60_000);

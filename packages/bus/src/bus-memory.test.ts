@@ -1,3 +1,4 @@
+import { busStreams } from "@rt/contracts";
 import { createMemoryNetwork } from "./bus-memory.ts";
 import { runBusContract } from "./bus.contract.ts";
 
@@ -5,6 +6,6 @@ import { runBusContract } from "./bus.contract.ts";
 const networks = new Map<string, ReturnType<typeof createMemoryNetwork>>();
 runBusContract("memory", async (prefix, _owner, events) => {
   let net = networks.get(prefix);
-  if (!net) networks.set(prefix, (net = createMemoryNetwork({ events })));
+  if (!net) networks.set(prefix, (net = createMemoryNetwork({ events, streams: busStreams })));
   return net.connect();
 });

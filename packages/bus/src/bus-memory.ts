@@ -1,10 +1,9 @@
-import { deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
-import type { Bus, BusErrorSink, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
+import type { Bus, BusErrorSink, BusStreams, DeadLetterRecord, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler, RequestOptions, Subscription } from "./bus.ts";
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 import { subjectMatches } from "./match.ts";
-import { traceHeaders, withRemoteParent } from "@rt/tracing";
+import { traceHeaders, withRemoteParent } from "@rt/tracing/spans";
 
 interface Sub {
   pattern: string;
@@ -18,9 +17,56 @@ interface Sub {
 const MAX_LOG_ENTRIES = 200_000;
 
 export interface MemoryNetworkOptions {
-  log?: { subjects: readonly string[]; maxAgeMs: number };
+  /** As on NATS: which subjects the delivery log keeps, for how long, and where dead letters go. */
+  streams: Pick<BusStreams, "log" | "deadLetters">;
   /** Retention and retry of durable events, as on NATS (tests shorten it). */
   events?: EventRetry;
+}
+
+interface Tail {
+  filter: string;
+  handler: (e: LogEntry) => void;
+}
+
+/**
+ * The log's followers by filter: a `prefix.>` filter (one per tenant a gateway follows) is found
+ * by the subject's prefixes, one map lookup per token, not a match per follower; any other
+ * filter is matched one by one.
+ */
+class LogTails {
+  private byPrefix = new Map<string, Set<Tail>>();
+  private other = new Set<Tail>();
+  private where = (t: Tail) => (t.filter.endsWith(".>") && !t.filter.includes("*") ? t.filter.slice(0, -1) : null);
+
+  add(t: Tail) {
+    const prefix = this.where(t);
+    if (prefix === null) return void this.other.add(t);
+    let set = this.byPrefix.get(prefix);
+    if (!set) this.byPrefix.set(prefix, (set = new Set()));
+    set.add(t);
+  }
+
+  delete(t: Tail) {
+    const prefix = this.where(t);
+    if (prefix === null) return void this.other.delete(t);
+    const set = this.byPrefix.get(prefix);
+    set?.delete(t);
+    if (set?.size === 0) this.byPrefix.delete(prefix);
+  }
+
+  /** The handlers of every follower whose filter matches `subject`. */
+  matching(subject: string): Array<(e: LogEntry) => void> {
+    const out: Array<(e: LogEntry) => void> = [];
+    if (this.byPrefix.size > 0) {
+      // `a.>` and `a.b.>` both match `a.b.c`: every proper prefix ending at a dot.
+      for (let i = subject.indexOf("."); i !== -1; i = subject.indexOf(".", i + 1)) {
+        const set = this.byPrefix.get(subject.slice(0, i + 1));
+        if (set) for (const t of set) out.push(t.handler);
+      }
+    }
+    for (const t of this.other) if (subjectMatches(t.filter, subject)) out.push(t.handler);
+    return out;
+  }
 }
 
 interface MemoryKv {
@@ -36,8 +82,8 @@ const clone = (v: unknown) => (v === undefined ? undefined : JSON.parse(JSON.str
  * queue groups, the event stream, the delivery log, counters and KV, while each connection
  * drains on its own — as processes on one NATS would.
  */
-export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
-  const logCfg = netOpts.log ?? deliveryLog;
+export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
+  const logCfg = netOpts.streams.log;
   const retry = netOpts.events ?? DEFAULT_EVENT_RETRY;
   let subs: Sub[] = [];
   const rr = new Map<string, number>();
@@ -49,7 +95,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
   let kvRevision = 0;
   // The delivery log: entries in publish order, pruned by age and count.
   const log: Array<LogEntry & { at: number }> = [];
-  const tails = new Set<(e: LogEntry) => void>();
+  const tails = new LogTails();
   let logSeq = 0;
   let firstKept = 1;
   const logged = (subject: string) => logCfg.subjects.some((p) => subjectMatches(p, subject));
@@ -64,7 +110,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
       firstKept = log[0]?.seq ?? logSeq + 1;
     }
     const seq = logSeq;
-    for (const t of tails) {
+    for (const t of tails.matching(subject)) {
       const copy = { seq, subject, data: JSON.parse(payload), bytes: payload.length };
       queueMicrotask(() => t(copy));
     }
@@ -109,8 +155,8 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
         setTimeout(() => run(deliverEvent(name, data, subject, deliveries + 1, publishedAt)), wait);
         return;
       }
-      const letter: DeadLetter = { subject, durable: name, data, deliveries, publishedAt, error: err instanceof Error ? err.message : String(err) };
-      const dlq = subjects.deadLetter(name, subject);
+      const letter: DeadLetterRecord = { subject, durable: name, data, deliveries, publishedAt, error: err instanceof Error ? err.message : String(err) };
+      const dlq = netOpts.streams.deadLetters.subject(name, subject);
       route(dlq, JSON.stringify(letter));
       busMetrics.deadLetters.inc({ durable: name });
       report(new Error(`event moved to ${dlq} after ${deliveries} deliveries: ${letter.error}`), subject);
@@ -119,7 +165,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
 
   function connect(opts: { onError?: BusErrorSink } = {}): Bus {
     const mine = new Set<Sub>();
-    const myTails = new Set<(e: LogEntry) => void>();
+    const myTails = new Set<Tail>();
     let closed = false;
     let inflight = 0;
     let idle: (() => void) | null = null;
@@ -222,10 +268,11 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
         counters.set(key, n);
         return n;
       },
-      async tailLog(handler) {
-        tails.add(handler);
-        myTails.add(handler);
-        return { startSeq: logSeq, unsubscribe: () => void (tails.delete(handler), myTails.delete(handler)) };
+      async tailLog(filter, handler) {
+        const tail: Tail = { filter, handler };
+        tails.add(tail);
+        myTails.add(tail);
+        return { startSeq: logSeq, unsubscribe: () => void (tails.delete(tail), myTails.delete(tail)) };
       },
       async readLog(filter, afterSeq, untilSeq) {
         if (afterSeq + 1 < firstKept) return null;
@@ -302,6 +349,6 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions = {}) {
 }
 
 /** In-process bus for the all-in-one runner and unit tests: one connection on its own network. */
-export function createMemoryBus(opts: { onError?: BusErrorSink } & MemoryNetworkOptions = {}): Bus {
+export function createMemoryBus(opts: { onError?: BusErrorSink } & MemoryNetworkOptions): Bus {
   return createMemoryNetwork(opts).connect(opts);
 }

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { busStreams } from "@rt/contracts";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { createNatsBus } from "./bus-nats.ts";
@@ -14,7 +15,7 @@ test("a delivery the log cannot store is published again until it is stored; one
   const bus = await createNatsBus({
     url,
     name: `bus-log-${ns}`,
-    stream: { name: "RT_EVT", subjects: ["rt.evt.>"] },
+    streams: busStreams,
     namespace: ns,
     dropNamespaceOnDrain: true,
     logRetryMs: [200, 400, 800],

@@ -11,21 +11,20 @@ import {
   type JsMsg,
   type StreamConfig,
 } from "@nats-io/jetstream";
-import { deadLetterStream, deliveryLog, subjects, type DeadLetter } from "@rt/contracts";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { Bus, BusErrorSink, ConsumeOptions, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler } from "./bus.ts";
+import type { Bus, BusErrorSink, BusStreams, ConsumeOptions, DeadLetterRecord, EventRetry, KvEntry, KvStore, LogEntry, MsgHandler, ReplyHandler } from "./bus.ts";
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
-import { traceHeaders, tracingOn, withRemoteParent } from "@rt/tracing";
+import { traceHeaders, tracingOn, withRemoteParent } from "@rt/tracing/spans";
 
 export interface NatsBusOptions {
   url: string;
   /** Connection name shown by the NATS server (app and instance). */
   name: string;
   onError?: BusErrorSink;
-  /** The JetStream stream for durable events. */
-  stream: { name: string; subjects: readonly string[] };
+  /** The JetStream streams: durable events, their dead letters, the delivery log. */
+  streams: BusStreams;
   /**
    * Isolates this connection's traffic under `<namespace>.` (its own streams and buckets), so test
    * runs sharing one NATS server cannot answer each other's requests.
@@ -124,10 +123,11 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const ns = opts.namespace;
   const out = (subject: string) => (ns ? `${ns}.${subject}` : subject);
   const back = (subject: string) => (ns && subject.startsWith(`${ns}.`) ? subject.slice(ns.length + 1) : subject);
-  const stream = ns ? { name: `${opts.stream.name}_${ns}`, subjects: opts.stream.subjects.map(out) } : opts.stream;
+  const { events: evt, deadLetters, log: deliveryLog } = opts.streams;
+  const stream = ns ? { name: `${evt.name}_${ns}`, subjects: evt.subjects.map(out) } : evt;
   const seqBucketName = ns ? `${SEQ_BUCKET}_${ns}` : SEQ_BUCKET;
   const retry = opts.events ?? DEFAULT_EVENT_RETRY;
-  const dlqStream = { name: ns ? `${deadLetterStream.name}_${ns}` : deadLetterStream.name, subjects: deadLetterStream.subjects.map(out) };
+  const dlqStream = { name: ns ? `${deadLetters.name}_${ns}` : deadLetters.name, subjects: deadLetters.subjects.map(out) };
   const nc: NatsConnection = await connect({
     ...natsServerOptions(opts.url),
     inboxPrefix: opts.inboxPrefix,
@@ -148,7 +148,7 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         duplicate_window: nanos(Math.min(2 * 60_000, retry.maxAgeMs)),
         max_age: nanos(retry.maxAgeMs),
       }),
-      ensureStream(jsm, { ...dlqStream, storage: StorageType.File, max_age: nanos(deadLetterStream.maxAgeMs) }),
+      ensureStream(jsm, { ...dlqStream, storage: StorageType.File, max_age: nanos(deadLetters.maxAgeMs) }),
       ensureStream(jsm, {
         ...logStream,
         // File storage: the log outlives a NATS restart, so recovery and delivery resume after it.
@@ -281,8 +281,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       return m.nak(wait);
     }
     const subject = back(m.subject);
-    const letter: DeadLetter = { subject, durable, data: m.json(), deliveries, publishedAt: m.time.getTime(), error: err instanceof Error ? err.message : String(err) };
-    const dlq = subjects.deadLetter(durable, subject);
+    const letter: DeadLetterRecord = { subject, durable, data: m.json(), deliveries, publishedAt: m.time.getTime(), error: err instanceof Error ? err.message : String(err) };
+    const dlq = deadLetters.subject(durable, subject);
     try {
       // Stored (acked) before the event is let go; the msgId makes a repeated move store once.
       await js.publish(out(dlq), enc(letter), { msgID: `${durable}:${m.info.streamSequence}` });
@@ -416,10 +416,15 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
       }
       throw new BusError("TIMEOUT", `kv ${key}`);
     },
-    async tailLog(handler) {
+    async tailLog(filter, handler) {
       // Start right after the last stored entry, so nothing falls between startSeq and the tail.
+      // An ordered consumer keeps stream sequences through its filter: positions stay global.
       const startSeq = (await jsm.streams.info(logStream.name)).state.last_seq;
-      const consumer = await js.consumers.get(logStream.name, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq + 1 });
+      const consumer = await js.consumers.get(logStream.name, {
+        filter_subjects: out(filter),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: startSeq + 1,
+      });
       const messages = await consumer.consume(PULL);
       loops.push(
         (async () => {

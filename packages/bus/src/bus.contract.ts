@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DeadLetter, subjects } from "@rt/contracts";
-import type { Bus, EventRetry } from "./bus.ts";
+import type { Bus, EventRetry, LogEntry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
 
@@ -97,8 +97,8 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
     test("delivery log: tailed in order by every process, read back by range and filter", async () => {
       const tA: number[] = [];
       const tB: Array<{ seq: number; n: number }> = [];
-      const s1 = await a.tailLog((e) => e.subject.includes(prefix) && tA.push(e.seq));
-      const s2 = await b.tailLog((e) => e.subject.includes(prefix) && tB.push({ seq: e.seq, n: (e.data as { n: number }).n }));
+      const s1 = await a.tailLog(`rt.deliver.${prefix}.>`, (e) => tA.push(e.seq));
+      const s2 = await b.tailLog(`rt.deliver.${prefix}.>`, (e) => tB.push({ seq: e.seq, n: (e.data as { n: number }).n }));
       await a.flush();
       for (let n = 1; n <= 5; n++) a.publish(`rt.deliver.${prefix}.user.${n % 2 ? "odd" : "even"}`, { n });
       await until(() => tA.length === 5 && tB.length === 5, 5000);
@@ -115,8 +115,27 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       s2.unsubscribe();
     });
 
+    test("delivery log: a filtered tail gets only its subjects, each at its position in the whole log", async () => {
+      const mine: Array<{ seq: number; n: number }> = [];
+      const all: Array<{ seq: number; n: number }> = [];
+      const entry = (e: LogEntry) => ({ seq: e.seq, n: (e.data as { n: number }).n });
+      const t1 = await b.tailLog(`rt.deliver.${prefix}x1.>`, (e) => mine.push(entry(e)));
+      const t2 = await b.tailLog(`rt.deliver.${prefix}x2.>`, (e) => expect.unreachable(`${e.subject} reached another tenant's tail`));
+      const t3 = await a.tailLog(`rt.deliver.${prefix}x1.room.*`, (e) => all.push(entry(e)));
+      const t4 = await a.tailLog(`rt.deliver.${prefix}x0.>`, () => {});
+      await a.flush();
+      for (let n = 1; n <= 6; n++) a.publish(`rt.deliver.${prefix}${n % 2 ? "x1" : "x0"}.room.r`, { n });
+      await until(() => mine.length === 3 && all.length === 3, 5000);
+      expect(mine.map((e) => e.n)).toEqual([1, 3, 5]);
+      expect(all).toEqual(mine);
+      // Positions of the whole log: the other tenant's entries lie between.
+      expect(mine[1]!.seq - mine[0]!.seq).toBe(2);
+      expect(mine[0]!.seq).toBeGreaterThan(t1.startSeq);
+      for (const t of [t1, t2, t3, t4]) t.unsubscribe();
+    });
+
     test("delivery log: a burst of 2,000 publishes is all stored, in order, once flush returns", async () => {
-      const t = await a.tailLog(() => {});
+      const t = await a.tailLog(`rt.deliver.${prefix}.>`, () => {});
       const start = t.startSeq;
       t.unsubscribe();
       for (let n = 0; n < 2000; n++) a.publish(`rt.deliver.${prefix}.room.burst`, { n });

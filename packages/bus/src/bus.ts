@@ -37,6 +37,29 @@ export function nextRetry(retry: EventRetry, deliveries: number, ageMs: number):
   return ageMs + wait >= retry.maxAgeMs - retry.deadLetterMarginMs ? null : wait;
 }
 
+/**
+ * The JetStream streams a bus keeps, handed to it by its caller (the platform's are declared in
+ * @rt/contracts as `busStreams`): the bus knows no subject of its own.
+ */
+export interface BusStreams {
+  /** Durable events (publishEvent, consumeEvents). */
+  events: { name: string; subjects: readonly string[] };
+  /** Where an event its consumer failed on until its retention nearly ran out is moved (a DeadLetterRecord). */
+  deadLetters: { name: string; subjects: readonly string[]; maxAgeMs: number; subject(durable: string, eventSubject: string): string };
+  /** The delivery log: everything published on its subjects is kept in order for `maxAgeMs` (tailLog, readLog). */
+  log: { name: string; subjects: readonly string[]; maxAgeMs: number };
+}
+
+/** What the bus writes to `deadLetters` (the `DeadLetter` schema of @rt/contracts reads it). */
+export interface DeadLetterRecord {
+  subject: string;
+  durable: string;
+  data: unknown;
+  deliveries: number;
+  publishedAt: number;
+  error: string;
+}
+
 export interface ConsumeOptions {
   /** Durable consumer name: replicas sharing it share the work. */
   durable: string;
@@ -100,10 +123,12 @@ export interface Bus {
    */
   nextSeq(key: string): Promise<number>;
   /**
-   * Follow the delivery log (every message published on the log's subjects, kept in order for a
-   * while) from now on. Handlers see entries in log order; `startSeq` is the last entry before.
+   * Follow the delivery log's entries on subjects matching `filter` (a message published on the
+   * log's subjects is kept in order for a while) from now on. Handlers see entries in log order,
+   * each at its position in the whole log; `startSeq` is the last entry of the log before: every
+   * later entry matching `filter` reaches the handler.
    */
-  tailLog(handler: (e: LogEntry) => void): Promise<Subscription & { startSeq: number }>;
+  tailLog(filter: string, handler: (e: LogEntry) => void): Promise<Subscription & { startSeq: number }>;
   /**
    * Log entries on subjects matching `filter` with afterSeq < seq <= untilSeq, in order; null when
    * the log no longer holds everything after afterSeq (too old to replay).

@@ -162,7 +162,12 @@ export function buildAsyncApi(): AsyncApiDocument {
     },
     [deliveryKey],
   );
-  natsOp("deliver", "send", "Services publish a delivery; every gateway emits it to its local sockets of the target, once per envelope id", deliveryKey);
+  natsOp(
+    "deliver",
+    "send",
+    "Services publish a delivery; every gateway with sockets of the tenant (it follows `rt.deliver.{tenant}.>` while it has) emits it to its local sockets of the target, once per envelope id",
+    deliveryKey,
+  );
 
   const publishKey = message("nats.PublishEnvelope", { name: "PublishEnvelope", schema: PublishEnvelope, io: "input" });
   const publishReplyKey = message("nats.PublishReply", { name: "PublishReply", schema: SvcReply, summary: "{ ok: true, data: { id } } or { ok: false, error }" });

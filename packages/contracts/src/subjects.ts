@@ -26,10 +26,10 @@ export function fromSubjectToken(token: string): string {
 
 /** Every subject on the bus is built here; nobody writes one by hand. */
 export const subjects = {
-  /** Delivery to sockets; every gateway listens on `deliverAll`. Tenant-wide targets use id `_`. */
+  /** Delivery to sockets; `deliverAll` is the delivery log's subject. Tenant-wide targets use id `_`. */
   deliver: (tenantId: string, kind: TargetKind, id?: string) => `rt.deliver.${subjectToken(tenantId)}.${kind}.${id === undefined ? "_" : subjectToken(id)}`,
   deliverAll: "rt.deliver.>",
-  /** Every delivery of one tenant (what a recovering socket may be replayed). */
+  /** Every delivery of one tenant: what a gateway with sockets of the tenant follows, and what a recovering socket may be replayed. */
   deliverTenant: (tenantId: string) => `rt.deliver.${subjectToken(tenantId)}.>`,
   /**
    * Where internal publishers put a PublishEnvelope (NATS path of "Server-side publishing"): a
@@ -76,6 +76,13 @@ export const evtStream = { name: "RT_EVT", subjects: [subjects.evtAll] } as cons
 
 /** JetStream stream keeping dead letters (`DeadLetter` payloads) for an operator, 30 days. */
 export const deadLetterStream = { name: "RT_DLQ", subjects: [subjects.deadLetterAll], maxAgeMs: 30 * 24 * 3600_000 } as const;
+
+/** The streams every bus of the platform keeps, handed to `createNatsBus` / `createMemoryBus` (the bus knows no subjects). */
+export const busStreams = {
+  events: evtStream,
+  deadLetters: { ...deadLetterStream, subject: subjects.deadLetter },
+  log: deliveryLog,
+} as const;
 
 /** Presence timing: a gateway silent for GATEWAY_TIMEOUT_MS is dead and its users go offline. */
 export const HEARTBEAT_MS = 1000;

@@ -1,13 +1,13 @@
 import { expect, test } from "bun:test";
 import { createMemoryBus } from "@rt/bus";
-import { subjects, type Heartbeat } from "@rt/contracts";
+import { subjects, type Heartbeat, busStreams } from "@rt/contracts";
 import { AdminApi } from "./admin.ts";
 
 const beat = (gatewayId: string): Heartbeat => ({ gatewayId, socketCount: 1, userSocketCount: 1, digest: 0, ts: Date.now() });
 const conn = (gatewayId: string, socketId: string, since: string) => ({ socketId, gatewayId, tenantId: "t", userId: "u", name: "U", transport: "websocket", since, rooms: [] });
 
 test("asks every gateway of the heartbeats, merges their answers and names the silent ones in `missing`", async () => {
-  const bus = createMemoryBus();
+  const bus = createMemoryBus({ streams: busStreams });
   const api = new AdminApi(bus, { actor: "test", timeoutMs: 300 });
   const asked: unknown[] = [];
   // gw-a and gw-b answer; gw-dead beats but answers nothing.

@@ -5,7 +5,7 @@ import {
   PaymentData,
   SvcReply,
   SystemNotification,
-  evtStream,
+  busStreams,
   subjects,
   type DeliveryTarget,
   type Notification,
@@ -124,7 +124,7 @@ export async function connectRealtime(opts: {
   const bus = await createNatsBus({
     url: opts.natsUrl,
     name: opts.name ?? "rt-sdk",
-    stream: evtStream,
+    streams: busStreams,
     jetstream: false,
     namespace: opts.namespace,
     inboxPrefix: opts.inboxPrefix,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { createMemoryBus, type Bus } from "@rt/bus";
-import { AppError, subjects, type SvcContext } from "@rt/contracts";
+import { AppError, subjects, type SvcContext, busStreams } from "@rt/contracts";
 import { serveActions, type ActionHandlers } from "./actions.ts";
 import { callService } from "./call.ts";
 import { InFlightLimit, OVERLOAD_RETRY_AFTER_MS } from "./inflight.ts";
@@ -11,7 +11,7 @@ const log = createLogger({ name: "test", level: "silent" });
 const ctx: SvcContext = { tenantId: "t1", userId: "u1", roles: [], name: "U", gatewayId: "gw", traceId: "trace-1" };
 let bus: Bus;
 beforeEach(() => {
-  bus = createMemoryBus();
+  bus = createMemoryBus({ streams: busStreams });
 });
 afterEach(() => bus.drain());
 

@@ -233,6 +233,10 @@ export const PlatformEnv = z
       z.coerce.number().int().positive().default(200),
       "data-sync types one socket may hold; a `join-data-sync` past it answers `VALIDATION` (waiting does not help, `leave-data-sync` does), which bounds the rooms and the session snapshot of a socket",
     ),
+    DELIVERY_TENANT_GRACE_MS: about(
+      z.coerce.number().int().min(1000).default(30_000),
+      "how long a gateway keeps following a tenant's deliveries after its last socket of that tenant left (a reconnect within it costs no new consumer); a gateway reads only the tenants it has sockets of (`test/cluster/interest.test.ts`)",
+    ),
     RECOVERY_MS: about(
       z.coerce.number().int().min(1000).max(120_000).default(120_000),
       "connection state recovery window in milliseconds: a client back within it gets what it missed (the delivery log keeps 150 s, so more is no use)",

@@ -1,6 +1,6 @@
 import { createMemoryBus, createNatsBus, DEFAULT_EVENT_RETRY, type Bus } from "@rt/bus";
 import { connectDatabase, type Database } from "@rt/db";
-import { evtStream, type ServiceName } from "@rt/contracts";
+import { busStreams, type ServiceName } from "@rt/contracts";
 import type { Registry } from "prom-client";
 import { loadConfigOrExit, type PlatformConfig } from "./config.ts";
 import { crashAfterCommit } from "./crash-point.ts";
@@ -36,10 +36,10 @@ export const migrationsTable = (service: ServiceName) => `__migrations_${service
 
 export async function connectBus(config: PlatformConfig, name: string, log: Logger): Promise<Bus> {
   const onError = (err: unknown, subject: string) => log.error({ err, subject }, "bus handler failed");
-  if (!config.NATS_URL) return createMemoryBus({ onError });
+  if (!config.NATS_URL) return createMemoryBus({ onError, streams: busStreams });
   const maxAgeMs = config.EVENT_RETENTION_MS;
   const events = { ...DEFAULT_EVENT_RETRY, maxAgeMs, deadLetterMarginMs: Math.min(DEFAULT_EVENT_RETRY.deadLetterMarginMs, maxAgeMs / 4) };
-  return createNatsBus({ url: config.NATS_URL, name, onError, stream: evtStream, namespace: config.NATS_NAMESPACE, events, logMaxBytes: config.DELIVERY_LOG_MAX_BYTES });
+  return createNatsBus({ url: config.NATS_URL, name, onError, streams: busStreams, namespace: config.NATS_NAMESPACE, events, logMaxBytes: config.DELIVERY_LOG_MAX_BYTES });
 }
 
 /**

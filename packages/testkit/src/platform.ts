@@ -2,7 +2,7 @@ import { io as ioClient, type Socket as ClientSocket, type ManagerOptions, type 
 import { connectTestBus } from "./test-bus.ts";
 import { createMemoryBus, createNatsBus } from "@rt/bus";
 import { createPglite, createPostgres } from "@rt/db";
-import { evtStream, type Ack, type ServerEventName, type ServerEventPayload } from "@rt/contracts";
+import { busStreams, type Ack, type ServerEventName, type ServerEventPayload } from "@rt/contracts";
 import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, PlatformEnv, type PlatformConfig } from "@rt/service-kit";
 import { startPlatform as startAll, type Platform } from "@rt/app-all-in-one";
@@ -88,7 +88,7 @@ async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformO
     ...opts.env,
   });
   const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL, destination: opts.logDestination });
-  const bus = mode === "nats" ? await connectTestBus("test-platform", opts.namespace) : createMemoryBus();
+  const bus = mode === "nats" ? await connectTestBus("test-platform", opts.namespace) : createMemoryBus({ streams: busStreams });
   const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const platform = await startAll({ config, log, port: 0, bus, db });
   return clientSide({ mode, config, platform, gatewayUrls: [platform.url], stop: () => platform.stop() });
@@ -150,7 +150,7 @@ async function clusterPlatform(cluster: SharedClusterInfo): Promise<TestPlatform
   const bus = await (clusterBus ??= createNatsBus({
     url: cluster.env.NATS_URL ?? TEST_NATS_URL,
     name: `test-cluster-client-${process.pid}`,
-    stream: evtStream,
+    streams: busStreams,
     namespace: cluster.namespace,
     logMaxBytes: TEST_LOG_MAX_BYTES,
   }));

@@ -1,7 +1,7 @@
 import { createMemoryBus, type Bus } from "@rt/bus";
 import { connectTestBus } from "./test-bus.ts";
 import { createPglite, createPostgres, type Database } from "@rt/db";
-import { serviceForPath, subjects, type ServiceName, type SvcContext, type SvcReply, type HttpRelayResponse } from "@rt/contracts";
+import { busStreams, serviceForPath, subjects, type ServiceName, type SvcContext, type SvcReply, type HttpRelayResponse } from "@rt/contracts";
 import { createLogger, createMetrics, loadConfig, startModules, type PlatformConfig, type ServiceModule } from "@rt/service-kit";
 import { TEST_DATABASE_URL, testMode, usesRealServices, type TestMode } from "./mode.ts";
 
@@ -41,7 +41,7 @@ export async function startServices(mods: ServiceModule[], opts: { mode?: TestMo
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: process.env.LOG_LEVEL ?? "silent", ...opts.env });
   const log = createLogger({ name: "test", level: config.LOG_LEVEL });
   // Service-level tests have no gateway: in cluster mode they run as in nats mode.
-  const bus = usesRealServices(mode) ? await connectTestBus("service-harness", opts.namespace) : createMemoryBus();
+  const bus = usesRealServices(mode) ? await connectTestBus("service-harness", opts.namespace) : createMemoryBus({ streams: busStreams });
   const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const start = () => startModules(mods, { bus, db, log, config, metrics: createMetrics });
   let services = await start();

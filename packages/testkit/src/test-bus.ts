@@ -1,5 +1,5 @@
 import { createNatsBus, type Bus } from "@rt/bus";
-import { evtStream } from "@rt/contracts";
+import { busStreams } from "@rt/contracts";
 import { TEST_LOG_MAX_BYTES, TEST_NATS_URL, testNamespace } from "./mode.ts";
 
 /**
@@ -10,7 +10,7 @@ export function connectTestBus(name: string, namespace?: string): Promise<Bus> {
   return createNatsBus({
     url: TEST_NATS_URL,
     name,
-    stream: evtStream,
+    streams: busStreams,
     namespace: namespace ?? testNamespace(),
     dropNamespaceOnDrain: !namespace,
     logMaxBytes: TEST_LOG_MAX_BYTES,

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { busStreams } from "@rt/contracts";
 import { createMemoryNetwork, type KvStore } from "@rt/bus";
 import { KvLimiterStore, LIMITS_BUCKET } from "./limiter-kv.ts";
 import { MemoryLimiterStore } from "./limiter-memory.ts";
@@ -7,7 +8,7 @@ const spec = { capacity: 100, windowMs: 60_000 };
 const takeN = (s: KvLimiterStore, n: number, now: number) => Promise.all(Array.from({ length: n }, () => s.take("k", spec, now)));
 
 test("three stores on one bus share one bucket: leased tokens leave it, so the total never passes the capacity", async () => {
-  const net = createMemoryNetwork();
+  const net = createMemoryNetwork({ streams: busStreams });
   const stores = await Promise.all([0, 1, 2].map(async () => new KvLimiterStore(await net.connect().kv(LIMITS_BUCKET, { ttlMs: 60_000 }), new MemoryLimiterStore())));
   const all = (await Promise.all(stores.map((s) => takeN(s, 100, 0)))).flat();
   expect(all.filter((v) => v.ok).length).toBe(100);
@@ -19,7 +20,7 @@ test("three stores on one bus share one bucket: leased tokens leave it, so the t
 });
 
 test("an empty shared bucket is remembered: a flood after it costs no KV reads until the next token", async () => {
-  const kv = await createMemoryNetwork().connect().kv(LIMITS_BUCKET, { ttlMs: 60_000 });
+  const kv = await createMemoryNetwork({ streams: busStreams }).connect().kv(LIMITS_BUCKET, { ttlMs: 60_000 });
   let reads = 0;
   const counted: KvStore = { ...kv, entry: (k) => (reads++, kv.entry(k)) };
   const s = new KvLimiterStore(counted, new MemoryLimiterStore());

@@ -6,7 +6,8 @@ import type { Gateway, GatewaySocket } from "../types.ts";
 import { svcContext } from "./context.ts";
 
 /**
- * Make a socket an authenticated session: its personal, role and tenant rooms, presence, the
+ * Make a socket an authenticated session: its tenant's deliveries followed on this gateway, its
+ * personal, role and tenant rooms, presence, the
  * disconnect at token expiry, and its unread count. Used on connect and by `authenticate`; a
  * recovered socket joins its rooms later, when its replay hands over (`joinRooms` false).
  */
@@ -14,9 +15,11 @@ export function startSession(gw: Gateway, socket: GatewaySocket, principal: Prin
   gw.expiries.delete(socket, socket.data.exp);
   socket.data.principal = principal;
   socket.data.exp = exp;
+  const { tenantId, userId } = principal;
+  // Followed since the handshake (or `authenticate`) awaited `follow`: rooms joined now miss nothing.
+  gw.delivery.hold(socket.id, tenantId);
   // The presence room is not a session room: a later token keeps it (grantedRooms), a recovered socket has it stored.
   if (joinRooms) socket.join([...sessionRooms(principal), rooms.presence(principal.tenantId, socket.data.presence ?? "user")]);
-  const { tenantId, userId } = principal;
   gw.presence.connect({ tenantId, userId, name: principal.name, socketId: socket.id, since: socket.data.since, connId: crypto.randomUUID() });
   // A recovered socket is back in its chat room: presence hears it as a join.
   if (socket.data.chatRoom !== undefined) gw.presence.room(socket.id, socket.data.chatRoom);
@@ -62,6 +65,7 @@ export function grantedRooms(had: Iterable<string>, principal: Principal, config
 
 export function endSession(gw: Gateway, socket: GatewaySocket) {
   gw.expiries.delete(socket, socket.data.exp);
+  gw.delivery.release(socket.id);
   gw.presence.disconnect(socket.id);
 }
 

@@ -31,7 +31,12 @@ export const publicHandlers: HandlerTable = {
       throw fail("a socket cannot change user; reconnect instead");
     }
     if (current) refreshSession(gw, socket, principal, exp);
-    else startSession(gw, socket, principal, exp);
+    else {
+      // The tenant's deliveries reach this gateway before the socket joins its rooms.
+      await gw.delivery.follow(principal.tenantId);
+      if (!socket.connected) throw fail("socket closed");
+      startSession(gw, socket, principal, exp);
+    }
     const user = { id: principal.userId, name: principal.name, roles: principal.roles, tenantId: principal.tenantId };
     const payload = { success: true as const, user, timestamp: new Date().toISOString() };
     socket.emit("authenticated", payload);
