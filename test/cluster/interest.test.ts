@@ -79,19 +79,25 @@ describe("a gateway follows only its own tenants", () => {
     // U's own envelopes meanwhile (presence) reach U's only socket, on gateway 3: the most it may read.
     const uBefore = rc.events.length;
     const busy = ticker(0, T);
-    await Bun.sleep(3000);
+    await Bun.sleep(1500);
+    // Mid-storm, gateway 3 follows one tenant's subjects (rt.deliver.U.>): T's cannot reach it.
+    const gw3Tenants = await counter(2, "rt_gateway_log_tenants");
+    await Bun.sleep(1500);
     await busy.stop();
     await until(() => ticks(ra).length >= busy.accepted.length && ticks(rb).length >= busy.accepted.length, 10_000, "every tick on both T sockets");
     await Bun.sleep(500); // anything late would be a duplicate
     const after = await Promise.all([0, 1, 2].map(received));
     const got = after.map((n, i) => n - before[i]!);
     const uEnvelopes = rc.events.length - uBefore;
-    figures("interest", { published: busy.accepted.length, gw1Received: got[0]!, gw2Received: got[1]!, gw3Received: got[2]!, uEnvelopes });
+    figures("interest", { published: busy.accepted.length, gw1Received: got[0]!, gw2Received: got[1]!, gw3Received: got[2]!, uEnvelopes, gw3Tenants });
     for (const r of [ra, rb]) expect(ticks(r)).toEqual(busy.accepted);
     expect(rc.of("tick")).toEqual([]);
     expect(busy.accepted.length).toBeGreaterThan(50);
-    // None of T's: only what U's socket got (0 when U's presence was over before the window).
-    expect(got[2]).toBeLessThanOrEqual(uEnvelopes);
+    // None of T's. What gateway 3 may read is U's own: presence about cid, which may reach no socket
+    // (a batch window closing in the measured one, an announce that skips cid's own socket): a
+    // handful, where the code before read every one of T's (371 of 369).
+    expect(gw3Tenants).toBe(1);
+    expect(got[2]).toBeLessThanOrEqual(uEnvelopes + 4);
     // The gateways with T's sockets read them all (and the log for nothing else of T).
     expect(got[0]).toBeGreaterThanOrEqual(busy.accepted.length);
     expect(got[1]).toBeGreaterThanOrEqual(busy.accepted.length);
