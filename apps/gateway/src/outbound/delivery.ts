@@ -33,6 +33,11 @@ export interface Delivery {
    * joined in one tick, it hands a recovering socket over to live delivery with nothing missed or doubled.
    */
   deliveredAfter(after: number): Delivered[] | null;
+  /**
+   * Keep every delivery after `after` (none trimmed) until the returned function is called or
+   * `untilMs` (epoch ms) passes: a replay that started at `after` then always hands over from here.
+   */
+  keep(after: number, untilMs: number): () => void;
 }
 
 /** How many delivered envelopes a gateway keeps per tenant for the last step of a replay (a fraction of a second under load). */
@@ -78,6 +83,7 @@ class TenantTail implements Delivery {
   // Delivered envelopes after `floor`, oldest first; trimmed in halves so a push stays O(1).
   private recent: Delivered[] = [];
   private floor = 0;
+  private readonly keeps = new Set<{ after: number; untilMs: number }>();
 
   /** Following from log position `startSeq` on (its later entries of the tenant all arrive). */
   begin(startSeq: number) {
@@ -88,11 +94,27 @@ class TenantTail implements Delivery {
   delivered(d: Delivered) {
     this.last = d.seq;
     this.recent.push(d);
-    if (this.recent.length > 2 * RECENT_DELIVERIES) {
-      this.floor = this.recent[this.recent.length - RECENT_DELIVERIES - 1]!.seq;
-      this.recent = this.recent.slice(-RECENT_DELIVERIES);
-    }
+    if (this.recent.length > 2 * RECENT_DELIVERIES) this.trim();
   }
+
+  /** Drop the oldest half, but nothing a replay keeps (a keep past its time no longer counts). */
+  private trim() {
+    let cut = this.recent.length - RECENT_DELIVERIES;
+    const now = Date.now();
+    for (const k of this.keeps) {
+      if (k.untilMs < now) this.keeps.delete(k);
+      else cut = Math.min(cut, this.indexAfter(k.after));
+    }
+    if (cut <= 0) return;
+    this.floor = this.recent[cut - 1]!.seq;
+    this.recent = this.recent.slice(cut);
+  }
+
+  keep = (after: number, untilMs: number): (() => void) => {
+    const k = { after, untilMs };
+    this.keeps.add(k);
+    return () => void this.keeps.delete(k);
+  };
 
   /** A position seen without a delivery (a duplicate, a malformed envelope). */
   passed(seq: number) {
@@ -101,9 +123,10 @@ class TenantTail implements Delivery {
 
   position = () => this.last;
 
-  deliveredAfter = (after: number): Delivered[] | null => {
-    if (after < this.floor) return null;
-    // Binary search for the first entry past `after`.
+  deliveredAfter = (after: number): Delivered[] | null => (after < this.floor ? null : this.recent.slice(this.indexAfter(after)));
+
+  /** Binary search for the first entry past `after`. */
+  private indexAfter(after: number): number {
     let lo = 0;
     let hi = this.recent.length;
     while (lo < hi) {
@@ -111,8 +134,8 @@ class TenantTail implements Delivery {
       if (this.recent[mid]!.seq <= after) lo = mid + 1;
       else hi = mid;
     }
-    return this.recent.slice(lo);
-  };
+    return lo;
+  }
 }
 
 /**

@@ -96,20 +96,26 @@ export class Replay {
    * Before the socket connects: read (and hold) up to the live position as it was when the replay
    * began; null when it may recover. A fixed target, not the moving live position: under steady
    * traffic on a busy machine the log can grow about as fast as one chunk is read, and chasing it
-   * here held the client's handshake for up to MAX_REPLAY_MS. What came meanwhile is taken by
-   * `run`, mostly from this gateway's recent deliveries.
+   * here held the client's handshake for up to MAX_REPLAY_MS. What comes meanwhile is kept by the
+   * tenant's live delivery until `run` hands over (or the replay's deadline passes), so `run` takes
+   * it from there however long the read took.
    */
   async readAhead(): Promise<ReplayRefusal | null> {
     const target = this.deps.delivery.position();
+    this.unkeep = this.deps.delivery.keep(target, this.deadline);
     while (this.from < target && Date.now() < this.deadline) {
       const refused = await this.readChunk(this.held, target);
       if (refused) {
         this.held = [];
+        this.unkeep();
         return refused;
       }
     }
     return null;
   }
+
+  /** Lets the live delivery trim what this replay kept (run() calls it when it ends). */
+  private unkeep: () => void = () => {};
 
   /**
    * Send what was held, read on to the live position, then join (`join`) in the tick the last
@@ -117,6 +123,14 @@ export class Replay {
    * went, or the replay could not catch up; the socket has then joined nothing.
    */
   async run(socket: GatewaySocket, join: () => void): Promise<boolean> {
+    try {
+      return await this.handOver(socket, join);
+    } finally {
+      this.unkeep();
+    }
+  }
+
+  private async handOver(socket: GatewaySocket, join: () => void): Promise<boolean> {
     const send = (list: Delivered[]) => {
       // The socket's own write (socket.io marks it private): in order with the packets written before.
       for (const d of list) for (const data of this.deps.packetsOf(d.env, d.seq)) (socket as unknown as Writable).packet({ type: EVENT, data });
