@@ -164,7 +164,7 @@ describe("delivery faults (private NATS and Postgres)", () => {
     let assigned = 0;
     const assigning = (async () => {
       for (const id of jobIds) {
-        // Retried until it answers: a second attempt after a committed first answers CONFLICT.
+        // Retried until it answers: a retry after a committed first (its reply lost) answers the job as it is.
         for (let i = 0; i < 30 && ![200, 409].includes(await assign(tenant, id, 5000)); i++) await Bun.sleep(500);
         assigned++;
         await Bun.sleep(200);

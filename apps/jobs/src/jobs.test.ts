@@ -79,6 +79,23 @@ describe("jobs actions", () => {
     refused(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id, assigneeId: "u2" }), "CONFLICT");
   });
 
+  test("assign retried to the same assignee (its reply was lost) is the same assignment: one job:assigned, one notification, one history row", async () => {
+    const t = uniqueTenant();
+    const job = await createJob(t, "boss");
+    const first = Job.parse(ok(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id, assigneeId: "dj" })));
+    const retry = Job.parse(ok(await h.call("jobs.test:assign-job", as(t, "boss"), { jobId: job.id, assigneeId: "dj" })));
+    expect(retry).toEqual(first);
+    await eventually(() => delivered(h, t, "notification:new", "dj").length > 0);
+    await settle(h);
+    expect(delivered(h, t, "job:assigned", "dj")).toHaveLength(1);
+    expect(delivered(h, t, "notification:new", "dj")).toHaveLength(1);
+    const rows = await h.db.db
+      .select({ to: jobStatusHistory.to })
+      .from(jobStatusHistory)
+      .where(and(eq(jobStatusHistory.tenantId, t), eq(jobStatusHistory.jobId, job.id), eq(jobStatusHistory.to, "ASSIGNED")));
+    expect(rows).toHaveLength(1);
+  });
+
   test("start and complete: assignee only, both participants hear each change", async () => {
     const t = uniqueTenant();
     const job = await assignedJob(t, "boss", "dj");

@@ -128,6 +128,9 @@ const tell = <E extends ServerEventName>(tenantId: string, userId: string, event
 export async function assignJob(deps: JobsDeps, caller: Caller, input: JobAssign): Promise<Job> {
   const seen = await load(deps.db, caller, input.jobId);
   if (seen.createdBy !== caller.userId) throw new AppError("FORBIDDEN", "only the job's creator can assign it");
+  // Already theirs: a retry whose first reply was lost (e.g. NATS went down after the commit) is
+  // answered with the job as it is, and announces nothing a second time.
+  if (seen.status === "ASSIGNED" && seen.assigneeId === input.assigneeId) return toJob(seen);
   return move(deps, caller, seen, "assign", { assigneeId: input.assigneeId }, (job, from) => {
     // The event is the notifications service's cue to store a notification for the assignee.
     const { domain, fact } = domainEvents.jobAssigned;

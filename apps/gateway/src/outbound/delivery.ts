@@ -262,7 +262,7 @@ export class DeliveryLog {
     const stored = claim.session;
     claim.pending = grantedRooms(stored.rooms, p, config);
     const plan = { principal: p, sid: stored.sid, after: claim.after, replayRooms: new Set(stored.rooms.filter((r) => claim.pending!.includes(r))) };
-    claim.replay = new Replay({ bus, delivery: tenant.delivery, packetsOf: (env, seq) => packetsOf(config, env, seq) }, plan, {
+    claim.replay = new Replay({ bus, delivery: tenant.delivery, packetsOf: (env, seq) => packetsOf(config, env, seq), firstSeq: (id) => this.seen.firstSeq(id) }, plan, {
       maxEvents: config.RECOVERY_MAX_EVENTS,
       maxBytes: config.RECOVERY_MAX_BYTES,
     });
@@ -394,7 +394,7 @@ export class DeliveryLog {
       log.warn({ seq: e.seq, subject: e.subject }, "dropped delivery envelope whose tenant is not its subject's");
       return;
     }
-    if (!this.seen.add(env.id)) return tail.passed(e.seq);
+    if (!this.seen.add(env.id, e.seq)) return tail.passed(e.seq);
     const adapter = io.of("/").adapter;
     const opts = {
       rooms: new Set(roomsFor(env.tenantId, env.target, env.data)),

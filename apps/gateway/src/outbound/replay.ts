@@ -19,6 +19,8 @@ export interface ReplayDeps {
   delivery: Delivery;
   /** Every packet of one envelope (the event, plus legacy aliases). */
   packetsOf(env: DeliveryEnvelope, seq: number): unknown[][];
+  /** Where this gateway first delivered an envelope id live, if it remembers it. */
+  firstSeq(id: string): number | undefined;
 }
 
 /** What one replay may send: past either, the socket is not recovered (RECOVERY_MAX_EVENTS / _BYTES). */
@@ -71,6 +73,10 @@ export class Replay {
     const { env } = d;
     if (env.tenantId !== this.plan.principal.tenantId || this.seen.has(env.id)) return true;
     this.seen.add(env.id);
+    // A second copy of an envelope first logged at or before the client's offset (an outbox relay or
+    // a log retry stored it again, e.g. after a NATS outage): the client had the first one.
+    const first = this.deps.firstSeq(env.id);
+    if (first !== undefined && first <= this.plan.after) return true;
     if (env.exceptSocketId === this.plan.sid) return true;
     if (!roomsFor(env.tenantId, env.target, env.data).some((r) => this.plan.replayRooms.has(r))) return true;
     out.push(d);
