@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
-import { createNatsBus, type Bus } from "@rt/bus";
-import { busStreams } from "@rt/contracts";
-import { TEST_NATS_URL, emitAck, startPlatform, testMode, testNamespace, type ClientSocket, type TestPlatform } from "@rt/testkit";
+import { emitAck, startPlatform, startTwoPlatforms, testMode, type ClientSocket, type TestPlatform } from "@rt/testkit";
 
 /**
  * Issue 21, presence at tenant scale: a tenant's reconnect storm. Every connect used to be a
@@ -13,22 +11,16 @@ import { TEST_NATS_URL, emitAck, startPlatform, testMode, testNamespace, type Cl
  */
 let p1: TestPlatform;
 let p2: TestPlatform;
-let owner: Bus | undefined;
+let stop: () => Promise<void>;
 beforeAll(async () => {
   if (testMode() !== "nats") {
     p1 = p2 = await startPlatform();
+    stop = () => p1.stop();
     return;
   }
-  const namespace = testNamespace();
-  owner = await createNatsBus({ url: TEST_NATS_URL, name: "presence-batch-owner", streams: busStreams, namespace, dropNamespaceOnDrain: true });
-  p1 = await startPlatform({ mode: "nats", namespace });
-  p2 = await startPlatform({ mode: "nats", namespace });
+  ({ p1, p2, stop } = await startTwoPlatforms("presence-batch-owner"));
 }, 60_000);
-afterAll(async () => {
-  await p1?.stop();
-  if (p2 !== p1) await p2?.stop();
-  await owner?.drain();
-}, 30_000);
+afterAll(() => stop?.(), 30_000);
 
 const PRESENCE_EVENTS = new Set(["user:online", "user:offline", "presence:batch"]);
 

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createNatsBus, type Bus } from "@rt/bus";
-import { busStreams } from "@rt/contracts";
-import { TEST_NATS_URL, emitAck, expectNone, recorder, startPlatform, testMode, testNamespace, waitFor, type TestPlatform } from "@rt/testkit";
+import { emitAck, expectNone, recorder, startPlatform, startTwoPlatforms, testMode, waitFor, type TestPlatform } from "@rt/testkit";
 
 /**
  * Per-room presence through real gateways. In nats mode two whole platforms share one namespace:
@@ -10,23 +8,16 @@ import { TEST_NATS_URL, emitAck, expectNone, recorder, startPlatform, testMode, 
  */
 let p1: TestPlatform;
 let p2: TestPlatform;
-let owner: Bus | undefined;
+let stop: () => Promise<void>;
 beforeAll(async () => {
   if (testMode() === "embedded") {
     p1 = p2 = await startPlatform();
+    stop = () => p1.stop();
     return;
   }
-  const namespace = testNamespace();
-  // Owns the shared namespace: drops its streams and buckets when drained at the end.
-  owner = await createNatsBus({ url: TEST_NATS_URL, name: "room-presence-owner", streams: busStreams, namespace, dropNamespaceOnDrain: true });
-  p1 = await startPlatform({ mode: "nats", namespace });
-  p2 = await startPlatform({ mode: "nats", namespace });
+  ({ p1, p2, stop } = await startTwoPlatforms("room-presence-owner"));
 }, 60_000);
-afterAll(async () => {
-  await p1?.stop();
-  if (p2 !== p1) await p2?.stop();
-  await owner?.drain();
-}, 30_000);
+afterAll(() => stop?.(), 30_000);
 
 const on = (p: TestPlatform, sub: string) => p.connect({ sub, tenantId: p1.tenant });
 

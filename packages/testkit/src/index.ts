@@ -14,3 +14,4 @@ export * from "./spawn.ts";
 export * from "./private-infra.ts";
 export * from "./services-for-file.ts";
 export * from "./test-bus.ts";
+export * from "./two-platforms.ts";
