@@ -6,7 +6,7 @@
  * Exit 1 on any failure. Extra arguments go to `bun test` (e.g. a path filter) and skip the fault
  * phase; TEST_MODES=embedded,nats picks modes; TEST_FAULTS=0 / 1 forces the fault phase off / on.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { TEST_DATABASE_URL, TEST_NATS_URL } from "../packages/testkit/src/mode.ts";
 import { dropNamespace, startCluster, testNamespacesLeft, type Cluster } from "../packages/testkit/src/cluster.ts";
 import { CLUSTER_TEST_ENV, platformEnv, type SharedClusterInfo } from "../packages/testkit/src/platform.ts";
@@ -39,6 +39,29 @@ if (modes.includes("nats") || modes.includes("cluster") || faults) {
   }
 }
 
+mkdirSync("test-results", { recursive: true });
+// CI shows only the tail of a run: each failure's lines are kept here and printed again at the end.
+const FAILURES = "test-results/failures.txt";
+rmSync(FAILURES, { force: true });
+
+/** The lines of each failed test (bun prints them before its `(fail)` line) and unhandled errors. */
+function failureBlocks(text: string): string[] {
+  const lines = text.split("\n");
+  const blocks: string[] = [];
+  let start = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (line.startsWith("(pass)") || line.startsWith("(skip)") || line.startsWith("(todo)")) start = i + 1;
+    else if (line.startsWith("(fail)") || line.startsWith("# Unhandled error")) {
+      const from = line.startsWith("(fail)") ? Math.max(start, i - 30) : i;
+      const to = line.startsWith("(fail)") ? i + 1 : Math.min(lines.length, i + 20);
+      blocks.push(lines.slice(from, to).join("\n"));
+      start = i + 1;
+    }
+  }
+  return blocks;
+}
+
 /** Run `bun test` with extra env and arguments, echo its output, count its passes and failures. */
 async function bunTest(label: string, env: Record<string, string>, testArgs: string[]): Promise<{ p: number; f: number }> {
   console.log(`\n=== bun test (${label}) ===`);
@@ -61,6 +84,9 @@ async function bunTest(label: string, env: Record<string, string>, testArgs: str
   // A crashed run with no summary still counts as a failure.
   const failedHere = f || (code !== 0 ? 1 : 0);
   console.log(`[${label}] ${p} passed, ${f} failed (exit ${code}) in ${Math.round((Date.now() - started) / 1000)} s`);
+  const blocks = failureBlocks(text);
+  if (failedHere && !blocks.length) blocks.push(text.split("\n").slice(-30).join("\n"));
+  for (const b of blocks) appendFileSync(FAILURES, `--- [${label}]\n${b}\n`);
   return { p, f: failedHere };
 }
 
@@ -85,7 +111,9 @@ for (const mode of modes) {
     env.RT_TEST_CLUSTER = JSON.stringify(info);
   }
   // Integration tests start real servers: 20 s per test, well inside the suite budget.
-  const r = await bunTest(`TEST_MODE=${mode}`, env, ["--timeout", "20000", ...args]);
+  // The junit file holds each test's time: where a slow phase spends it.
+  const junit = ["--reporter=junit", `--reporter-outfile=test-results/junit-${mode}.xml`];
+  const r = await bunTest(`TEST_MODE=${mode}`, env, ["--timeout", "20000", ...junit, ...args]);
   passed += r.p;
   failed += r.f;
   if (cluster) {
@@ -111,7 +139,6 @@ if (faults) {
   failed += r.f;
 }
 
-mkdirSync("test-results", { recursive: true });
 writeFileSync("test-results/summary.json", JSON.stringify({ passed, failed }));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
