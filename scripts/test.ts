@@ -6,7 +6,8 @@
  * Exit 1 on any failure. Extra arguments go to `bun test` (e.g. a path filter) and skip the fault
  * phase; TEST_MODES=embedded,nats picks modes; TEST_FAULTS=0 / 1 forces the fault phase off / on.
  */
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { TEST_DATABASE_URL, TEST_NATS_URL } from "../packages/testkit/src/mode.ts";
 import { dropNamespace, startCluster, testNamespacesLeft, type Cluster } from "../packages/testkit/src/cluster.ts";
 import { CLUSTER_TEST_ENV, platformEnv, type SharedClusterInfo } from "../packages/testkit/src/platform.ts";
@@ -62,6 +63,33 @@ function failureBlocks(text: string): string[] {
   return blocks;
 }
 
+// What reads TEST_MODE in testkit. Embedded and nats differ for every starter; nats and cluster
+// only for socket-level platforms (service harnesses and in-process gateways run as in nats).
+// A test file that reaches none of a mode's readers, itself or through its relative imports, runs
+// as in the pass before, so that pass skips it.
+const MODE_READERS: Record<string, RegExp> = {
+  nats: /\b(startPlatform|startServices|servicesForFile|startWithSecondGateway|testMode|usesRealServices)\b/,
+  cluster: /\b(startPlatform|testMode|usesRealServices)\b/,
+};
+function reaches(file: string, readers: RegExp, seen = new Map<string, boolean>()): boolean {
+  const known = seen.get(file);
+  if (known !== undefined) return known;
+  seen.set(file, false);
+  const text = readFileSync(file, "utf8");
+  const imports = [...text.matchAll(/from\s+["'](\.{1,2}\/[^"']+)["']/g)].map((m) => resolve(dirname(file), m[1] as string));
+  const found = readers.test(text) || imports.some((f) => existsSync(f) && reaches(f, readers, seen));
+  seen.set(file, found);
+  return found;
+}
+/** The suite's files (bunfig's ignores applied) that run differently in `mode` than in the pass before. */
+function filesFor(mode: string): string[] {
+  const readers = MODE_READERS[mode];
+  if (!readers) throw new Error(`no mode ${mode}`);
+  const all = [...new Bun.Glob("**/*.test.{ts,tsx}").scanSync({ cwd: ".", onlyFiles: true })];
+  const files = all.filter((f) => !f.includes("node_modules/") && !f.startsWith("test/cluster/") && !f.startsWith("test/deploy/"));
+  return files.filter((f) => reaches(resolve(f), readers)).map((f) => `./${relative(".", f)}`);
+}
+
 /** Run `bun test` with extra env and arguments, echo its output, count its passes and failures. */
 async function bunTest(label: string, env: Record<string, string>, testArgs: string[]): Promise<{ p: number; f: number }> {
   console.log(`\n=== bun test (${label}) ===`);
@@ -113,7 +141,9 @@ for (const mode of modes) {
   // Integration tests start real servers: 20 s per test, well inside the suite budget.
   // The junit file holds each test's time: where a slow phase spends it.
   const junit = ["--reporter=junit", `--reporter-outfile=test-results/junit-${mode}.xml`];
-  const r = await bunTest(`TEST_MODE=${mode}`, env, ["--timeout", "20000", ...junit, ...args]);
+  // Without a filter, the embedded pass runs every file and the others only what their mode changes.
+  const files = args.length === 0 && mode !== "embedded" ? filesFor(mode) : [];
+  const r = await bunTest(`TEST_MODE=${mode}`, env, ["--timeout", "20000", ...junit, ...args, ...files]);
   passed += r.p;
   failed += r.f;
   if (cluster) {
