@@ -49,15 +49,21 @@ rmSync(FAILURES, { force: true });
 function failureBlocks(text: string): string[] {
   const lines = text.split("\n");
   const blocks: string[] = [];
+  const seen = new Set<string>();
   let start = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
     if (line.startsWith("(pass)") || line.startsWith("(skip)") || line.startsWith("(todo)")) start = i + 1;
     else if (line.startsWith("(fail)") || line.startsWith("# Unhandled error")) {
-      const from = line.startsWith("(fail)") ? Math.max(start, i - 30) : i;
-      const to = line.startsWith("(fail)") ? i + 1 : Math.min(lines.length, i + 20);
-      blocks.push(lines.slice(from, to).join("\n"));
-      start = i + 1;
+      const fail = line.startsWith("(fail)");
+      // bun lists the failures again in its summary: each once.
+      if (fail && seen.has(line)) continue;
+      seen.add(line);
+      // After a (fail) line: bun's "^ this test timed out" note.
+      let to = i + 1;
+      while (fail && to < lines.length && lines[to]?.startsWith("  ^")) to++;
+      blocks.push(lines.slice(fail ? Math.max(start, i - 30) : i, fail ? to : Math.min(lines.length, i + 20)).join("\n"));
+      start = to;
     }
   }
   return blocks;
