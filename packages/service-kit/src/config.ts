@@ -243,7 +243,7 @@ export const PlatformEnv = z
     ),
     RECOVERY_MAX_EVENTS: about(
       z.coerce.number().int().positive().default(20_000),
-      "most events one recovery replays; a longer gap is a fresh session (`recovered === false`) and the client SDK re-joins (`apps/gateway/src/outbound/recovery-bound.test.ts`)",
+      "most events one recovery replays of what the client missed while away (what arrives during the replay is sent live, not counted); a longer gap is a fresh session (`recovered === false`) and the client SDK re-joins (`apps/gateway/src/outbound/recovery-bound.test.ts`)",
     ),
     RECOVERY_MAX_BYTES: about(
       z.coerce
@@ -251,7 +251,7 @@ export const PlatformEnv = z
         .int()
         .positive()
         .default(8 * 1024 * 1024),
-      "most bytes (delivery envelopes as logged) one recovery replays; past it a fresh session",
+      "most bytes (delivery envelopes as logged) one recovery replays of what the client missed while away; past it a fresh session",
     ),
     DELIVERY_LOG_MAX_BYTES: about(
       z.coerce

@@ -15,7 +15,12 @@ export async function startWithSecondGateway(
   const { log, metrics, name = "gw2", ...platformOpts } = opts;
   const p = await startPlatform({ ...platformOpts, inProcess: true });
   const second = await startGateway(
-    { bus: p.platform.bus, log: log ?? createLogger({ name, level: "silent" }), config: p.config, metrics: metrics ?? createMetrics(name) },
+    {
+      bus: p.platform.bus,
+      log: log ?? createLogger({ name, level: (process.env.LOG_LEVEL as "info" | undefined) ?? "silent" }),
+      config: p.config,
+      metrics: metrics ?? createMetrics(name),
+    },
     { port: 0 },
   );
   return {

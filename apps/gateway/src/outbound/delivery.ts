@@ -308,7 +308,7 @@ export class DeliveryLog {
     };
     claim.replay
       .run(socket, join)
-      .then((ok) => ok || drop("log no longer holds the offset, the replay outgrew its bound, or it could not catch up"))
+      .then((ok) => ok || drop("log no longer holds the offset, or the replay could not catch up"))
       .catch((err) => drop(String(err)))
       .finally(() => claim.release?.());
   }
