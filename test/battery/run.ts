@@ -6,8 +6,7 @@
  * `battery: N passed, N failed`, and written to test-results/battery.json (the counts alone to
  * test-results/battery-summary.json, which .ci/run adds to its closing line).
  *
- * Env: BATTERY_CASES=1,5,9 picks cases, BATTERY_EXCEPT=9 leaves cases out; BATTERY_RESULTS names
- * the results files (default `battery`); BATTERY_QUICK=1 runs every case small (about two minutes);
+ * Env: BATTERY_CASES=1,5,9 picks cases; BATTERY_QUICK=1 runs every case small (about two minutes);
  * BATTERY_<KNOB> sets one size (see each case's header); BATTERY_MODE=nats runs the platform on the
  * machine's NATS + Postgres instead of embedded.
  */
@@ -18,12 +17,8 @@ const dir = join(import.meta.dir, "cases");
 const all = readdirSync(dir)
   .filter((f) => /^\d+-.*\.ts$/.test(f))
   .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
-const numbers = (v: string | undefined) => v?.split(",").map((s) => Number(s.trim()));
-const picked = numbers(process.env.BATTERY_CASES);
-const except = numbers(process.env.BATTERY_EXCEPT) ?? [];
-const cases = all.filter((f) => (!picked || picked.includes(parseInt(f, 10))) && !except.includes(parseInt(f, 10)));
-/** Name of the results files in test-results/ (two runs side by side keep theirs apart). */
-const resultsName = process.env.BATTERY_RESULTS ?? "battery";
+const picked = process.env.BATTERY_CASES?.split(",").map((s) => Number(s.trim()));
+const cases = all.filter((f) => !picked || picked.includes(parseInt(f, 10)));
 
 /** Per-case wall-clock ceilings, seconds (the case's own deadline is shorter; this catches a hang). */
 const soakS = Number(process.env.BATTERY_SOAK_SECONDS ?? (process.env.BATTERY_QUICK === "1" ? 20 : 300));
@@ -75,7 +70,7 @@ for (const f of figures) console.log(`battery: ${f}`);
 for (const r of results) console.log(`battery: ${r.case} ${r.ok ? "passed" : "FAILED"} in ${r.seconds} s`);
 console.log(`battery: ${passed} passed, ${failed} failed`);
 mkdirSync("test-results", { recursive: true });
-writeFileSync(`test-results/${resultsName}.json`, JSON.stringify({ passed, failed, seconds: total, results, figures }, null, 2));
+writeFileSync("test-results/battery.json", JSON.stringify({ passed, failed, seconds: total, results, figures }, null, 2));
 // What .ci/run reads (one line, two numbers).
-writeFileSync(`test-results/${resultsName}-summary.json`, JSON.stringify({ passed, failed }));
+writeFileSync("test-results/battery-summary.json", JSON.stringify({ passed, failed }));
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
