@@ -65,7 +65,7 @@ export function serveActions<S extends ServiceName>(bus: Bus, service: S, handle
             const out = await (limit ? limit.run(run) : run());
             reply = out === undefined ? { ok: true } : { ok: true, data: out };
           } catch (err) {
-            reply = { ok: false, error: toErrorBody(err, log.child(fields), `${service}.${action}`) };
+            reply = { ok: false, error: toErrorBody(err, () => log.child(fields), `${service}.${action}`) };
           }
         }
         const code = reply.ok ? "OK" : reply.error.code;

@@ -99,7 +99,7 @@ export function serveHttpRelay(bus: Bus, service: ServiceName, app: Hono<Service
         });
         out = { status: res.status, headers, body: await res.text() };
       } catch (err) {
-        const body = toErrorBody(err, log.child(fields), `${service} relay`);
+        const body = toErrorBody(err, () => log.child(fields), `${service} relay`);
         out = { status: httpStatusOf[body.code], headers: { "content-type": "application/json" }, body: JSON.stringify({ error: body }) };
       }
       const elapsed = performance.now() - started;

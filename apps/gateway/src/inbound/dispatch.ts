@@ -77,7 +77,7 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limi
         ack?.(data === undefined ? { ok: true } : { ok: true, data });
       },
       (err) => {
-        const error = toErrorBody(err, gw.log.child(fields), `event ${safeName(event)}`);
+        const error = toErrorBody(err, () => gw.log.child(fields), `event ${safeName(event)}`);
         gw.metrics.ack(error.code);
         handled(error.code);
         closeSpan(span, error.code);
