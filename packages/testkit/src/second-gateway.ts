@@ -17,7 +17,8 @@ export async function startWithSecondGateway(
   const second = await startGateway(
     {
       bus: p.platform.bus,
-      log: log ?? createLogger({ name, level: (process.env.LOG_LEVEL as "info" | undefined) ?? "silent" }),
+      // At the first platform's level (LOG_LEVEL, silent by default).
+      log: log ?? createLogger({ name, level: p.config.LOG_LEVEL }),
       config: p.config,
       metrics: metrics ?? createMetrics(name),
     },
