@@ -43,7 +43,10 @@ export interface ChatResult {
   ackP99: number;
   samples: number;
   achievedRate: number;
+  /** % of one core per process group over the run (`generator`: the load workers). */
   cpu: Record<string, number>;
+  /** The window `cpu` was measured over, ms (the load and its drain). */
+  cpuWindowMs: number;
   /** [ms since start, latency ms] of messages slower than 50 ms (a sample). */
   slow: [number, number][];
 }
@@ -123,7 +126,8 @@ export function cpuGroups(side: Side): Record<string, () => number[]> {
 
 export async function runChat(setup: ChatSetup, workers: Worker[], o: { rate: number; durationMs: number; warmupMs: number; drainMs: number }): Promise<ChatResult> {
   const total = setup.rooms.length;
-  const meter = cpuMeter(cpuGroups(setup.side));
+  const meter = cpuMeter({ ...cpuGroups(setup.side), generator: () => workers.map((w) => w.proc.pid) });
+  const t0 = performance.now();
   const results = await Promise.all(
     workers.map((w, i) =>
       w.call(
@@ -134,6 +138,7 @@ export async function runChat(setup: ChatSetup, workers: Worker[], o: { rate: nu
     ),
   );
   const cpu = meter();
+  const cpuWindowMs = performance.now() - t0;
   const lat = results.flatMap((r) => r.latencies as number[]);
   const ackLat = results.flatMap((r) => r.ackLatencies as number[]);
   const ackErrors: Record<string, number> = {};
@@ -162,6 +167,7 @@ export async function runChat(setup: ChatSetup, workers: Worker[], o: { rate: nu
     samples: lat.length,
     achievedRate: sum("sent") / (Math.max(...results.map((r) => r.sendMs as number)) / 1000),
     cpu,
+    cpuWindowMs,
     slow: results.flatMap((r) => r.slow as [number, number][]).sort((a, b) => a[0] - b[0]),
   };
 }

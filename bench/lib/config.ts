@@ -36,7 +36,7 @@ export const cfg = {
   throughput: {
     sockets: num("BENCH_TP_SOCKETS", 1_000, 100),
     roomSize: num("BENCH_TP_ROOM", 5, 5),
-    rates: list("BENCH_TP_RATES", [250, 500, 1_000, 1_500, 2_000, 3_000, 4_000, 6_000], [250, 1_000]),
+    rates: list("BENCH_TP_RATES", [250, 500, 750, 1_000, 1_250, 1_500, 2_000, 3_000, 4_000, 6_000], [250, 1_000]),
     stepMs: num("BENCH_TP_STEP_MS", 5_000, 1_500),
     warmupMs: QUICK ? 300 : 1_000,
     drainMs: QUICK ? 2_000 : 4_000,

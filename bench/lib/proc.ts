@@ -47,10 +47,10 @@ export interface Server {
 }
 
 /** Spawn a server process (fd limit raised), wait for GET /ready. */
-export async function spawnServer(o: { name: string; cmd: string[]; env: Record<string, string>; port: number; readyTimeoutMs?: number }): Promise<Server> {
+export async function spawnServer(o: { name: string; cmd: string[]; env: Record<string, string>; port: number; readyTimeoutMs?: number; cwd?: string }): Promise<Server> {
   const logFile = join(LOG_DIR, `${o.name.replace(/[^a-z0-9]+/gi, "_")}-${Date.now()}.log`);
   const proc = Bun.spawn([...fdLimitPrefix(), ...o.cmd], {
-    cwd: ROOT,
+    cwd: o.cwd ?? ROOT,
     env: { ...process.env, ...o.env },
     stdout: Bun.file(logFile),
     stderr: Bun.file(`${logFile}.err`),

@@ -26,7 +26,13 @@ const HIGH = "100000000";
 /** Machine load seen before each side started (foreign load makes figures noisy). */
 export const quietLog: { side: SideKind; busyPct: number }[] = [];
 
+/**
+ * `extraEnv.BENCH_TREE` runs the side from another checkout of this repository (its own
+ * node_modules and patches), e.g. the commit before a change: `platform-real:BENCH_TREE=/work/old`.
+ */
 export async function startSide(kind: SideKind, extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<Side> {
+  const { BENCH_TREE: cwd, ...sideEnv } = extraEnv;
+  extraEnv = sideEnv;
   const busyPct = await waitQuiet(QUIET_MAX_MS);
   quietLog.push({ side: kind, busyPct: Math.round(busyPct) });
   if (busyPct > 30) console.log(`  (machine busy ${busyPct.toFixed(0)}% of a core before starting ${kind}: other work on the box)`);
@@ -51,7 +57,7 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
     else if (kind === "platform-gateway") Object.assign(env, { NATS_URL, DATABASE_URL: "" });
     else Object.assign(env, { NATS_URL: "", DATABASE_URL: "" });
     const main = kind === "platform-gateway" ? "apps/gateway/src/main.ts" : "apps/all-in-one/src/main.ts";
-    s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, main], env, port, readyTimeoutMs: 60_000 });
+    s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, main], env, port, readyTimeoutMs: 60_000, cwd });
   } else {
     const runtime = kind === "baseline-node" ? "node" : "bun";
     s = await spawnServer({
@@ -62,6 +68,7 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
           : ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, "bench/baseline/server.mjs"],
       env: { PORT: String(port), JWT_SECRET: SECRET, PUBLISH_API_KEY: API_KEY, DATABASE_URL, ...extraEnv },
       port,
+      cwd,
     });
   }
   return Object.assign(s, { kind, isPlatform: kind.startsWith("platform") });

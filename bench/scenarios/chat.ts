@@ -59,5 +59,22 @@ export async function chat(ctx: Ctx) {
       status: anyLost ? "missed" : "met",
     },
     { scenario: "3 chat", metric: "server CPU, % of a core", ...pick((r) => r.cpu.server!), digits: 0, ratio: p && base ? p.cpu.server! / base.cpu.server! : undefined, ratioOf },
+    {
+      scenario: "3 chat",
+      metric: "CPU per stored message, ms (server + NATS + Postgres)",
+      ...pick((r) => perStored(r)),
+      digits: 2,
+      ratio: p && base ? perStored(p) / perStored(base) : undefined,
+      ratioOf,
+      target: "≤ 1.0× baseline",
+      status: p && base ? (perStored(p) <= perStored(base) ? "met" : "missed") : undefined,
+    },
+    { scenario: "3 chat", metric: "generator CPU, % of a core (the box has 200)", ...pick((r) => r.cpu.generator ?? 0), digits: 0 },
   );
+}
+
+/** CPU milliseconds of the side's processes (server, NATS, Postgres; not the generator) per stored message. */
+function perStored(r: ChatResult): number {
+  const pct = (r.cpu.server ?? 0) + (r.cpu.nats ?? 0) + (r.cpu.postgres ?? 0);
+  return ((pct / 100) * r.cpuWindowMs) / Math.max(1, r.stored ?? r.acked);
 }

@@ -29,5 +29,7 @@ export async function profileSide(
   const start = md.indexOf("## Hot Functions");
   if (o.headChars) console.log(md.slice(0, o.headChars));
   console.log(md.slice(start, start + o.hotChars));
-  rmSync(`${DIR}/${o.name}`, { force: true });
+  // PROF_KEEP=1 keeps the whole profile (call trees) for reading.
+  if (process.env.PROF_KEEP !== "1") rmSync(`${DIR}/${o.name}`, { force: true });
+  else console.log(`profile kept: ${DIR}/${o.name}`);
 }

@@ -13,6 +13,9 @@ interface Sub {
   handler: (data: unknown, subject: string, replyTo?: (v: unknown) => void, trace?: Record<string, string>) => void;
 }
 
+/** Subjects whose matching subscriptions are remembered at once (a bound, not a tuning knob). */
+const MATCH_CACHE_MAX = 10_000;
+
 /** Memory bound of the in-process delivery log, whatever its age. */
 const MAX_LOG_ENTRIES = 200_000;
 
@@ -98,7 +101,22 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
   const tails = new LogTails();
   let logSeq = 0;
   let firstKept = 1;
-  const logged = (subject: string) => logCfg.subjects.some((p) => subjectMatches(p, subject));
+  // Most publishes go to a few subjects: what matches one is remembered (bounded) until the
+  // subscriptions change, instead of a pattern match per subscription per publish.
+  const isLogged = new Map<string, boolean>();
+  const matches = new Map<string, Sub[]>();
+  const remember = <T>(m: Map<string, T>, subject: string, v: T) => {
+    if (m.size >= MATCH_CACHE_MAX) m.clear();
+    m.set(subject, v);
+    return v;
+  };
+  const logged = (subject: string) =>
+    isLogged.get(subject) ??
+    remember(
+      isLogged,
+      subject,
+      logCfg.subjects.some((p) => subjectMatches(p, subject)),
+    );
 
   function append(subject: string, payload: string) {
     const now = Date.now();
@@ -120,8 +138,14 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
   function pick(subject: string): Sub[] {
     const out: Sub[] = [];
     const groups = new Map<string, Sub[]>();
-    for (const s of subs) {
-      if (!subjectMatches(s.pattern, subject)) continue;
+    const matching =
+      matches.get(subject) ??
+      remember(
+        matches,
+        subject,
+        subs.filter((s) => subjectMatches(s.pattern, subject)),
+      );
+    for (const s of matching) {
       if (!s.queue) out.push(s);
       else groups.set(s.queue, [...(groups.get(s.queue) ?? []), s]);
     }
@@ -180,10 +204,12 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
     }
     function add(sub: Sub): Subscription {
       subs.push(sub);
+      matches.clear();
       mine.add(sub);
       return {
         unsubscribe: () => {
           subs = subs.filter((s) => s !== sub);
+          matches.clear();
           mine.delete(sub);
         },
       };
@@ -338,6 +364,7 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
       async drain() {
         closed = true;
         subs = subs.filter((s) => !mine.has(s));
+        matches.clear();
         for (const t of myTails) tails.delete(t);
         for (const c of consumers.values()) c.handlers = c.handlers.filter((x) => x.report !== report);
         if (inflight > 0) await new Promise<void>((r) => (idle = r));

@@ -40,6 +40,25 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       s2.unsubscribe();
     });
 
+    test("a subject already published to reaches subscribers added since, and not those removed", async () => {
+      const got: string[] = [];
+      const s1 = a.subscribe(subj("late.>"), () => void got.push("1"));
+      await a.flush();
+      b.publish(subj("late.x"), 1);
+      await until(() => got.length === 1);
+      const s2 = b.subscribe(subj("late.*"), () => void got.push("2"));
+      await b.flush();
+      b.publish(subj("late.x"), 2);
+      await until(() => got.length === 3);
+      s1.unsubscribe();
+      await a.flush();
+      b.publish(subj("late.x"), 3);
+      await until(() => got.length === 4);
+      await Bun.sleep(50);
+      expect(got.sort()).toEqual(["1", "1", "2", "2"]);
+      s2.unsubscribe();
+    });
+
     test("a queue group gets each message once", async () => {
       let n = 0;
       const s1 = a.subscribe(subj("q"), () => void n++, { queue: "g" });
