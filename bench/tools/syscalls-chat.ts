@@ -1,7 +1,8 @@
 /**
- * Socket syscalls per message:send: scenario 3 once against a side with `strace -c -f` attached
- * to the server during the timed load (the counts per send say how many writes a send costs).
- *   bun bench/tools/syscalls-chat.ts [platform-real|platform-embedded|baseline-node] [rate]
+ * Socket syscalls per message:send: scenario 3 once against a side with `perf stat` counting the
+ * server's syscalls during the timed load (the counts per send say how many writes a send costs).
+ *   bun bench/tools/syscalls-chat.ts [platform-real|platform-embedded|baseline-node] [rate] [ENV=v;…]
+ * (`BENCH_TREE=/path` in the env runs another checkout, see servers.ts)
  */
 import { cfg } from "../lib/config.ts";
 import { runChat, setupChat } from "../lib/chat.ts";
@@ -10,23 +11,22 @@ import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 
 const kind = (process.argv[2] ?? "platform-real") as SideKind;
 const rate = Number(process.argv[3] ?? cfg.chat.rate);
-const side = await startSide(kind);
+const env = Object.fromEntries((process.argv[4] ?? "").split(";").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
+const side = await startSide(kind, env);
 const workers = await spawnWorkers(cfg.chat.workers);
 try {
   const setup = await setupChat(side, workers, cfg.chat.sockets, cfg.chat.roomSize, "sys");
-  // strace counts every thread's socket syscalls; it slows the server, so use a modest rate.
-  const tracer = Bun.spawn(
-    ["strace", "-c", "-f", "-e", "trace=write,writev,sendto,sendmsg,read,recvfrom,recvmsg,epoll_wait,epoll_pwait,epoll_pwait2,io_uring_enter", "-p", String(side.pid)],
-    { stderr: "pipe" },
-  );
-  await Bun.sleep(500);
+  // perf counts syscall tracepoints in the kernel (all threads, little overhead), unlike strace.
+  const events = ["sendto", "sendmsg", "write", "writev", "recvfrom", "read"].map((c) => `syscalls:sys_enter_${c}`);
+  const counter = Bun.spawn(["perf", "stat", "-x", ",", "-e", events.join(","), "-p", String(side.pid)], { stderr: "pipe" });
+  await Bun.sleep(300);
   const r = await runChat(setup, workers, { ...cfg.chat, rate });
-  tracer.kill("SIGINT");
-  const table = await new Response(tracer.stderr).text();
-  console.log(`${kind}: sent ${r.sent} p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms (under strace); cpu ${JSON.stringify(r.cpu)}`);
-  for (const line of table.split("\n")) {
-    const m = line.trim().split(/\s+/);
-    if (m.length >= 5 && /^\d/.test(m[0]!)) console.log(`  ${m.at(-1)}: ${m[3]} calls, ${(Number(m[3]) / r.sent).toFixed(2)} per send`);
+  counter.kill("SIGINT");
+  const table = await new Response(counter.stderr).text();
+  console.log(`${kind}: sent ${r.sent} p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms; cpu ${JSON.stringify(r.cpu)}`);
+  for (const line of table.trim().split("\n")) {
+    const [count, , event] = line.split(",");
+    if (event?.startsWith("syscalls:")) console.log(`  ${event.slice(event.lastIndexOf("_") + 1)}: ${count} calls, ${(Number(count) / r.sent).toFixed(2)} per send`);
   }
 } finally {
   await closeWorkers(workers);
