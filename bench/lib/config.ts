@@ -32,6 +32,8 @@ export const cfg = {
     warmupMs: num("BENCH_CHAT_WARMUP_MS", 2_000, 500),
     drainMs: num("BENCH_CHAT_DRAIN_MS", 5_000, 3_000),
     workers: 2,
+    /** Each side this many times, sides alternating; the table shows the run with the median p99. */
+    rounds: num("BENCH_CHAT_ROUNDS", 3, 1),
   },
   throughput: {
     sockets: num("BENCH_TP_SOCKETS", 1_000, 100),
@@ -42,6 +44,8 @@ export const cfg = {
     drainMs: QUICK ? 2_000 : 4_000,
     p99Ms: 50,
     workers: 2,
+    /** Each side's steps this many times, sides alternating; the table shows the median best step. */
+    rounds: num("BENCH_TP_ROUNDS", 3, 1),
   },
   coldstart: { runs: num("BENCH_COLD_RUNS", 3, 1) },
   presence: {

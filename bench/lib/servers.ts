@@ -51,11 +51,12 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
       // Every bench client comes from 127.0.0.1.
       RATE_LIMIT_HANDSHAKE: HIGH,
       PGLITE_DIR: "memory",
-      ...extraEnv,
     };
     if (kind === "platform-real") Object.assign(env, { NATS_URL, DATABASE_URL });
     else if (kind === "platform-gateway") Object.assign(env, { NATS_URL, DATABASE_URL: "" });
     else Object.assign(env, { NATS_URL: "", DATABASE_URL: "" });
+    // A side's own env wins (e.g. an old tree on its own DATABASE_URL and NATS_NAMESPACE).
+    Object.assign(env, extraEnv);
     const main = kind === "platform-gateway" ? "apps/gateway/src/main.ts" : "apps/all-in-one/src/main.ts";
     s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, main], env, port, readyTimeoutMs: 60_000, cwd });
   } else {

@@ -12,23 +12,32 @@ export async function chat(ctx: Ctx) {
     "BENCH_CHAT_SIDES",
     QUICK ? ["platform-embedded", "platform-real", "baseline-node"] : ["platform-embedded", "platform-real", "baseline-node", "baseline-bun"],
   );
-  const res: Partial<Record<SideKind, ChatResult & { connected: number }>> = {};
-  for (const kind of sides) {
-    const side = await startSide(kind);
-    const workers = await spawnWorkers(c.workers);
-    try {
-      const setup = await setupChat(side, workers, c.sockets, c.roomSize, "chat");
-      const r = await runChat(setup, workers, c);
-      r.stored = await storedCount(setup);
-      res[kind] = { ...r, connected: setup.connected };
-      ctx.log(
-        `  ${kind}: sockets ${setup.connected} (join failed ${setup.joinFailed}), sent ${r.sent} acked ${r.acked} stored ${r.stored} delivered ${r.delivered}/${r.expected}, p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, ack p99 ${r.ackP99.toFixed(1)}, errors ${JSON.stringify(r.ackErrors)}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`,
-      );
-    } finally {
-      await closeWorkers(workers);
-      await side.stop();
+  type Run = ChatResult & { connected: number };
+  const runs: Partial<Record<SideKind, Run[]>> = {};
+  for (let round = 0; round < c.rounds; round++) {
+    // Sides alternate so no side always runs first (or last) on the shared box.
+    for (const kind of round % 2 ? [...sides].reverse() : sides) {
+      const side = await startSide(kind);
+      const workers = await spawnWorkers(c.workers);
+      try {
+        const setup = await setupChat(side, workers, c.sockets, c.roomSize, "chat");
+        const r = await runChat(setup, workers, c);
+        r.stored = await storedCount(setup);
+        (runs[kind] ??= []).push({ ...r, connected: setup.connected });
+        ctx.log(
+          `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""}: sockets ${setup.connected} (join failed ${setup.joinFailed}), sent ${r.sent} acked ${r.acked} stored ${r.stored} delivered ${r.delivered}/${r.expected}, p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, ack p99 ${r.ackP99.toFixed(1)}, errors ${JSON.stringify(r.ackErrors)}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`,
+        );
+      } finally {
+        await closeWorkers(workers);
+        await side.stop();
+      }
     }
   }
+  // Each side's run with the median p99 (a real run, so its counts agree with each other).
+  const res: Partial<Record<SideKind, Run>> = Object.fromEntries(
+    Object.entries(runs).map(([k, rs]) => [k, [...rs!].sort((a, b) => a.p99 - b.p99)[Math.floor((rs!.length - 1) / 2)]!]),
+  );
+  ctx.raw.chatRounds = Object.fromEntries(Object.entries(runs).map(([k, rs]) => [k, rs!.map((r) => ({ p50: r.p50, p99: r.p99, acked: r.acked, sent: r.sent, cpu: r.cpu }))]));
   ctx.raw.chat = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, { ...v }]));
   const pick = (f: (r: ChatResult) => number | string) => put(Object.fromEntries(Object.entries(res).map(([k, v]) => [k, f(v!)])));
   /** Messages not acked plus receipts still missing when the drain ended. */
@@ -47,8 +56,8 @@ export async function chat(ctx: Ctx) {
       digits: 1,
       ratio: p && base ? p.p99 / base.p99 : undefined,
       ratioOf,
-      target: "≤ 25 ms",
-      status: worstP99 <= 25 ? "met" : "missed",
+      target: "≤ 25 ms and ≤ 1.5× baseline",
+      status: worstP99 <= 25 && (!base || worstP99 <= 1.5 * base.p99) ? "met" : "missed",
     },
     { scenario: "3 chat", metric: "sent / acked / stored", ...pick((r) => `${r.sent} / ${r.acked} / ${r.stored ?? "?"}`) },
     {

@@ -4,41 +4,47 @@ import { put, sidesFrom, type Ctx } from "../lib/context.ts";
 import { runChat, setupChat } from "../lib/chat.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
+import { median } from "../lib/stats.ts";
 
 export async function throughput(ctx: Ctx) {
   const c = cfg.throughput;
   ctx.log(`throughput: ${c.sockets} sockets in rooms of ${c.roomSize}, steps ${c.rates.join(", ")}/s, ${c.stepMs} ms each`);
   const sides = sidesFrom("BENCH_TP_SIDES", ["platform-real", "platform-embedded", "baseline-node"]);
-  const best: Partial<Record<SideKind, number>> = {};
+  const bests: Partial<Record<SideKind, number[]>> = {};
   const firstFail: Partial<Record<SideKind, string>> = {};
   const raw: Record<string, unknown[]> = {};
-  for (const kind of sides) {
-    const side = await startSide(kind);
-    const workers = await spawnWorkers(c.workers);
-    raw[kind] = [];
-    best[kind] = 0;
-    try {
-      const setup = await setupChat(side, workers, c.sockets, c.roomSize, "tp");
-      for (const rate of c.rates) {
-        const r = await runChat(setup, workers, { rate, durationMs: c.stepMs, warmupMs: c.warmupMs, drainMs: c.drainMs });
-        const lost = r.sent - r.acked + (r.expected - r.delivered);
-        const reached = r.achievedRate >= rate * 0.95;
-        const ok = r.p99 <= c.p99Ms && lost === 0 && reached;
-        raw[kind]!.push({ rate, p50: r.p50, p99: r.p99, lost, achieved: r.achievedRate, cpu: r.cpu, ackErrors: r.ackErrors });
-        ctx.log(
-          `  ${kind} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))} ${ok ? "ok" : "FAIL"}`,
-        );
-        if (!ok) {
-          firstFail[kind] = `${rate}/s: p99 ${r.p99.toFixed(0)} ms${lost ? `, ${lost} missing` : ""}`;
-          break;
+  for (let round = 0; round < c.rounds; round++) {
+    // Sides alternate so no side always runs first (or last) on the shared box.
+    for (const kind of round % 2 ? [...sides].reverse() : sides) {
+      const side = await startSide(kind);
+      const workers = await spawnWorkers(c.workers);
+      (raw[kind] ??= []).push({ round: round + 1 });
+      let best = 0;
+      try {
+        const setup = await setupChat(side, workers, c.sockets, c.roomSize, "tp");
+        for (const rate of c.rates) {
+          const r = await runChat(setup, workers, { rate, durationMs: c.stepMs, warmupMs: c.warmupMs, drainMs: c.drainMs });
+          const lost = r.sent - r.acked + (r.expected - r.delivered);
+          const reached = r.achievedRate >= rate * 0.95;
+          const ok = r.p99 <= c.p99Ms && lost === 0 && reached;
+          raw[kind]!.push({ rate, p50: r.p50, p99: r.p99, lost, achieved: r.achievedRate, cpu: r.cpu, ackErrors: r.ackErrors });
+          ctx.log(
+            `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))} ${ok ? "ok" : "FAIL"}`,
+          );
+          if (!ok) {
+            firstFail[kind] = `${firstFail[kind] ? `${firstFail[kind]}; ` : ""}${rate}/s: p99 ${r.p99.toFixed(0)} ms${lost ? `, ${lost} missing` : ""}`;
+            break;
+          }
+          best = rate;
         }
-        best[kind] = rate;
+      } finally {
+        await closeWorkers(workers);
+        await side.stop();
       }
-    } finally {
-      await closeWorkers(workers);
-      await side.stop();
+      (bests[kind] ??= []).push(best);
     }
   }
+  const best: Partial<Record<SideKind, number>> = Object.fromEntries(Object.entries(bests).map(([k, v]) => [k, median(v!)]));
   ctx.raw.throughput = raw;
   const p = best["platform-real"] ?? best["platform-embedded"]!;
   ctx.rows.push(
@@ -49,9 +55,10 @@ export async function throughput(ctx: Ctx) {
       digits: 0,
       ratio: p / best["baseline-node"]!,
       ratioOf: best["platform-real"] !== undefined ? "NATS+PG" : "embedded",
-      target: "≥ 3,000/s",
-      status: p >= 3000 ? "met" : "missed",
+      target: "≥ 1.0× baseline",
+      status: best["baseline-node"] === undefined ? undefined : p >= best["baseline-node"] ? "met" : "missed",
     },
-    { scenario: "4 throughput", metric: "first step that failed", ...put(firstFail) },
+    { scenario: "4 throughput", metric: "best step per round", ...put(Object.fromEntries(Object.entries(bests).map(([k, v]) => [k, v!.join(" / ")]))) },
+    { scenario: "4 throughput", metric: "first step that failed, per round", ...put(firstFail) },
   );
 }

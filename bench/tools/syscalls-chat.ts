@@ -11,7 +11,12 @@ import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 
 const kind = (process.argv[2] ?? "platform-real") as SideKind;
 const rate = Number(process.argv[3] ?? cfg.chat.rate);
-const env = Object.fromEntries((process.argv[4] ?? "").split(";").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
+const env = Object.fromEntries(
+  (process.argv[4] ?? "")
+    .split(";")
+    .filter(Boolean)
+    .map((kv) => kv.split("=") as [string, string]),
+);
 const side = await startSide(kind, env);
 const workers = await spawnWorkers(cfg.chat.workers);
 try {

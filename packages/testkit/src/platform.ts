@@ -1,7 +1,7 @@
 import { io as ioClient, type Socket as ClientSocket, type ManagerOptions, type SocketOptions } from "socket.io-client";
 import { connectTestBus } from "./test-bus.ts";
 import { createMemoryBus, createNatsBus } from "@rt/bus";
-import { createPgliteCopy, createPostgres } from "@rt/db";
+import { createPglite, createPostgres } from "@rt/db";
 import { busStreams, type Ack, type ServerEventName, type ServerEventPayload } from "@rt/contracts";
 import { mintToken, type MintOptions } from "@rt/auth";
 import { createLogger, loadConfig, PlatformEnv, type PlatformConfig } from "@rt/service-kit";
@@ -89,7 +89,7 @@ async function inProcessPlatform(mode: "embedded" | "nats", opts: StartPlatformO
   });
   const log = createLogger({ name: "test-platform", level: config.LOG_LEVEL, destination: opts.logDestination });
   const bus = mode === "nats" ? await connectTestBus("test-platform", opts.namespace) : createMemoryBus({ streams: busStreams });
-  const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPgliteCopy();
+  const db = mode === "nats" ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const platform = await startAll({ config, log, port: 0, bus, db });
   return clientSide({ mode, config, platform, gatewayUrls: [platform.url], stop: () => platform.stop() });
 }

@@ -1,6 +1,6 @@
 import { createMemoryBus, type Bus } from "@rt/bus";
 import { connectTestBus } from "./test-bus.ts";
-import { createPgliteCopy, createPostgres, type Database } from "@rt/db";
+import { createPglite, createPostgres, type Database } from "@rt/db";
 import { busStreams, serviceForPath, subjects, type ServiceName, type SvcContext, type SvcReply, type HttpRelayResponse } from "@rt/contracts";
 import { createLogger, createMetrics, loadConfig, startModules, type PlatformConfig, type ServiceModule } from "@rt/service-kit";
 import { TEST_DATABASE_URL, testMode, usesRealServices, type TestMode } from "./mode.ts";
@@ -42,7 +42,7 @@ export async function startServices(mods: ServiceModule[], opts: { mode?: TestMo
   const log = createLogger({ name: "test", level: config.LOG_LEVEL });
   // Service-level tests have no gateway: in cluster mode they run as in nats mode.
   const bus = usesRealServices(mode) ? await connectTestBus("service-harness", opts.namespace) : createMemoryBus({ streams: busStreams });
-  const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPgliteCopy();
+  const db = usesRealServices(mode) ? createPostgres(TEST_DATABASE_URL) : await createPglite("memory");
   const start = () => startModules(mods, { bus, db, log, config, metrics: createMetrics });
   let services = await start();
   const deliveries: ServiceHarness["deliveries"] = [];
