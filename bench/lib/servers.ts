@@ -1,7 +1,8 @@
 /** The measured sides: the platform (all-in-one, embedded or real NATS + Postgres) and the baseline. */
 import { DEV_JWT_SECRET } from "@rt/service-kit";
 import { freePort } from "@rt/testkit/ports"; // just the helper, not the whole in-process platform
-import { spawnServer, waitQuiet, type Server } from "./proc.ts";
+import { join } from "node:path";
+import { ROOT, spawnServer, waitQuiet, type Server } from "./proc.ts";
 import { QUIET_MAX_MS } from "./config.ts";
 
 export const SECRET = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
@@ -13,7 +14,7 @@ export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgr
 export type SideKind = "platform-embedded" | "platform-real" | "platform-gateway" | "baseline-node" | "baseline-bun";
 
 /** Preloaded into every server: SIGUSR2 runs a full GC (see `forceGc`). */
-const GC_PRELOAD = "bench/lib/gc-on-signal.mjs";
+const GC_PRELOAD = join(ROOT, "bench/lib/gc-on-signal.mjs"); // absolute: a BENCH_TREE side may predate it
 
 export interface Side extends Server {
   kind: SideKind;
@@ -58,15 +59,15 @@ export async function startSide(kind: SideKind, extraEnv: Record<string, string>
     // A side's own env wins (e.g. an old tree on its own DATABASE_URL and NATS_NAMESPACE).
     Object.assign(env, extraEnv);
     const main = kind === "platform-gateway" ? "apps/gateway/src/main.ts" : "apps/all-in-one/src/main.ts";
-    s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, main], env, port, readyTimeoutMs: 60_000, cwd });
+    s = await spawnServer({ name: kind, cmd: ["bun", ...extraArgs, "run", "--preload", GC_PRELOAD, main], env, port, readyTimeoutMs: 60_000, cwd });
   } else {
     const runtime = kind === "baseline-node" ? "node" : "bun";
     s = await spawnServer({
       name: kind,
       cmd:
         runtime === "node"
-          ? ["node", "--expose-gc", "--import", `./${GC_PRELOAD}`, ...extraArgs, "bench/baseline/server.mjs"]
-          : ["bun", ...extraArgs, "run", "--preload", `./${GC_PRELOAD}`, "bench/baseline/server.mjs"],
+          ? ["node", "--expose-gc", "--import", GC_PRELOAD, ...extraArgs, "bench/baseline/server.mjs"]
+          : ["bun", ...extraArgs, "run", "--preload", GC_PRELOAD, "bench/baseline/server.mjs"],
       env: { PORT: String(port), JWT_SECRET: SECRET, PUBLISH_API_KEY: API_KEY, DATABASE_URL, ...extraEnv },
       port,
       cwd,

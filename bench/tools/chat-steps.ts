@@ -16,7 +16,9 @@ import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 const [sidesArg = "platform-real", rates = "500,1000", sockets = "1000", roomSize = "20", ms = "5000"] = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_STEPS_ROUNDS ?? 1);
 const sides = sidesArg.split(",").map((spec) => {
-  const [kind, env = ""] = spec.split(":");
+  // The env may hold URLs: only the first colon separates it from the kind.
+  const at = spec.indexOf(":");
+  const [kind, env] = at < 0 ? [spec, ""] : [spec.slice(0, at), spec.slice(at + 1)];
   return {
     spec,
     kind: kind as SideKind,
@@ -24,7 +26,7 @@ const sides = sidesArg.split(",").map((spec) => {
       env
         .split(";")
         .filter(Boolean)
-        .map((kv) => kv.split("=") as [string, string]),
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
     ),
   };
 });

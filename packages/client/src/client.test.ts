@@ -259,6 +259,46 @@ describe("reconnect", () => {
     await expectJoined(s);
   });
 
+  test("a re-join refused for now (RATE_LIMITED, as UNAVAILABLE from an overloaded service after a gateway restart) is asked again after its retryAfterMs until it is in", async () => {
+    // Its own platform: one event per second per user, so the user's budget can be spent.
+    const slow = await startPlatform({ env: { RATE_LIMIT_DEFAULT: "60" }, inProcess: true });
+    try {
+      const token = (ttl?: number) => slow.token({ sub: "rr-a", ...(ttl ? { ttl } : {}) });
+      const a = connect({ url: slow.url, token: await token(2), transports: ["websocket"], socketOptions: { reconnectionDelay: 100, reconnectionDelayMax: 300 } });
+      open.push(a);
+      await a.whenConnected(5000);
+      const res = await slow.fetch("/api/chat/rooms", { method: "POST", token: await token(), json: { name: "rr", memberIds: ["rr-b"] } });
+      const roomId = ((await res.json()) as { id: number }).id;
+      await a.request("join_room", { roomId });
+      await a.request("subscribe:payments");
+      const expired = new Promise<StateChange>((resolve) => a.onStateChange((c) => c.state === "disconnected" && resolve(c)));
+      await expired;
+      // The same user's other socket spends the budget the re-join will need.
+      const other = connect({ url: slow.url, token: await token(), transports: ["websocket"] });
+      open.push(other);
+      await other.whenConnected(5000);
+      let limited = false;
+      for (let i = 0; i < 200 && !limited; i++)
+        limited = await other.request("ping").then(
+          () => false,
+          (e: RealtimeError) => e.code === "RATE_LIMITED",
+        );
+      expect(limited).toBe(true);
+
+      const rejoined = new Promise<RejoinReport>((resolve) => a.onRejoin(resolve));
+      await a.setToken(await token());
+      const report = await rejoined;
+      expect(report.failed).toEqual([]);
+      expect(report.restored.sort()).toEqual(["join_room", "subscribe:payments"]);
+      const msg = nextEvent(a, "message:new");
+      const sent = await slow.fetch(`/api/chat/rooms/${roomId}/messages`, { method: "POST", token: await slow.token({ sub: "rr-b" }), json: { content: "in again" } });
+      expect(sent.status).toBe(201);
+      expect((await msg).content).toBe("in again");
+    } finally {
+      await slow.stop();
+    }
+  });
+
   test("after a server-side disconnect (a gateway stopping) the client comes back by itself, in its room, sync types and payments", async () => {
     const s = await setup("sd");
     const { a } = s;

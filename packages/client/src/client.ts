@@ -50,6 +50,9 @@ export interface RejoinReport {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Tries of one re-join refused for now, and the longest wait between two. */
+const REJOIN_TRIES = 8;
+const REJOIN_MAX_WAIT_MS = 10_000;
 
 const entityTypesOf = (input: unknown): string[] => {
   const list = Array.isArray(input) ? input : (input as { entityTypes?: unknown } | undefined)?.entityTypes;
@@ -79,6 +82,8 @@ export class RealtimeClient {
   readonly #joined = { room: undefined as number | string | undefined, entityTypes: new Set<string>(), payments: false };
   readonly #stateListeners = new Set<(s: StateChange) => void>();
   readonly #rejoinListeners = new Set<(r: RejoinReport) => void>();
+  /** Counts re-joins: a retry of an older connection's re-join stops when a newer one starts. */
+  #rejoins = 0;
   /** Why the server refused or closed the connection (bad or expired token): requests fail at once. */
   #refused: RealtimeError | undefined;
   /** Rejecters of the requests waiting for an ack, failed together when the connection is refused. */
@@ -310,13 +315,34 @@ export class RealtimeClient {
     }
   }
 
+  /**
+   * A re-join refused for now (RATE_LIMITED, or UNAVAILABLE from a service shedding the load of a
+   * reconnect storm) is asked again after the server's retryAfterMs, with jitter, up to
+   * REJOIN_TRIES times, while this connection lasts (the next connection re-joins anew).
+   */
+  async #askUntilIn<T>(ask: () => Promise<T>, generation: number): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await ask();
+      } catch (err) {
+        const passing = err instanceof RealtimeError && (err.code === "RATE_LIMITED" || err.code === "UNAVAILABLE");
+        if (!passing || attempt >= REJOIN_TRIES || generation !== this.#rejoins || !this.connected) throw err;
+        const wait = Math.min(REJOIN_MAX_WAIT_MS, err.retryAfterMs ?? 250 * 2 ** attempt) * (0.75 + Math.random() / 2);
+        await new Promise((r) => setTimeout(r, wait));
+        if (generation !== this.#rejoins || !this.connected) throw err;
+      }
+    }
+  }
+
   /** A fresh server session has only the automatic rooms: ask again for what this client joined. */
   async #rejoin() {
     const { room, entityTypes, payments } = this.#joined;
     const jobs: Array<[ClientEventName, Promise<unknown>]> = [];
-    if (room !== undefined) jobs.push(["join_room", this.request("join_room", { roomId: room })]);
-    if (entityTypes.size) jobs.push(["join-data-sync", this.request("join-data-sync", { entityTypes: [...entityTypes] })]);
-    if (payments) jobs.push(["subscribe:payments", this.request("subscribe:payments")]);
+    const generation = ++this.#rejoins;
+    const again = <T>(ask: () => Promise<T>) => this.#askUntilIn(ask, generation);
+    if (room !== undefined) jobs.push(["join_room", again(() => this.request("join_room", { roomId: room }))]);
+    if (entityTypes.size) jobs.push(["join-data-sync", again(() => this.request("join-data-sync", { entityTypes: [...entityTypes] }))]);
+    if (payments) jobs.push(["subscribe:payments", again(() => this.request("subscribe:payments"))]);
     if (!jobs.length) return;
     const report: RejoinReport = { restored: [], failed: [] };
     const settled = await Promise.allSettled(jobs.map(([, p]) => p));
