@@ -193,6 +193,15 @@ async function chat(cmd: Cmd) {
   for (const { s } of senders) s.on("message:new", onNew);
 
   const start = now();
+  // The generator's own event-loop stalls ([ms since start, ms late]): a stalled worker reads its
+  // frames late and then sends a burst, which shows as the server's latency and overload.
+  const stalls: [number, number][] = [];
+  let expectedTick = now() + 10;
+  const lagTimer = setInterval(() => {
+    const t = now();
+    if (t - expectedTick > 100 && stalls.length < 100) stalls.push([Math.round(expectedTick - start), Math.round(t - expectedTick)]);
+    expectedTick = t + 10;
+  }, 10);
   const end = start + cmd.durationMs;
   let rr = 0;
   await new Promise<void>((resolve) => {
@@ -229,6 +238,7 @@ async function chat(cmd: Cmd) {
   const drainEnd = now() + cmd.drainMs;
   while (now() < drainEnd && (pending.size > 0 || acked + sum(ackErrors) < sent)) await Bun.sleep(20);
   for (const { s } of senders) s.off("message:new", onNew);
+  clearInterval(lagTimer);
   let expected = 0;
   let lostMessages = 0;
   lostMessages += pending.size;
@@ -249,6 +259,7 @@ async function chat(cmd: Cmd) {
     latencies,
     ackLatencies,
     slow,
+    stalls,
   });
 }
 // ---------------------------------------------------------------- presence storm

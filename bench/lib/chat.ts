@@ -49,6 +49,8 @@ export interface ChatResult {
   cpuWindowMs: number;
   /** [ms since start, latency ms] of messages slower than 50 ms (a sample). */
   slow: [number, number][];
+  /** The generator workers' event-loop stalls over 100 ms: [ms since start, ms late], all workers. */
+  generatorStalls: [number, number][];
 }
 
 let tenantSeq = 0;
@@ -169,6 +171,7 @@ export async function runChat(setup: ChatSetup, workers: Worker[], o: { rate: nu
     cpu,
     cpuWindowMs,
     slow: results.flatMap((r) => r.slow as [number, number][]).sort((a, b) => a[0] - b[0]),
+    generatorStalls: results.flatMap((r) => (r.stalls ?? []) as [number, number][]).sort((a, b) => a[0] - b[0]),
   };
 }
 
@@ -214,3 +217,7 @@ export async function cleanupDatabase() {
     await sql.end({ timeout: 1 });
   }
 }
+
+/** ", generator stalled N× (max M ms)" when a load worker's event loop stalled over 100 ms, else "". */
+export const stallNote = (r: ChatResult) =>
+  r.generatorStalls.length ? `, generator stalled ${r.generatorStalls.length}× (max ${Math.max(...r.generatorStalls.map(([, ms]) => ms))} ms)` : "";

@@ -1,7 +1,7 @@
 /** Scenario 3: chat end to end — sockets in rooms of 20, message:send at a fixed total rate; emit → last member's receipt. */
 import { cfg, QUICK } from "../lib/config.ts";
 import { put, sidesFrom, type Ctx } from "../lib/context.ts";
-import { runChat, setupChat, storedCount, type ChatResult } from "../lib/chat.ts";
+import { runChat, stallNote, setupChat, storedCount, type ChatResult } from "../lib/chat.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 
@@ -25,7 +25,7 @@ export async function chat(ctx: Ctx) {
         r.stored = await storedCount(setup);
         (runs[kind] ??= []).push({ ...r, connected: setup.connected });
         ctx.log(
-          `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""}: sockets ${setup.connected} (join failed ${setup.joinFailed}), sent ${r.sent} acked ${r.acked} stored ${r.stored} delivered ${r.delivered}/${r.expected}, p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, ack p99 ${r.ackP99.toFixed(1)}, errors ${JSON.stringify(r.ackErrors)}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`,
+          `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""}: sockets ${setup.connected} (join failed ${setup.joinFailed}), sent ${r.sent} acked ${r.acked} stored ${r.stored} delivered ${r.delivered}/${r.expected}, p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, ack p99 ${r.ackP99.toFixed(1)}, errors ${JSON.stringify(r.ackErrors)}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}${stallNote(r)}`,
         );
       } finally {
         await closeWorkers(workers);

@@ -1,7 +1,7 @@
 /** Scenario 4: the highest message:send rate sustained with p99 (emit → last member) ≤ 50 ms and nothing lost. */
 import { cfg } from "../lib/config.ts";
 import { put, sidesFrom, type Ctx } from "../lib/context.ts";
-import { runChat, setupChat } from "../lib/chat.ts";
+import { runChat, stallNote, setupChat } from "../lib/chat.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 import { median } from "../lib/stats.ts";
@@ -29,7 +29,7 @@ export async function throughput(ctx: Ctx) {
           const ok = r.p99 <= c.p99Ms && lost === 0 && reached;
           raw[kind]!.push({ rate, p50: r.p50, p99: r.p99, lost, achieved: r.achievedRate, cpu: r.cpu, ackErrors: r.ackErrors });
           ctx.log(
-            `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))} ${ok ? "ok" : "FAIL"}`,
+            `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}${stallNote(r)} ${ok ? "ok" : "FAIL"}`,
           );
           if (!ok) {
             firstFail[kind] = `${firstFail[kind] ? `${firstFail[kind]}; ` : ""}${rate}/s: p99 ${r.p99.toFixed(0)} ms${lost ? `, ${lost} missing` : ""}`;

@@ -63,7 +63,7 @@ function describe(r: ChatResult, cpu: Record<string, number>): string {
   return (
     `p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms (accepted, emit -> last member), ack p99 ${r.ackP99.toFixed(1)} ms, sent ${r.sent} (${r.achievedRate.toFixed(0)}/s) ` +
     `acked ${r.acked} refused ${refused} ${JSON.stringify(r.ackErrors)} in p99 ${r.refusedP99.toFixed(1)} ms (${r.refusedWithoutRetry} without retryAfterMs), no ack ${r.noAck}, ` +
-    `receipts missing ${missing}, cpu % of a core ${JSON.stringify(cpu)}`
+    `receipts missing ${missing}, cpu % of a core ${JSON.stringify(cpu)}, generator stalls > 100 ms [at, ms] ${JSON.stringify(r.generatorStalls)}`
   );
 }
 
