@@ -2,6 +2,8 @@
 import { DEV_JWT_SECRET } from "@rt/service-kit";
 import { freePort } from "@rt/testkit/ports"; // just the helper, not the whole in-process platform
 import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { ROOT, spawnServer, waitQuiet, type Server } from "./proc.ts";
 import { QUIET_MAX_MS } from "./config.ts";
 
@@ -12,6 +14,23 @@ export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgr
 
 /** `platform-gateway`: the gateway alone (`start:gateway`, NATS mode), without the services. */
 export type SideKind = "platform-embedded" | "platform-real" | "platform-gateway" | "baseline-node" | "baseline-bun";
+
+/**
+ * The recovery-session bucket of the default NATS namespace. Every earlier run's sessions stay in
+ * it (24 h), and each gateway's sweep reads the whole bucket every ~15 s: after a day of bench runs
+ * it held 116,382 sessions and each sweep stalled the platform for 1-2 s (the stalls of
+ * bench/README). Each side starts with it empty, as a fresh cluster would.
+ */
+const SESSIONS_STREAM = "KV_rt_sessions";
+async function purgeSessions(stream: string) {
+  const nc = await connect({ servers: NATS_URL.replace("nats://", "") });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.purge(stream).catch(() => undefined); // absent on a fresh server
+  } finally {
+    await nc.close();
+  }
+}
 
 /** Preloaded into every server: SIGUSR2 runs a full GC (see `forceGc`). */
 const GC_PRELOAD = join(ROOT, "bench/lib/gc-on-signal.mjs"); // absolute: a BENCH_TREE side may predate it
@@ -34,6 +53,7 @@ export const quietLog: { side: SideKind; busyPct: number }[] = [];
 export async function startSide(kind: SideKind, extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<Side> {
   const { BENCH_TREE: cwd, ...sideEnv } = extraEnv;
   extraEnv = sideEnv;
+  if ((kind === "platform-real" || kind === "platform-gateway") && !extraEnv.NATS_NAMESPACE) await purgeSessions(SESSIONS_STREAM);
   const busyPct = await waitQuiet(QUIET_MAX_MS);
   quietLog.push({ side: kind, busyPct: Math.round(busyPct) });
   if (busyPct > 30) console.log(`  (machine busy ${busyPct.toFixed(0)}% of a core before starting ${kind}: other work on the box)`);
