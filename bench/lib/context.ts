@@ -24,6 +24,18 @@ export interface Ctx {
 /** Run the listed sides one after another (never concurrently: 2 cores). */
 export const sidesFrom = (envName: string, dflt: SideKind[]): SideKind[] => (process.env[envName]?.split(",") as SideKind[] | undefined) ?? dflt;
 
+/** The sides in the order of a round: reversed every other round, so no side always runs first (or last) on the shared box. */
+export const inRoundOrder = <T>(sides: T[], round: number): T[] => (round % 2 ? [...sides].reverse() : sides);
+
+/** A side's server env written `A=1;B=x=y` (a value may hold `=` or `:`, e.g. a URL). */
+export const parseSideEnv = (spec: string): Record<string, string> =>
+  Object.fromEntries(
+    spec
+      .split(";")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+
 export function put(row: Partial<Record<SideKind, number | string>>): Pick<import("./report.ts").Row, "platformEmbedded" | "platformReal" | "baselineNode" | "baselineBun"> {
   return { platformEmbedded: row["platform-embedded"], platformReal: row["platform-real"], baselineNode: row["baseline-node"], baselineBun: row["baseline-bun"] };
 }

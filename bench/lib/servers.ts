@@ -4,6 +4,7 @@ import { freePort } from "@rt/testkit/ports"; // just the helper, not the whole 
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { SESSIONS_BUCKET } from "../../apps/gateway/src/outbound/recovery.ts";
 import { ROOT, spawnServer, waitQuiet, type Server } from "./proc.ts";
 import { QUIET_MAX_MS } from "./config.ts";
 
@@ -21,12 +22,11 @@ export type SideKind = "platform-embedded" | "platform-real" | "platform-gateway
  * it held 116,382 sessions and each sweep stalled the platform for 1-2 s (the stalls of
  * bench/README). Each side starts with it empty, as a fresh cluster would.
  */
-const SESSIONS_STREAM = "KV_rt_sessions";
-async function purgeSessions(stream: string) {
+async function purgeSessions() {
   const nc = await connect({ servers: NATS_URL.replace("nats://", "") });
   try {
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.purge(stream).catch(() => undefined); // absent on a fresh server
+    await jsm.streams.purge(`KV_${SESSIONS_BUCKET}`).catch(() => undefined); // absent on a fresh server
   } finally {
     await nc.close();
   }
@@ -53,7 +53,7 @@ export const quietLog: { side: SideKind; busyPct: number }[] = [];
 export async function startSide(kind: SideKind, extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<Side> {
   const { BENCH_TREE: cwd, ...sideEnv } = extraEnv;
   extraEnv = sideEnv;
-  if ((kind === "platform-real" || kind === "platform-gateway") && !extraEnv.NATS_NAMESPACE) await purgeSessions(SESSIONS_STREAM);
+  if ((kind === "platform-real" || kind === "platform-gateway") && !extraEnv.NATS_NAMESPACE) await purgeSessions();
   const busyPct = await waitQuiet(QUIET_MAX_MS);
   quietLog.push({ side: kind, busyPct: Math.round(busyPct) });
   if (busyPct > 30) console.log(`  (machine busy ${busyPct.toFixed(0)}% of a core before starting ${kind}: other work on the box)`);

@@ -1,6 +1,6 @@
 /** Scenario 3: chat end to end — sockets in rooms of 20, message:send at a fixed total rate; emit → last member's receipt. */
 import { cfg, QUICK } from "../lib/config.ts";
-import { put, sidesFrom, type Ctx } from "../lib/context.ts";
+import { inRoundOrder, put, sidesFrom, type Ctx } from "../lib/context.ts";
 import { runChat, stallNote, setupChat, storedCount, type ChatResult } from "../lib/chat.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
@@ -15,8 +15,7 @@ export async function chat(ctx: Ctx) {
   type Run = ChatResult & { connected: number };
   const runs: Partial<Record<SideKind, Run[]>> = {};
   for (let round = 0; round < c.rounds; round++) {
-    // Sides alternate so no side always runs first (or last) on the shared box.
-    for (const kind of round % 2 ? [...sides].reverse() : sides) {
+    for (const kind of inRoundOrder(sides, round)) {
       const side = await startSide(kind);
       const workers = await spawnWorkers(c.workers);
       try {

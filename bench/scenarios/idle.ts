@@ -3,7 +3,7 @@
  * forced GC (every side alike) and connect rate. Sides alternate for BENCH_IDLE_ROUNDS rounds; medians.
  */
 import { cfg } from "../lib/config.ts";
-import { put, sidesFrom, type Ctx } from "../lib/context.ts";
+import { inRoundOrder, put, sidesFrom, type Ctx } from "../lib/context.ts";
 import { cpuMeter, hardFdLimit, rssKb, sleep } from "../lib/proc.ts";
 import { forceGc, SECRET, startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers, split } from "../lib/workers.ts";
@@ -27,7 +27,7 @@ export async function idle(ctx: Ctx) {
   const rounds: Partial<Record<SideKind, Round[]>> = {};
   const raw: Record<string, unknown[]> = {};
   for (let round = 0; round < c.rounds; round++) {
-    for (const kind of round % 2 ? [...sides].reverse() : sides) {
+    for (const kind of inRoundOrder(sides, round)) {
       const side = await startSide(kind);
       const workers = await spawnWorkers(c.workers);
       try {

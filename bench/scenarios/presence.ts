@@ -7,7 +7,7 @@
  * over `rounds`, each on a fresh platform process; medians.
  */
 import { cfg } from "../lib/config.ts";
-import type { Ctx } from "../lib/context.ts";
+import { inRoundOrder, type Ctx } from "../lib/context.ts";
 import { cpuSeconds, sleep } from "../lib/proc.ts";
 import { SECRET, startSide } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers, split } from "../lib/workers.ts";
@@ -101,7 +101,7 @@ export async function presence(ctx: Ctx) {
   ctx.log(`presence: ${c.users} users of one tenant connecting within ${c.spreadMs / 1000} s, ${c.rounds} round(s) per mode, ${c.workers} workers`);
   const rounds: Round[] = [];
   // Alternate the modes so that foreign load on the box falls on both.
-  for (let r = 0; r < c.rounds; r++) for (const mode of (r % 2 === 0 ? ["user", "batch"] : ["batch", "user"]) as Mode[]) rounds.push(await storm(ctx, mode));
+  for (let r = 0; r < c.rounds; r++) for (const mode of inRoundOrder<Mode>(["user", "batch"], r)) rounds.push(await storm(ctx, mode));
   ctx.raw.presence = rounds;
   const med = (mode: Mode, k: keyof Round) => median(rounds.filter((x) => x.mode === mode).map((x) => x[k] as number));
   const row = (metric: string, k: keyof Round, digits: number, target?: { text: string; ok: (after: number) => boolean }) => {

@@ -1,6 +1,6 @@
 /** Scenario 4: the highest message:send rate sustained with p99 (emit → last member) ≤ 50 ms and nothing lost. */
 import { cfg } from "../lib/config.ts";
-import { put, sidesFrom, type Ctx } from "../lib/context.ts";
+import { inRoundOrder, put, sidesFrom, type Ctx } from "../lib/context.ts";
 import { runChat, stallNote, setupChat } from "../lib/chat.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
@@ -14,8 +14,7 @@ export async function throughput(ctx: Ctx) {
   const firstFail: Partial<Record<SideKind, string>> = {};
   const raw: Record<string, unknown[]> = {};
   for (let round = 0; round < c.rounds; round++) {
-    // Sides alternate so no side always runs first (or last) on the shared box.
-    for (const kind of round % 2 ? [...sides].reverse() : sides) {
+    for (const kind of inRoundOrder(sides, round)) {
       const side = await startSide(kind);
       const workers = await spawnWorkers(c.workers);
       (raw[kind] ??= []).push({ round: round + 1 });

@@ -7,8 +7,9 @@
  * BENCH_STEPS_ROUNDS=n runs every side n times, alternating, and prints medians at the end.
  */
 import { cfg } from "../lib/config.ts";
-import { cpuGroups, runChat, setupChat, type ChatResult } from "../lib/chat.ts";
-import { cpuMeter, machineMeter } from "../lib/proc.ts";
+import { runChat, setupChat, type ChatResult } from "../lib/chat.ts";
+import { inRoundOrder, parseSideEnv } from "../lib/context.ts";
+import { machineMeter } from "../lib/proc.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
@@ -22,29 +23,23 @@ const sides = sidesArg.split(",").map((spec) => {
   return {
     spec,
     kind: kind as SideKind,
-    env: Object.fromEntries(
-      env
-        .split(";")
-        .filter(Boolean)
-        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-    ),
+    env: parseSideEnv(env),
   };
 });
 type Run = ChatResult & { cpuAll: Record<string, number> };
 const runs = new Map<string, Run[]>();
 
 for (let round = 0; round < rounds; round++) {
-  for (const side of round % 2 ? [...sides].reverse() : sides) {
+  for (const side of inRoundOrder(sides, round)) {
     const server = await startSide(side.kind, side.env);
     const workers = await spawnWorkers(cfg.chat.workers);
     try {
       const setup = await setupChat(server, workers, Number(sockets), Number(roomSize), "steps");
       console.log(`${side.spec}: ${setup.connected} connected, ${setup.connectFailed} connect failures, ${setup.joinFailed} join failures, ${setup.rooms.length} rooms`);
       for (const rate of rates.split(",").map(Number)) {
-        const gen = cpuMeter({ ...cpuGroups(server), generator: () => workers.map((w) => w.proc.pid) });
         const machine = machineMeter();
         const r = await runChat(setup, workers, { rate, durationMs: Number(ms), warmupMs: 1000, drainMs: 3000 });
-        const cpuAll = Object.fromEntries(Object.entries({ ...gen(), machine: machine().busy }).map(([k, v]) => [k, Math.round(v)]));
+        const cpuAll = Object.fromEntries(Object.entries({ ...r.cpu, machine: machine().busy }).map(([k, v]) => [k, Math.round(v)]));
         const key = `${side.spec} @ ${rate}/s`;
         runs.set(key, [...(runs.get(key) ?? []), { ...r, cpuAll }]);
         console.log(`${key}: ${describe(r, cpuAll)}`);

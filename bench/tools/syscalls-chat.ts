@@ -6,18 +6,13 @@
  */
 import { cfg } from "../lib/config.ts";
 import { runChat, setupChat } from "../lib/chat.ts";
+import { parseSideEnv } from "../lib/context.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 
 const kind = (process.argv[2] ?? "platform-real") as SideKind;
 const rate = Number(process.argv[3] ?? cfg.chat.rate);
-const env = Object.fromEntries(
-  (process.argv[4] ?? "")
-    .split(";")
-    .filter(Boolean)
-    .map((kv) => kv.split("=") as [string, string]),
-);
-const side = await startSide(kind, env);
+const side = await startSide(kind, parseSideEnv(process.argv[4] ?? ""));
 const workers = await spawnWorkers(cfg.chat.workers);
 try {
   const setup = await setupChat(side, workers, cfg.chat.sockets, cfg.chat.roomSize, "sys");
