@@ -18,9 +18,10 @@ export type SideKind = "platform-embedded" | "platform-real" | "platform-gateway
 
 /**
  * The recovery-session bucket of the default NATS namespace. Every earlier run's sessions stay in
- * it (24 h), and each gateway's sweep reads the whole bucket every ~15 s: after a day of bench runs
- * it held 116,382 sessions and each sweep stalled the platform for 1-2 s (the stalls of
- * bench/README). Each side starts with it empty, as a fresh cluster would.
+ * it (24 h). Trees before the per-gateway sweep (2026-12-02) read the whole bucket every ~15 s:
+ * after a day of bench runs it held 116,382 sessions and each sweep stalled them for 1-2 s (the
+ * stalls of bench/README). Each side starts with it empty, as a fresh cluster would, so an older
+ * tree run through BENCH_TREE is measured as fairly as this one.
  */
 async function purgeSessions() {
   const nc = await connect({ servers: NATS_URL.replace("nats://", "") });

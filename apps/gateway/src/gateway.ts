@@ -146,6 +146,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
       forgetHandshake(socket);
       socket.data.principal = principal;
       socket.data.exp = v?.exp;
+      recovery.ownPid(socket as unknown as { pid?: string; recovered: boolean }); // socket.io keeps `pid` private
       next();
     } catch (err) {
       recovery.unclaim(socket.id);
@@ -183,6 +184,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const publishing = servePublish(gw);
   const alive = serveAlive(bus, id, (sid) => io.of("/").sockets.has(sid) || recovery.claims.has(sid));
   // Half the shorter of window and margin: a gone socket's session lives at most window + 1.5 × margin.
+  await RecoveryAdapter.register();
   const sweeper = startSessionSweeper(recovery, Math.min(30_000, Math.max(100, Math.min(config.RECOVERY_MS, config.SESSION_MARGIN_MS) / 2)), gw.log);
   const readiness = { ready: async () => !stopping && bus.isConnected() };
   const admin = startAdmin(gw);

@@ -335,10 +335,11 @@ export function createMemoryNetwork(netOpts: MemoryNetworkOptions) {
           async delete(key) {
             map.delete(key);
           },
-          async entries() {
+          async entries(prefix) {
             const now = live();
             const out: KvEntry[] = [];
-            for (const [key, e] of map) if (e.exp > now) out.push({ key, value: JSON.parse(e.v), revision: e.rev });
+            const head = prefix === undefined ? "" : `${prefix}.`;
+            for (const [key, e] of map) if (e.exp > now && key.startsWith(head)) out.push({ key, value: JSON.parse(e.v), revision: e.rev });
             return out;
           },
           async deleteIf(key, revision) {

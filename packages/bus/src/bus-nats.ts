@@ -492,10 +492,11 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         async delete(key) {
           await kv.delete(key);
         },
-        async entries() {
-          // history 1: the last value of every key, read by one ordered consumer (not a get per key).
+        async entries(prefix) {
+          // history 1: the last value of every key (under the prefix), read by one ordered consumer (not a get per key).
           const out: KvEntry[] = [];
-          for await (const e of await kv.history()) if (e.operation === "PUT" && e.length > 0) out.push({ key: e.key, value: e.json(), revision: e.revision });
+          for await (const e of await kv.history(prefix === undefined ? {} : { key: `${prefix}.>` }))
+            if (e.operation === "PUT" && e.length > 0) out.push({ key: e.key, value: e.json(), revision: e.revision });
           return out;
         },
         async deleteIf(key, revision) {

@@ -190,6 +190,20 @@ export function runBusContract(name: string, make: (prefix: string, owner?: bool
       expect(await ka.entries()).toEqual([]);
     });
 
+    test("kv: entries with a prefix lists only the keys under `<prefix>.`", async () => {
+      const ka = await a.kv(`${prefix}_kvp`, { ttlMs: 60_000 });
+      const kb = await b.kv(`${prefix}_kvp`, { ttlMs: 60_000 });
+      await ka.put("gw-1.a", { n: 1 });
+      await ka.put("gw-1.b", { n: 2 });
+      await ka.put("gw-10.c", { n: 3 });
+      await ka.put("gw-1", { n: 4 });
+      await ka.delete("gw-1.b");
+      expect((await kb.entries("gw-1")).map((e) => [e.key, e.value])).toEqual([["gw-1.a", { n: 1 }]]);
+      expect((await kb.entries("gw-10")).map((e) => e.key)).toEqual(["gw-10.c"]);
+      expect(await kb.entries("gw-2")).toEqual([]);
+      expect((await kb.entries()).map((e) => e.key).sort()).toEqual(["gw-1", "gw-1.a", "gw-10.c"]);
+    });
+
     test("kv: putIf writes only at the revision read (0: only if absent); of two racing writers one wins", async () => {
       const ka = await a.kv(`${prefix}_cas`, { ttlMs: 60_000 });
       const kb = await b.kv(`${prefix}_cas`, { ttlMs: 60_000 });

@@ -88,8 +88,11 @@ export interface KvStore {
   get(key: string): Promise<unknown | null>;
   put(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
-  /** Every live entry (for sweeps: the store is small, a few entries per connected socket). */
-  entries(): Promise<KvEntry[]>;
+  /**
+   * Every live entry, or with `prefix` only those whose key starts with `<prefix>.` (a sweep reads
+   * its own part of a store, not the whole store).
+   */
+  entries(prefix?: string): Promise<KvEntry[]>;
   /** Delete the key only if it was not written since `revision`; false when it was (or is gone). */
   deleteIf(key: string, revision: number): Promise<boolean>;
   /** The live entry with its revision, for a later putIf; null when absent. */

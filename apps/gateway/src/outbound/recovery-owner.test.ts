@@ -120,6 +120,20 @@ test("a live session cannot be taken over: a stolen pid with another tenant's to
   v.s.close();
 });
 
+test("a recovery id that is not one (wildcards, no gateway part, too long, empty) is a fresh socket with an id under this gateway's prefix; the gateway keeps serving", async () => {
+  const token = await p.token({ sub: "pid-garbage" });
+  for (const pid of ["a.>", "*", ">", "no-dot", `${gw.id}.a.b`, `${"x".repeat(300)}.y`, "", `${gw.id}.`]) {
+    const r = await RawSocket.open(ws(gw.url), { auth: { token, pid, offset: "0" } });
+    expect({ pid, connected: r.connected }).toEqual({ pid, connected: true });
+    expect(r.socket.pid).toStartWith(`${gw.id}.`);
+    expect(r.socket.pid).not.toBe(pid);
+    r.socket.close();
+  }
+  const v = await victim("after-garbage");
+  expect(v.pid).toMatch(new RegExp(`^${gw.id}\\.[A-Za-z0-9_-]{20}$`));
+  v.s.close();
+});
+
 test("authenticate with fewer roles leaves the role rooms the new token no longer grants, and narrows a payments subscription to its own", async () => {
   const token = await p.token({ sub: "demoted", roles: ["admin", "ops"] });
   const s = open(gw.url, token);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { io as ioClient } from "socket.io-client";
+import { subjects } from "@rt/contracts";
 import type { KvStore } from "@rt/bus";
 import { dropNamespace, startCluster, startPlatform, testMode, testNamespace, waitFor, TEST_NATS_URL, type ClientSocket, type TestPlatform } from "@rt/testkit";
-import { SESSIONS_BUCKET, type StoredSession } from "./recovery.ts";
+import { GATEWAYS_BUCKET, SESSIONS_BUCKET, type StoredSession } from "./recovery.ts";
 
 /**
  * Issue 15 item 7: a session outlives its socket by the recovery window plus a margin, not 24 h.
@@ -59,21 +60,55 @@ test(`a dropped socket's session is swept once the window (${WINDOW} ms) plus th
   s.close();
 }, 30_000);
 
-test("a session left by a gateway that no longer answers (no disconnect recorded) is swept after window + margin", async () => {
-  const pid = `dead-${crypto.randomUUID().slice(0, 8)}`;
+test("a session left by a gateway that no longer answers (no disconnect recorded) is swept after window + margin, and the gateway leaves the registry", async () => {
+  const dead = `gw-dead-${crypto.randomUUID().slice(0, 8)}`;
+  const pid = `${dead}.sess`;
   const orphan: StoredSession = {
-    sid: `sid-${pid}`,
+    sid: `sid-${dead}`,
     pid,
     rooms: [],
     data: { principal: { userId: "ghost", tenantId: p.tenant, roles: [], name: "Ghost" }, since: new Date().toISOString() },
-    gatewayId: `gw-dead-${pid}`,
+    gatewayId: dead,
   };
+  // What a gateway does at start (register) and at its sockets' connects, before it was killed.
+  const registry = await p.platform.bus.kv(GATEWAYS_BUCKET, { ttlMs: 24 * 3600_000 });
+  await registry.put(dead, { at: Date.now() });
   await sessions.put(pid, orphan);
   const start = Date.now();
   const after = await goneAfter(pid, 10_000);
   console.log(`session sweep (${p.mode}): dead gateway's session gone after ${after} ms`);
   expect(after).not.toBeNull();
   expect(Date.now() - start).toBeGreaterThanOrEqual(WINDOW + MARGIN);
+  const end = Date.now() + 5000;
+  while ((await registry.get(dead)) !== null && Date.now() < end) await Bun.sleep(50);
+  expect(await registry.get(dead)).toBeNull();
+  expect(await registry.get(p.platform.gateway.id)).not.toBeNull();
+}, 30_000);
+
+test("a dead gateway's prefix is swept by the gateway after it, except the sessions recovered onto a gateway that still answers; its registry entry stays while any are left", async () => {
+  const dead = `gw-dead-${crypto.randomUUID().slice(0, 8)}`;
+  const moved = `gw-live-${crypto.randomUUID().slice(0, 8)}`;
+  const live = p.platform.bus.respond(subjects.gatewayAlive(moved), () => ({ alive: true }), { queue: moved });
+  try {
+    const registry = await p.platform.bus.kv(GATEWAYS_BUCKET, { ttlMs: 24 * 3600_000 });
+    await registry.put(dead, { at: Date.now() });
+    const session = (pid: string, gatewayId: string): StoredSession => ({
+      sid: `sid-${pid}`,
+      pid,
+      rooms: [],
+      data: { principal: { userId: "ghost", tenantId: p.tenant, roles: [], name: "Ghost" }, since: new Date().toISOString() },
+      gatewayId,
+    });
+    // Born on the dead gateway: one still there when it died, one recovered since onto a live gateway.
+    await sessions.put(`${dead}.gone`, session(`${dead}.gone`, dead));
+    await sessions.put(`${dead}.moved`, session(`${dead}.moved`, moved));
+    expect(await goneAfter(`${dead}.gone`, 10_000)).not.toBeNull();
+    await Bun.sleep(WINDOW + MARGIN);
+    expect(await sessions.get(`${dead}.moved`)).toMatchObject({ gatewayId: moved });
+    expect(await registry.get(dead)).not.toBeNull();
+  } finally {
+    live.unsubscribe();
+  }
 }, 30_000);
 
 test("a live socket's session is never swept", async () => {
@@ -91,6 +126,7 @@ if (testMode() !== "embedded") {
       const s = await open(cluster.gatewayUrls[0]!, "sweep-killed");
       const pid = pidOf(s);
       await Bun.sleep(200);
+      expect(pid).toStartWith("gw-1.");
       expect(await sessions.get(pid)).toMatchObject({ pid, gatewayId: "gw-1" });
       await cluster.gateways[0]!.kill("SIGKILL");
       const killed = Date.now();

@@ -1,13 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { Adapter, type Room, type Session, type SocketId } from "socket.io-adapter";
 import { AliveReply, AliveRequest, subjects, type Principal } from "@rt/contracts";
-import { isBusError, type Bus, type KvStore, type Subscription } from "@rt/bus";
+import { isBusError, type Bus, type KvEntry, type KvStore, type Subscription } from "@rt/bus";
 import type { Logger } from "@rt/service-kit";
 import type { Replay } from "./replay.ts";
 import type { GatewaySocket, SocketData } from "../types.ts";
 
-/** KV bucket of socket sessions (rooms and data), readable by every gateway. */
+/**
+ * KV bucket of socket sessions (rooms and data), readable by every gateway. Keyed by the socket's
+ * recovery id (`pid`), `<gatewayId>.<random>` after the gateway it was born on: a gateway sweeps
+ * its own prefix only. The pid never changes (the client counts a connect as recovered only if it
+ * gets its pid back), so a session recovered elsewhere stays under its birth prefix and names its
+ * current gateway in `gatewayId`.
+ */
 export const SESSIONS_BUCKET = "rt_sessions";
+/** KV bucket of the gateways that ever held sessions, so the prefix of one that died is swept too. */
+export const GATEWAYS_BUCKET = "rt_gateways";
+/** A recovery id: the owning gateway's id (a GATEWAY_ID) and a random part, as a two-token KV key. */
+const PID = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}$/;
 
 export interface StoredSession {
   sid: string;
@@ -67,6 +77,11 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
   // The bucket's ttl counts from the last write and is bucket-wide (NATS 2.9), so it cannot follow
   // a socket's disconnect: sweeps (`sweep`) remove gone sockets' sessions; the ttl is a backstop.
   const kv = () => (kvP ??= deps.bus.kv(SESSIONS_BUCKET, { ttlMs: 24 * 3600_000 }));
+  let gatewaysP: Promise<KvStore> | null = null;
+  // Same backstop: a gateway's entry is rewritten every sweep and removed once its prefix is empty.
+  const gateways = () => (gatewaysP ??= deps.bus.kv(GATEWAYS_BUCKET, { ttlMs: 24 * 3600_000 }));
+  const register = async () => (await gateways()).put(deps.gatewayId, { at: Date.now() });
+  const newPid = () => `${deps.gatewayId}.${freshId()}`;
   const fail = (what: string) => (err: unknown) => deps.log.warn({ err: String(err) }, `session ${what} failed`);
   // Session writes still on their way: a gateway shutting down waits for them before it drains.
   const writes = new Set<Promise<void>>();
@@ -103,6 +118,21 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
       return !(isBusError(err) && err.code === "NO_RESPONDERS");
     }
   }
+  /**
+   * The registered gateways that precede this one in id order (wrapping) and no longer answer, up to
+   * the first that does: each dead gateway's prefix is swept by exactly the next live gateway.
+   */
+  async function deadPredecessors(): Promise<KvEntry[]> {
+    const ids = (await (await gateways()).entries()).sort((a, b) => (a.key < b.key ? -1 : 1));
+    const me = ids.findIndex((e) => e.key === deps.gatewayId);
+    const dead: KvEntry[] = [];
+    for (let k = 1; k < ids.length; k++) {
+      const e = ids[(me - k + ids.length) % ids.length]!;
+      if (e.key === deps.gatewayId || (await gatewayUp(e.key))) break;
+      dead.push(e);
+    }
+    return dead;
+  }
   /** Sessions last seen without a live socket (no disconnect recorded: their gateway died), by key, since when. */
   let orphans = new Map<string, number>();
 
@@ -112,37 +142,65 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
       await Promise.allSettled([...writes]);
     }
 
+    /** Record this gateway in the registry before it takes sockets, so its prefix is swept even if it dies. */
+    static register(): Promise<void> {
+      return register();
+    }
+
     /**
      * Remove the sessions no restore can use any more, once the recovery window plus the margin
      * has passed: a recorded disconnect that long ago, or (no disconnect recorded) a socket that is
      * not connected here although this gateway owns it, or whose gateway no longer answers, since
-     * a sweep first saw it so. A session written meanwhile is kept (the delete is conditional).
-     * Returns how many were removed.
+     * a sweep first saw it so. A gateway reads the sessions born on it (its prefix), and those born
+     * on the dead gateways just before it in id order, whose registry entry goes once their prefix
+     * is empty: a sweep costs what this gateway holds, not what the cluster holds. A session
+     * written meanwhile is kept (the delete is conditional). Returns how many were removed.
      */
     async sweep(now = Date.now()): Promise<number> {
       const store = await kv();
+      await register();
       const keep = deps.recoveryMs + deps.marginMs;
       const up = new Map<string, Promise<boolean>>();
       const seen = new Map<string, number>();
-      let swept = 0;
-      for (const e of await store.entries()) {
-        const s = e.value as Partial<StoredSession> | null;
-        let since: number;
-        if (typeof s?.disconnectedAt === "number") since = s.disconnectedAt;
-        else {
-          const owner = s?.gatewayId;
-          const live =
-            owner === deps.gatewayId
-              ? !!s?.sid && (this.nsp.sockets.has(s.sid) || this.claims.has(s.sid))
-              : !!owner && (await (up.get(owner) ?? up.set(owner, gatewayUp(owner)).get(owner)!));
-          if (live) continue;
-          since = orphans.get(e.key) ?? now;
-          seen.set(e.key, since);
+      const part = async (prefix: string) => {
+        let swept = 0;
+        const entries = await store.entries(prefix);
+        for (const e of entries) {
+          const s = e.value as Partial<StoredSession> | null;
+          let since: number;
+          if (typeof s?.disconnectedAt === "number") since = s.disconnectedAt;
+          else {
+            const owner = s?.gatewayId;
+            const live =
+              owner === deps.gatewayId
+                ? !!s?.sid && (this.nsp.sockets.has(s.sid) || this.claims.has(s.sid))
+                : !!owner && (await (up.get(owner) ?? up.set(owner, gatewayUp(owner)).get(owner)!));
+            if (live) continue;
+            since = orphans.get(e.key) ?? now;
+            seen.set(e.key, since);
+          }
+          if (now - since > keep && (await store.deleteIf(e.key, e.revision))) swept++;
         }
-        if (now - since > keep && (await store.deleteIf(e.key, e.revision))) swept++;
+        return { swept, left: entries.length - swept };
+      };
+      let { swept } = await part(deps.gatewayId);
+      for (const g of await deadPredecessors()) {
+        const done = await part(g.key);
+        swept += done.swept;
+        if (done.left === 0) await (await gateways()).deleteIf(g.key, g.revision);
       }
       orphans = seen;
       return swept;
+    }
+
+    /** A recovery id under this gateway's prefix. */
+    newPid(): string {
+      return newPid();
+    }
+
+    /** Before its connect packet carries it: a new socket's recovery id, under this gateway's prefix (socket.io's has none). */
+    ownPid(socket: { pid?: string; recovered: boolean }): void {
+      if (!socket.recovered && !socket.pid?.startsWith(`${deps.gatewayId}.`)) socket.pid = newPid();
     }
 
     /** Restored sessions by socket id, from the restore until the replay handed over (or the socket went). */
@@ -231,7 +289,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
 
     private async claim(pid: string, offset: string): Promise<Session | null> {
       const after = Number(offset);
-      if (!Number.isSafeInteger(after) || after < 0) return null;
+      if (!Number.isSafeInteger(after) || after < 0 || !PID.test(pid)) return null;
       const s = (await (await kv()).get(pid)) as StoredSession | null;
       if (!s?.data?.principal) return null;
       if (s.disconnectedAt !== undefined && Date.now() - s.disconnectedAt > deps.recoveryMs) return null;
@@ -286,7 +344,7 @@ export function startFresh(adapter: RecoveryAdapter, socket: GatewaySocket, reas
   // socket.io keys sockets waiting for their middlewares by id (`_preConnectSockets`, private).
   const waiting = (socket.nsp as unknown as { _preConnectSockets: Map<string, GatewaySocket> })._preConnectSockets;
   waiting.delete(socket.id);
-  Object.assign(socket, { id: freshId(), pid: freshId(), recovered: false });
+  Object.assign(socket, { id: freshId(), pid: adapter.newPid(), recovered: false });
   socket.data = { principal: null, since: new Date().toISOString() };
   waiting.set(socket.id, socket);
 }
