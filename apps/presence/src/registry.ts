@@ -13,8 +13,9 @@ interface GatewayView {
   sockets: Map<string, PresenceSocket>;
 }
 
-const userKey = (s: { tenantId: string; userId: string }) => `${s.tenantId}\u0000${s.userId}`;
 const roomKey = (tenantId: string, roomId: number) => `${tenantId}\u0000${roomId}`;
+/** ISO timestamps of one format order as strings do; localeCompare was most of a storm's sort. */
+const bySince = (a: PresenceUser, b: PresenceUser) => (a.since < b.since ? -1 : a.since > b.since ? 1 : 0);
 
 /**
  * Who is connected where, cluster-wide, kept from gateway deltas and heartbeats. A user is online
@@ -23,10 +24,16 @@ const roomKey = (tenantId: string, roomId: number) => `${tenantId}\u0000${roomId
 export class PresenceRegistry {
   private gateways = new Map<string, GatewayView>();
   /**
-   * tenant+user → their connections across gateways, by connId: a socket recovered on another
-   * gateway keeps its socket id while the old gateway may still list it (until swept).
+   * tenant → user → their connections across gateways, by connId: a socket recovered on another
+   * gateway keeps its socket id while the old gateway may still list it (until swept). By tenant,
+   * so a tenant's list costs its own users, not the cluster's.
    */
-  private users = new Map<string, Map<string, PresenceSocket>>();
+  private tenants = new Map<string, Map<string, Map<string, PresenceSocket>>>();
+  /**
+   * tenant → its list as last built, until one of its users' connections changes: a reconnect
+   * storm asks for the list once per socket, mostly between two changes.
+   */
+  private lists = new Map<string, PresenceUser[]>();
   /** tenant+room → user → their connections (connId) in that room. */
   private rooms = new Map<string, Map<string, Map<string, PresenceSocket>>>();
   /** Sockets of every gateway, counted from heartbeats (includes anonymous sockets). */
@@ -43,10 +50,12 @@ export class PresenceRegistry {
     if (g.sockets.has(s.socketId)) return [];
     g.sockets.set(s.socketId, s);
     g.digest ^= presenceDigest(s);
-    const k = userKey(s);
-    let mine = this.users.get(k);
-    if (!mine) this.users.set(k, (mine = new Map()));
+    let users = this.tenants.get(s.tenantId);
+    if (!users) this.tenants.set(s.tenantId, (users = new Map()));
+    let mine = users.get(s.userId);
+    if (!mine) users.set(s.userId, (mine = new Map()));
     mine.set(s.connId, s);
+    this.lists.delete(s.tenantId);
     const changes: PresenceChange[] = mine.size === 1 ? [{ kind: "online", socket: s }] : [];
     return s.room ? [...changes, ...this.enterRoom(s, s.room)] : changes;
   }
@@ -58,7 +67,8 @@ export class PresenceRegistry {
     if (!g || !old || old.room?.seq === s.room?.seq) return [];
     g.digest ^= presenceDigest(old) ^ presenceDigest(s);
     g.sockets.set(s.socketId, s);
-    this.users.get(userKey(s))?.set(s.connId, s);
+    this.tenants.get(s.tenantId)?.get(s.userId)?.set(s.connId, s);
+    this.lists.delete(s.tenantId);
     return [...(old.room ? this.exitRoom(old, old.room) : []), ...(s.room ? this.enterRoom(s, s.room) : [])];
   }
 
@@ -89,11 +99,13 @@ export class PresenceRegistry {
     g.sockets.delete(socketId);
     g.digest ^= presenceDigest(s);
     const changes = s.room ? this.exitRoom(s, s.room) : [];
-    const k = userKey(s);
-    const mine = this.users.get(k);
+    const users = this.tenants.get(s.tenantId);
+    const mine = users?.get(s.userId);
     mine?.delete(s.connId);
-    if (mine && mine.size === 0) {
-      this.users.delete(k);
+    this.lists.delete(s.tenantId);
+    if (users && mine && mine.size === 0) {
+      users.delete(s.userId);
+      if (users.size === 0) this.tenants.delete(s.tenantId);
       changes.push({ kind: "offline", socket: s });
     }
     return changes;
@@ -131,17 +143,21 @@ export class PresenceRegistry {
 
   /** Whether the user has a socket on any gateway. */
   isOnline(tenantId: string, userId: string): boolean {
-    return this.users.has(userKey({ tenantId, userId }));
+    return this.tenants.get(tenantId)?.has(userId) ?? false;
   }
 
-  list(tenantId: string): PresenceUser[] {
+  /** The tenant's online users, each since their earliest socket, oldest first. Shared: do not mutate. */
+  list(tenantId: string): readonly PresenceUser[] {
+    const cached = this.lists.get(tenantId);
+    if (cached) return cached;
     const out: PresenceUser[] = [];
-    for (const sockets of this.users.values()) {
+    for (const sockets of this.tenants.get(tenantId)?.values() ?? []) {
       let first: PresenceSocket | undefined;
       for (const s of sockets.values()) if (!first || s.since < first.since) first = s;
-      if (first && first.tenantId === tenantId) out.push({ userId: first.userId, name: first.name, since: first.since });
+      if (first) out.push({ userId: first.userId, name: first.name, since: first.since });
     }
-    return out.sort((a, b) => a.since.localeCompare(b.since));
+    this.lists.set(tenantId, out.sort(bySince));
+    return out;
   }
 
   /** Users with a socket in a room, each since their earliest socket there joined it. */
@@ -152,7 +168,7 @@ export class PresenceRegistry {
       for (const s of sockets.values()) if (!first || s.room!.since < first.room!.since) first = s;
       if (first) out.push({ userId: first.userId, name: first.name, since: first.room!.since });
     }
-    return out.sort((a, b) => a.since.localeCompare(b.since));
+    return out.sort(bySince);
   }
 
   /** Connected sockets of every live gateway (heartbeat counts, anonymous sockets included). */
@@ -165,7 +181,7 @@ export class PresenceRegistry {
 
   tenantClients(tenantId: string): number {
     let n = 0;
-    for (const sockets of this.users.values()) for (const s of sockets.values()) if (s.tenantId === tenantId) n++;
+    for (const sockets of this.tenants.get(tenantId)?.values() ?? []) n += sockets.size;
     return n;
   }
 }
