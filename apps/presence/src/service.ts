@@ -8,6 +8,8 @@ const SNAPSHOT_PAGE = 2000;
 const WARMUP_MS = 2 * 1000;
 /** How far apart two replicas may cut a change into windows (clock skew plus delivery spread). */
 const BATCH_MARGIN_MS = 250;
+/** How often silent gateways are looked for. */
+const SWEEP_MS = 500;
 
 /**
  * Every replica listens to every gateway (no queue group) so each holds the whole view; the
@@ -82,7 +84,15 @@ function createPresence({ bus, config }: Pick<ServiceDeps, "bus" | "config">): S
       if (!registry.beat(hb.gatewayId, hb.digest, hb.socketCount)) await resync(hb.gatewayId);
     }),
   ];
-  const sweeper = setInterval(() => announce(registry.sweep(GATEWAY_TIMEOUT_MS)), 500);
+  // A tick that comes late means this process was stalled, and the heartbeats of that time may be
+  // queued behind this timer: they get as much longer, so a stall is not taken for dead gateways.
+  let lastSweep = Date.now();
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    const stalled = Math.max(0, now - lastSweep - SWEEP_MS);
+    lastSweep = now;
+    announce(registry.sweep(GATEWAY_TIMEOUT_MS + stalled, now));
+  }, SWEEP_MS);
 
   /** Each user once per batch, as they are when it is made; the window number makes the id every replica uses. */
   const flushBatches = () => {
