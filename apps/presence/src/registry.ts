@@ -67,8 +67,8 @@ export class PresenceRegistry {
     if (!g || !old || old.room?.seq === s.room?.seq) return [];
     g.digest ^= presenceDigest(old) ^ presenceDigest(s);
     g.sockets.set(s.socketId, s);
+    // Same name and since, another room: the tenant's list stays as it is.
     this.tenants.get(s.tenantId)?.get(s.userId)?.set(s.connId, s);
-    this.lists.delete(s.tenantId);
     return [...(old.room ? this.exitRoom(old, old.room) : []), ...(s.room ? this.enterRoom(s, s.room) : [])];
   }
 

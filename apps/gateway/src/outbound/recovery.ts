@@ -122,13 +122,13 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
    * The registered gateways that precede this one in id order (wrapping) and no longer answer, up to
    * the first that does: each dead gateway's prefix is swept by exactly the next live gateway.
    */
-  async function deadPredecessors(): Promise<KvEntry[]> {
+  async function deadPredecessors(isUp: (id: string) => Promise<boolean>): Promise<KvEntry[]> {
     const ids = (await (await gateways()).entries()).sort((a, b) => (a.key < b.key ? -1 : 1));
     const me = ids.findIndex((e) => e.key === deps.gatewayId);
     const dead: KvEntry[] = [];
     for (let k = 1; k < ids.length; k++) {
       const e = ids[(me - k + ids.length) % ids.length]!;
-      if (e.key === deps.gatewayId || (await gatewayUp(e.key))) break;
+      if (e.key === deps.gatewayId || (await isUp(e.key))) break;
       dead.push(e);
     }
     return dead;
@@ -160,7 +160,9 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
       const store = await kv();
       await register();
       const keep = deps.recoveryMs + deps.marginMs;
+      // One alive question per gateway per sweep, whether it is a predecessor or a session's owner.
       const up = new Map<string, Promise<boolean>>();
+      const isUp = (id: string) => up.get(id) ?? up.set(id, gatewayUp(id)).get(id)!;
       const seen = new Map<string, number>();
       const part = async (prefix: string) => {
         let swept = 0;
@@ -171,10 +173,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
           if (typeof s?.disconnectedAt === "number") since = s.disconnectedAt;
           else {
             const owner = s?.gatewayId;
-            const live =
-              owner === deps.gatewayId
-                ? !!s?.sid && (this.nsp.sockets.has(s.sid) || this.claims.has(s.sid))
-                : !!owner && (await (up.get(owner) ?? up.set(owner, gatewayUp(owner)).get(owner)!));
+            const live = owner === deps.gatewayId ? !!s?.sid && (this.nsp.sockets.has(s.sid) || this.claims.has(s.sid)) : !!owner && (await isUp(owner));
             if (live) continue;
             since = orphans.get(e.key) ?? now;
             seen.set(e.key, since);
@@ -184,7 +183,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
         return { swept, left: entries.length - swept };
       };
       let { swept } = await part(deps.gatewayId);
-      for (const g of await deadPredecessors()) {
+      for (const g of await deadPredecessors(isUp)) {
         const done = await part(g.key);
         swept += done.swept;
         if (done.left === 0) await (await gateways()).deleteIf(g.key, g.revision);
