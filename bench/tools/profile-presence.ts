@@ -1,7 +1,8 @@
 /**
  * Profile the platform under scenario 7's reconnect storm: start it with `bun --cpu-prof-md`, run
  * one storm and print the top self-time functions.
- *   bun bench/tools/profile-presence.ts [batch|user] [users]   → /tmp/rt-bench-prof/presence-<mode>.md
+ *   bun bench/tools/profile-presence.ts [batch|user] [users] [embedded|real]   → /tmp/rt-bench-prof/presence-<mode>.md
+ * BENCH_TREE=/work/old runs the platform from another checkout (before and after a change).
  */
 import { cfg } from "../lib/config.ts";
 import { newTenant } from "../lib/chat.ts";
@@ -12,8 +13,10 @@ import { profileSide } from "./cpu-profile.ts";
 
 const mode = process.argv[2] === "user" ? "user" : "batch";
 const users = Number(process.argv[3] ?? cfg.presence.users);
+const kind = process.argv[4] === "real" ? "platform-real" : "platform-embedded";
+const tree = process.env.BENCH_TREE;
 const c = cfg.presence;
-await profileSide({ kind: "platform-embedded", name: `presence-${mode}.md`, env: {}, workers: c.workers, hotChars: 6000 }, async (side, workers) => {
+await profileSide({ kind, name: `presence-${mode}.md`, env: tree ? { BENCH_TREE: tree } : {}, workers: c.workers, hotChars: 6000 }, async (side, workers) => {
   await Bun.sleep(1000);
   const tenant = newTenant("presence");
   const clients = Array.from({ length: users }, (_, i) => ({ sub: `u${i}`, tenant }));
@@ -33,6 +36,6 @@ await profileSide({ kind: "platform-embedded", name: `presence-${mode}.md`, env:
   const lastConnect = Math.max(...res.map((r) => r.lastConnectAt as number));
   const settledAt = Math.max(...res.map((r) => r.settledAt as number));
   console.log(
-    `presence ${mode}, ${users} users: ${sum("connected")} connected, ${sum("settled")} settled ${((settledAt - lastConnect) / 1000).toFixed(1)} s after the last connect, ${sum("dropped")} dropped, ${sum("frames")} frames, ${((performance.now() - started) / 1000).toFixed(1)} s in all, server CPU ${cpu.toFixed(1)} s; errors ${JSON.stringify(res.flatMap((r) => r.errors).slice(0, 3))}`,
+    `presence ${mode} (${kind}${tree ? `, ${tree}` : ""}), ${users} users: ${sum("connected")} connected, ${sum("settled")} settled ${((settledAt - lastConnect) / 1000).toFixed(1)} s after the last connect, ${sum("dropped")} dropped, ${sum("frames")} frames, ${((performance.now() - started) / 1000).toFixed(1)} s in all, server CPU ${cpu.toFixed(1)} s; errors ${JSON.stringify(res.flatMap((r) => r.errors).slice(0, 3))}`,
   );
 });

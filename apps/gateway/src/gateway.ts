@@ -26,6 +26,8 @@ import { KvLimiterStore, LIMITS_BUCKET } from "./inbound/limiter-kv.ts";
 import { clientAddress, trustedProxies } from "./inbound/client-address.ts";
 import { capPollingBuffer, type EngineConn } from "./outbound/send-cap.ts";
 import { endSession, expireSession, startSession } from "./inbound/session.ts";
+import { SharedReads } from "./inbound/shared-reads.ts";
+import { gatewayParser } from "./encoder.ts";
 import type { Gateway, GatewayServer } from "./types.ts";
 
 export interface GatewayDeps {
@@ -71,6 +73,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
   const io: GatewayServer = new Server({
     connectionStateRecovery: { maxDisconnectionDuration: config.RECOVERY_MS, skipMiddlewares: false },
     adapter: RecoveryAdapter as never,
+    parser: gatewayParser,
   });
   const engine = new Engine({
     path: "/socket.io/",
@@ -123,6 +126,7 @@ export async function startGateway(deps: GatewayDeps, listen: { port: number; ho
     verify: createVerifier(authConfig(config)),
     tenantLimits,
     inflight: new InFlightLimit(config.GATEWAY_MAX_INFLIGHT, "the gateway"),
+    sharedReads: new SharedReads(),
     expiries: new Expiries((socket) => expireSession(gw, socket)),
   };
   const recovery = io.of("/").adapter as unknown as Recovery;

@@ -9,6 +9,7 @@ import type { LocalPresence } from "./outbound/presence.ts";
 import type { DeliveryLog } from "./outbound/delivery.ts";
 import type { TenantLimits } from "./inbound/tenant-limits.ts";
 import type { Expiries } from "./inbound/expiries.ts";
+import type { SharedReads } from "./inbound/shared-reads.ts";
 
 /** Per-socket state; Socket.IO restores it on connection state recovery. */
 export interface SocketData {
@@ -48,6 +49,8 @@ export interface Gateway {
   expiries: Expiries<GatewaySocket>;
   /** Forwarded events waiting for their service (GATEWAY_MAX_INFLIGHT). */
   inflight: InFlightLimit;
+  /** Calls answered per tenant (contract `perTenant`) that share one service request. */
+  sharedReads: SharedReads;
 }
 
 export type Handler<E extends EdgeEventName> = (gw: Gateway, socket: GatewaySocket, input: ClientEventInput<E>, ctx: SvcContext) => Promise<unknown> | unknown;

@@ -17,11 +17,15 @@ export type RateClass = z.infer<typeof RateClass>;
  * One client event. `service` set: the gateway forwards it unparsed to `rt.svc.<service>.<event>`
  * (the action has the event's own name) and that service parses `input`; unset: the gateway owns it.
  */
-type Def = { input: z.ZodType; rate: RateClass; service?: ServiceName; testOnly?: true; anonymous?: true };
+type Def = { input: z.ZodType; rate: RateClass; service?: ServiceName; testOnly?: true; anonymous?: true; perTenant?: true };
 type Extra = Omit<Def, "input" | "rate" | "service">;
 /** An event the gateway itself answers (rooms, typing, sync, authenticate). */
 const edge = <S extends z.ZodType, X extends Extra = Record<never, never>>(input: S, rate: RateClass = "default", extra?: X) => ({ input, rate, ...(extra as X) });
-/** An event answered by a service's action of the same name. */
+/**
+ * An event answered by a service's action of the same name. `perTenant`: the answer depends on the
+ * caller's tenant alone (no input, nothing of the user), so a gateway may give calls that arrive
+ * while one is on its way the next answer it asks for (docs/PROTOCOL.md#presence).
+ */
 const to = <N extends ServiceName, S extends z.ZodType, X extends Extra = Record<never, never>>(service: N, input: S, rate: RateClass = "default", extra?: X) => ({
   input,
   rate,
@@ -34,7 +38,7 @@ export const clientEvents = {
   ping: edge(NoPayload, "default", { anonymous: true as const }),
   authenticate: edge(AuthenticateInput, "default", { anonymous: true as const }),
 
-  "presence:list": to("presence", PresenceListInput),
+  "presence:list": to("presence", PresenceListInput, "default", { perTenant: true as const }),
   "room:presence": to("presence", RoomPresenceInput),
 
   join_room: edge(RoomRef),

@@ -49,6 +49,7 @@ interface ClientDef {
   route?: { service?: string; action?: string };
   anonymous?: boolean;
   testOnly?: boolean;
+  perTenant?: boolean;
 }
 const defOf = (name: string): ClientDef => {
   const d = (clientEvents as unknown as Record<string, ClientDef>)[name]!;
@@ -83,7 +84,10 @@ function clientEventsSection(doc: AsyncApiDocument): string {
   // Once the contract names the service of each forwarded event, the table shows where it goes.
   const routed = names.some((n) => defOf(n).service);
   const routeOf = (d: ClientDef) => (d.service && d.action ? `\`${subjects.svc(d.service as never, d.action)}\`` : "the gateway");
-  const notes = (d: ClientDef) => [d.anonymous ? "allowed before authentication" : "", d.testOnly ? "only with `TEST_EVENTS`" : ""].filter(Boolean).join("; ");
+  const notes = (d: ClientDef) =>
+    [d.anonymous ? "allowed before authentication" : "", d.testOnly ? "only with `TEST_EVENTS`" : "", d.perTenant ? "calls that arrive together share one answer" : ""]
+      .filter(Boolean)
+      .join("; ");
   const summary = [
     `| event | rate bucket |${routed ? " answered by |" : ""} ack data | notes |`,
     `|---|---|${routed ? "---|" : ""}---|---|`,

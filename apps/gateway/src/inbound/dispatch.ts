@@ -3,6 +3,7 @@ import { callService, measurePayload, newTraceId, toErrorBody, tooDeepMessage, w
 import { SpanKind, closeSpan, openRootSpan, runInSpan } from "@rt/tracing";
 import { userKey, type Limiter } from "./limiter.ts";
 import { svcContext } from "./context.ts";
+import { EncodedAck } from "./shared-reads.ts";
 import { chatHandlers } from "./handlers/chat.ts";
 import { syncHandlers } from "./handlers/sync.ts";
 import { publicHandlers } from "./handlers/auth.ts";
@@ -31,7 +32,10 @@ async function run(gw: Gateway, socket: GatewaySocket, limiter: Limiter, event: 
   if (ctx) await gw.tenantLimits.spendEvent(ctx.tenantId);
   // Forwarded: the service parses the payload (once, there); the gateway checked only what protects it.
   const route = routeOf(event);
-  if (route && ctx) return gw.inflight.run(() => callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer }));
+  if (route && ctx) {
+    const call = () => gw.inflight.run(() => callService(gw.bus, route.service, route.action as never, ctx, args[0], { timer: gw.metrics.busTimer }));
+    return "perTenant" in def ? gw.sharedReads.run(`${event}\u0000${ctx.tenantId}`, call) : call();
+  }
   const input = def.input.parse(args[0]);
   const handler = handlers[event as EdgeEventName] as Handler<EdgeEventName>;
   return handler(gw, socket, input as never, ctx ?? anonymousCtx(gw, socket, traceId));
@@ -56,7 +60,8 @@ const anonymousCtx = (gw: Gateway, socket: GatewaySocket, traceId: string) => ({
  */
 export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limiter) {
   socket.onAny((event: unknown, ...args: unknown[]) => {
-    const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack) => void) : undefined;
+    // An EncodedAck is an Ack already encoded (../encoder.ts).
+    const ack = typeof args.at(-1) === "function" ? (args.pop() as (a: Ack | EncodedAck) => void) : undefined;
     const name = isClientEvent(event) ? event : "unknown";
     gw.metrics.eventIn(name);
     // With tracing on, each (sampled) event starts a trace (its span is the root) and the trace's id is the traceId.
@@ -74,7 +79,7 @@ export function attachDispatch(gw: Gateway, socket: GatewaySocket, limiter: Limi
         gw.metrics.ack("OK");
         handled("OK");
         closeSpan(span, "OK");
-        ack?.(data === undefined ? { ok: true } : { ok: true, data });
+        ack?.(data instanceof EncodedAck ? data : data === undefined ? { ok: true } : { ok: true, data });
       },
       (err) => {
         const error = toErrorBody(err, () => gw.log.child(fields), `event ${safeName(event)}`);
