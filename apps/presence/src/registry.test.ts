@@ -51,13 +51,17 @@ describe("PresenceRegistry", () => {
     expect(r.tenantClients("t1")).toBe(1);
     expect(r.tenantClients("big")).toBe(20_000);
   });
-  test("a silent gateway is swept and its users go offline", () => {
+  test("a silent gateway is found, and once dropped its users go offline", () => {
     const r = new PresenceRegistry();
     r.add("g1", sock("a"), 0);
     r.beat("g1", 0, 1, 0);
-    expect(r.sweep(3500, 1000)).toEqual([]);
-    expect(r.sweep(3500, 5000).map((c) => c.kind)).toEqual(["offline"]);
+    expect(r.silent(3500, 1000)).toEqual([]);
+    expect(r.silent(3500, 5000)).toEqual([{ gatewayId: "g1", silentMs: 5000 }]);
+    expect(r.list("t1").map((u) => u.userId)).toEqual(["u1"]);
+    expect(r.drop("g1").map((c) => c.kind)).toEqual(["offline"]);
     expect(r.list("t1")).toEqual([]);
+    expect(r.silent(3500, 5000)).toEqual([]);
+    expect(r.drop("g1")).toEqual([]);
   });
   test("digest mismatch is detected and a snapshot reconciles", () => {
     const r = new PresenceRegistry();
@@ -121,7 +125,7 @@ describe("PresenceRegistry", () => {
     const moved = { ...old, connId: crypto.randomUUID() };
     r.add("g2", moved, 1000);
     r.beat("g2", 0, 1, 4000);
-    expect(r.sweep(3500, 5000)).toEqual([]);
+    expect(r.silent(3500, 5000).flatMap((g) => r.drop(g.gatewayId))).toEqual([]);
     expect(r.list("t1").map((u) => u.userId)).toEqual(["u1"]);
     expect(r.listRoom("t1", 3).map((u) => u.userId)).toEqual(["u1"]);
   });

@@ -129,15 +129,21 @@ export class PresenceRegistry {
     return changes;
   }
 
-  /** Drop gateways silent for longer than timeoutMs; their users go offline. */
-  sweep(timeoutMs: number, now = Date.now()): PresenceChange[] {
+  /** Gateways not heard of for longer than timeoutMs, and for how long. */
+  silent(timeoutMs: number, now = Date.now()): { gatewayId: string; silentMs: number }[] {
+    const out = [];
+    for (const [gatewayId, g] of this.gateways) if (now - g.lastSeen > timeoutMs) out.push({ gatewayId, silentMs: now - g.lastSeen });
+    return out;
+  }
+
+  /** Forget a gateway; its users go offline (unless connected elsewhere). */
+  drop(gatewayId: string): PresenceChange[] {
+    const g = this.gateways.get(gatewayId);
+    if (!g) return [];
     const changes: PresenceChange[] = [];
-    for (const [id, g] of this.gateways) {
-      if (now - g.lastSeen <= timeoutMs) continue;
-      for (const socketId of [...g.sockets.keys()]) changes.push(...this.remove(id, socketId));
-      this.gateways.delete(id);
-      this.socketCounts.delete(id);
-    }
+    for (const socketId of [...g.sockets.keys()]) changes.push(...this.remove(gatewayId, socketId));
+    this.gateways.delete(gatewayId);
+    this.socketCounts.delete(gatewayId);
     return changes;
   }
 

@@ -1,5 +1,5 @@
 import { GATEWAY_TIMEOUT_MS, Heartbeat, PresenceDelta, SnapshotPage, subjects, toPresence, toRoom, type UserGone } from "@rt/contracts";
-import { defineService, deliver, requireRoomMember, type ServiceDeps, type ServiceParts } from "@rt/service-kit";
+import { defineService, deliver, gatewayThere, requireRoomMember, type ServiceDeps, type ServiceParts } from "@rt/service-kit";
 import { PresenceBatcher } from "./batcher.ts";
 import { PresenceRegistry, type PresenceChange } from "./registry.ts";
 
@@ -10,12 +10,20 @@ const WARMUP_MS = 2 * 1000;
 const BATCH_MARGIN_MS = 250;
 /** How often silent gateways are looked for. */
 const SWEEP_MS = 500;
+/**
+ * A gateway silent past GATEWAY_TIMEOUT_MS is asked whether it is there: NO_RESPONDERS (its process
+ * or connection is gone) drops it at once; a gateway that NATS still holds but that does not answer
+ * (too busy to beat: a storm, a long GC, SIGSTOP) is kept up to BUSY_MAX_MS of silence, so a busy
+ * gateway's users are not announced offline and online again.
+ */
+const ALIVE_TIMEOUT_MS = 1000;
+const BUSY_MAX_MS = 15 * 1000;
 
 /**
  * Every replica listens to every gateway (no queue group) so each holds the whole view; the
  * online/offline events they publish carry the same id, so gateways deliver each once.
  */
-function createPresence({ bus, config }: Pick<ServiceDeps, "bus" | "config">): ServiceParts<"presence"> {
+function createPresence({ bus, config, log }: Pick<ServiceDeps, "bus" | "config" | "log">): ServiceParts<"presence"> {
   const registry = new PresenceRegistry();
   const tenantEvents = config.PRESENCE_TENANT_EVENTS;
   const batcher = new PresenceBatcher(config.PRESENCE_BATCH_MS, BATCH_MARGIN_MS);
@@ -87,11 +95,22 @@ function createPresence({ bus, config }: Pick<ServiceDeps, "bus" | "config">): S
   // A tick that comes late means this process was stalled, and the heartbeats of that time may be
   // queued behind this timer: they get as much longer, so a stall is not taken for dead gateways.
   let lastSweep = Date.now();
+  const asking = new Set<string>();
   const sweeper = setInterval(() => {
     const now = Date.now();
     const stalled = Math.max(0, now - lastSweep - SWEEP_MS);
     lastSweep = now;
-    announce(registry.sweep(GATEWAY_TIMEOUT_MS + stalled, now));
+    for (const { gatewayId, silentMs } of registry.silent(GATEWAY_TIMEOUT_MS + stalled, now)) {
+      if (silentMs > BUSY_MAX_MS + stalled) announce(registry.drop(gatewayId));
+      else if (!asking.has(gatewayId)) {
+        asking.add(gatewayId);
+        gatewayThere(bus, gatewayId, ALIVE_TIMEOUT_MS, "presence")
+          // Gone, and no beat came while asking: its users go offline now.
+          .then((there) => !there && registry.silent(GATEWAY_TIMEOUT_MS).some((g) => g.gatewayId === gatewayId) && announce(registry.drop(gatewayId)))
+          .catch((err) => log.error({ err, gatewayId }, "presence: dropping a gone gateway failed"))
+          .finally(() => asking.delete(gatewayId));
+      }
+    }
   }, SWEEP_MS);
 
   /** Each user once per batch, as they are when it is made; the window number makes the id every replica uses. */

@@ -20,3 +20,4 @@ export * from "./port.ts";
 export * from "./crash-point.ts";
 export * from "./outbox.ts";
 export * from "./tracing.ts";
+export * from "./gateway-alive.ts";

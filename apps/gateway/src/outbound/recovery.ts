@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Adapter, type Room, type Session, type SocketId } from "socket.io-adapter";
 import { AliveReply, AliveRequest, subjects, type Principal } from "@rt/contracts";
 import { isBusError, type Bus, type KvEntry, type KvStore, type Subscription } from "@rt/bus";
-import type { Logger } from "@rt/service-kit";
+import { gatewayThere, type Logger } from "@rt/service-kit";
 import type { Replay } from "./replay.ts";
 import type { GatewaySocket, SocketData } from "../types.ts";
 
@@ -109,15 +109,7 @@ export function createRecoveryAdapter(deps: RecoveryDeps) {
     }
   }
 
-  /** Whether a gateway answers at all (NO_RESPONDERS: it is gone); unknown counts as up. */
-  async function gatewayUp(id: string): Promise<boolean> {
-    try {
-      await deps.bus.request(subjects.gatewayAlive(id), { sid: "sweep" }, { timeoutMs: deps.aliveTimeoutMs ?? ALIVE_TIMEOUT_MS });
-      return true;
-    } catch (err) {
-      return !(isBusError(err) && err.code === "NO_RESPONDERS");
-    }
-  }
+  const gatewayUp = (id: string) => gatewayThere(deps.bus, id, deps.aliveTimeoutMs ?? ALIVE_TIMEOUT_MS, "sweep");
   /**
    * The registered gateways that precede this one in id order (wrapping) and no longer answer, up to
    * the first that does: each dead gateway's prefix is swept by exactly the next live gateway.
