@@ -5,6 +5,7 @@
  * `sides` is a comma list; a side may carry env for its server after a colon, `;`-separated:
  * `platform-real:SERVICE_QUEUE_BUDGET_MS=0,platform-real` compares one setting side by side.
  * BENCH_STEPS_ROUNDS=n runs every side n times, alternating, and prints medians at the end.
+ * BENCH_STEPS_SLOW=1 prints when in each step the sends slower than 50 ms were (stalls show as dense windows).
  */
 import { cfg } from "../lib/config.ts";
 import { runChat, setupChat, type ChatResult } from "../lib/chat.ts";
@@ -37,18 +38,33 @@ for (let round = 0; round < rounds; round++) {
       const setup = await setupChat(server, workers, Number(sockets), Number(roomSize), "steps");
       console.log(`${side.spec}: ${setup.connected} connected, ${setup.connectFailed} connect failures, ${setup.joinFailed} join failures, ${setup.rooms.length} rooms`);
       for (const rate of rates.split(",").map(Number)) {
+        if (process.env.BENCH_STEPS_SLOW === "1") console.log(`  step starts ${new Date().toISOString().slice(11, 23)} (the load after 1 s of warm-up)`);
         const machine = machineMeter();
         const r = await runChat(setup, workers, { rate, durationMs: Number(ms), warmupMs: 1000, drainMs: 3000 });
         const cpuAll = Object.fromEntries(Object.entries({ ...r.cpu, machine: machine().busy }).map(([k, v]) => [k, Math.round(v)]));
         const key = `${side.spec} @ ${rate}/s`;
         runs.set(key, [...(runs.get(key) ?? []), { ...r, cpuAll }]);
         console.log(`${key}: ${describe(r, cpuAll)}`);
+        // Where in the step the slow ones were: stalls show as a few dense 250 ms windows.
+        if (process.env.BENCH_STEPS_SLOW === "1") console.log(`  slow (> 50 ms) per 250 ms window [start ms, count, max ms]: ${JSON.stringify(slowWindows(r.slow))}`);
       }
     } finally {
       await closeWorkers(workers);
       await server.stop(60_000);
     }
   }
+}
+
+function slowWindows(slow: [number, number][]): [number, number, number][] {
+  const w = new Map<number, [number, number, number]>();
+  for (const [at, ms] of slow) {
+    const k = Math.floor(at / 250) * 250;
+    const e = w.get(k) ?? [k, 0, 0];
+    e[1]++;
+    e[2] = Math.max(e[2], Math.round(ms));
+    w.set(k, e);
+  }
+  return [...w.values()];
 }
 
 function describe(r: ChatResult, cpu: Record<string, number>): string {
