@@ -16,7 +16,7 @@ import {
 } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import type { Db } from "@rt/db";
-import { deliver, outboxDelivery, type DeliverInput, type Outbox } from "@rt/service-kit";
+import { deliver, outboxDelivery, type DeliverInput, type Outbox, type OutboxMessage, type Tx } from "@rt/service-kit";
 import { createMessageWriter, messageEnvelopeId, newMessage, type MessageRow } from "./message-writer.ts";
 import { members, messages, rooms } from "./schema.ts";
 
@@ -27,7 +27,7 @@ export interface ChatDeps {
   bus: Bus;
   db: Db;
   /** message:new rows are written by the messages' own statement; edits and deletes go through `transaction`. */
-  outbox: Pick<Outbox, "markSent" | "transaction">;
+  outbox: Pick<Outbox, "markRowsSent" | "transaction">;
 }
 
 type RoomRow = typeof rooms.$inferSelect;
@@ -66,6 +66,12 @@ export const messageNew = (row: MessageRow): DeliverInput<"message:new"> => ({
   data: toMessage(row),
   id: messageEnvelopeId(row.id),
 });
+
+/** The message:new deliveries of stored messages, by id: what the outbox relay publishes for keys left unsent. */
+export async function announcedMessages(tx: Tx, ids: number[]): Promise<OutboxMessage[]> {
+  const rows = await tx.select().from(messages).where(inArray(messages.id, ids)).orderBy(asc(messages.id));
+  return rows.map((row) => outboxDelivery(messageNew(row)));
+}
 
 export type Chat = ReturnType<typeof createChat>;
 

@@ -3,7 +3,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { MessageCreateBody, SvcContext } from "@rt/contracts";
 import type { Db } from "@rt/db";
 import { captureTrace, crashPoint, withCaptured, type CapturedTrace, type Outbox } from "@rt/service-kit";
-import { chatOutbox, members, messages } from "./schema.ts";
+import { chatOutboxRows, members, messages } from "./schema.ts";
 
 export type MessageRow = typeof messages.$inferSelect;
 /** One send as stored: the verified caller's identity, never input's. */
@@ -35,14 +35,13 @@ export const newMessage = (caller: Pick<SvcContext, "tenantId" | "userId" | "nam
 });
 
 /** The envelope id of a message's `message:new`, and of its outbox row: gateways deliver an id once. */
-export const messageEnvelopeId = (id: number) => `${ENVELOPE_PREFIX}${id}`;
-const ENVELOPE_PREFIX = "chat-message-";
+export const messageEnvelopeId = (id: number) => `chat-message-${id}`;
 
 /** A message row as `to_jsonb` writes it: column names, timestamps as ISO strings. */
 type MessageJson = { [K in keyof MessageRow as SnakeCase<K & string>]: MessageRow[K] extends Date ? string : MessageRow[K] extends Date | null ? string | null : MessageRow[K] };
 type SnakeCase<S extends string> = S extends `${infer H}${infer T}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
 
-/** A message row as `to_jsonb` wrote it into the outbox (and the statement returns it). */
+/** A message row as the insert statement returns it (`to_jsonb`). */
 export function messageRowOf(json: unknown): MessageRow {
   const j = json as MessageJson;
   return {
@@ -62,45 +61,38 @@ export function messageRowOf(json: unknown): MessageRow {
   };
 }
 
-/** How long published rows wait for the next statement to mark them sent before a statement of their own. */
+/** How long published messages' outbox keys wait for the next statement to delete them before a statement of their own. */
 const MARK_SENT_IDLE_MS = 200;
 
 /**
- * Group commit of message inserts, with their outbox rows. While one statement is in flight the
+ * Group commit of message inserts, with their outbox keys. While one statement is in flight the
  * next sends wait, then go as one statement: a data-modifying CTE that INSERTs the messages
- * (… SELECT FROM jsonb_to_recordset … JOIN members … ON CONFLICT (the partial unique index on the
- * client message id) DO NOTHING RETURNING) and, from what it returned, their `message:new` outbox
- * rows — so a message is never stored without its delivery, at no extra round trip or BEGIN/COMMIT.
- * It also deletes the previous round's rows (published by then); when no round follows, a
- * statement of their own marks them sent, shortly after. Each sender's membership is re-checked by the JOIN.
+ * (… SELECT FROM jsonb_to_recordset … JOIN LATERAL members … ON CONFLICT (the partial unique index on the
+ * client message id) DO NOTHING RETURNING) and, from what it returned, their ids into the outbox's
+ * keys (`outbox_rows`: the message is its own `message:new`) — so a message is never stored
+ * without its delivery, at no extra round trip or BEGIN/COMMIT. It also deletes the previous
+ * round's keys (published by then); when no round follows, a statement of their own deletes them,
+ * shortly after. Each sender's membership is re-checked by the JOIN: a lateral probe of the primary
+ * key per row, since a plain join's plan, cached while members was small, hashed the whole table
+ * every statement (24,114 seq scans of members in one bench A/B).
  * Each caller gets its row only after the commit, and `onStored` (the publish) sees a batch's rows
  * in id order (so a room's broadcasts leave in the order they were stored), each under its own
  * sender's trace (id and span). A failing batch (one bad value) is retried row by row so only the bad row
  * fails. No synchronous_commit games: each batch is durable. A process that dies between the
  * commit and the publish leaves its rows unsent: the outbox relay publishes them.
  */
-export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, onStored: (row: MessageRow) => void) {
-  /** One statement: `inserted` (an INSERT INTO messages … RETURNING *) and its outbox rows. */
+export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markRowsSent">, onStored: (row: MessageRow) => void) {
+  /** One statement: `inserted` (an INSERT INTO messages … RETURNING *) and its outbox keys; returns the rows. */
   const withOutbox = (name: string, inserted: SQL) => {
     const m = db.$with("m", { id: sql<number>`id`.as("id") }).as(inserted);
-    const marked = db
-      .$with("s", { id: sql<string>`id`.as("id") })
-      // Published rows are deleted, not kept: a delete writes less than an update of every index.
-      // Rows a relay holds locked are skipped (it marks them itself): the insert never waits on it.
-      .as(
-        sql`delete from ${chatOutbox}
-            where seq in (select seq from ${chatOutbox} where id in (select jsonb_array_elements_text(${sql.placeholder("sent")}::jsonb)) for update skip locked)
+    // Keys a relay holds locked are skipped (it deletes them itself): the insert never waits on it.
+    const sent = db.$with("s", { id: sql<number>`id`.as("id") }).as(
+      sql`delete from ${chatOutboxRows}
+            where id in (select id from ${chatOutboxRows} where id in (select jsonb_array_elements_text(${sql.placeholder("sent")}::jsonb)::bigint) for update skip locked)
             returning id`,
-      );
-    return db
-      .with(m, marked)
-      .insert(chatOutbox)
-      .select(
-        sql`select nextval(pg_get_serial_sequence('chat.outbox', 'seq')), ${ENVELOPE_PREFIX}::text || m.id, 'row', 'chat.messages', to_jsonb(m), now(), null
-            from m order by m.id`,
-      )
-      .returning({ payload: chatOutbox.payload })
-      .prepare(name);
+    );
+    const keys = db.$with("k", { id: sql<number>`id`.as("id") }).as(sql`insert into ${chatOutboxRows} (id) select id from m returning id`);
+    return db.with(m, sent, keys).select({ payload: sql<unknown>`to_jsonb(m)` }).from(m).orderBy(sql`m.id`).prepare(name);
   };
   const conflict = sql`on conflict (tenant_id, room_id, sender_id, client_msg_id) where client_msg_id is not null do nothing returning *`;
   // Prepared once: Postgres parses and plans these statements once per connection, not per send.
@@ -111,7 +103,7 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
                i.file_url, i.client_msg_id, now(), now(), false, null
         from jsonb_to_recordset(${sql.placeholder("rows")}::jsonb)
              as i(ord int, tenant_id text, room_id int, sender_id text, sender_name text, content text, type text, file_url text, client_msg_id text)
-        join ${members} mb on mb.tenant_id = i.tenant_id and mb.room_id = i.room_id and mb.user_id = i.sender_id
+        cross join lateral (select 1 from ${members} mb where mb.tenant_id = i.tenant_id and mb.room_id = i.room_id and mb.user_id = i.sender_id limit 1) mb
         order by i.ord
         ${conflict}`,
   );
@@ -126,8 +118,8 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
 
   /** Runs a function in the context the writer was created in: no send's trace. */
   const untraced = AsyncLocalStorage.snapshot();
-  /** Envelope ids published since the last statement; the next one marks them sent. */
-  let published: string[] = [];
+  /** Ids of the messages published since the last statement; the next one deletes their keys. */
+  let published: number[] = [];
   let markTimer: ReturnType<typeof setTimeout> | undefined;
   /** Hand the published ids to the next statement; undo with `putBack` if it fails. */
   function takePublished(): string {
@@ -136,7 +128,7 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
     published = [];
     return JSON.stringify(ids);
   }
-  const putBack = (json: string) => published.unshift(...(JSON.parse(json) as string[]));
+  const putBack = (json: string) => published.unshift(...(JSON.parse(json) as number[]));
   async function runInsert(stmt: typeof batchInsert, params: Record<string, unknown>): Promise<MessageRow[]> {
     const sent = takePublished();
     try {
@@ -213,7 +205,7 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
       try {
         if (row) {
           withCaptured(p.trace, () => onStored(row));
-          published.push(messageEnvelopeId(row.id));
+          published.push(row.id);
         }
       } catch (err) {
         p.reject(err);
@@ -234,14 +226,14 @@ export function createMessageWriter(db: Db, outbox: Pick<Outbox, "markSent">, on
     } finally {
       writing = false;
     }
-    // No round followed to mark the last rows sent: a statement of their own, if none comes soon.
+    // No round followed to delete the last keys: a statement of their own, if none comes soon.
     if (published.length) {
       clearTimeout(markTimer);
       // Outside the trace of the send that started this round: it is nobody's work.
       markTimer = setTimeout(
         () =>
           untraced(() => {
-            if (!writing && published.length) void outbox.markSent(JSON.parse(takePublished()));
+            if (!writing && published.length) void outbox.markRowsSent(JSON.parse(takePublished()));
           }),
         MARK_SENT_IDLE_MS,
       );

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { outboxTable } from "@rt/db/outbox-table";
+import { outboxRowsTable, outboxTable } from "@rt/db/outbox-table";
 import { bigserial, boolean, index, integer, pgSchema, primaryKey, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const chat = pgSchema("chat");
@@ -59,5 +59,7 @@ export const messages = chat.table(
   ],
 );
 
-/** message:new rows written by the messages' own statement; edits and deletes (see @rt/service-kit outbox). */
+/** message:edited and message:deleted deliveries (see @rt/service-kit outbox). */
 export const chatOutbox = outboxTable(chat);
+/** The messages whose message:new is not published yet, by id: written by the messages' own statement. */
+export const chatOutboxRows = outboxRowsTable(chat);

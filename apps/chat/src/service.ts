@@ -1,9 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { Outbox, defineService, outboxDelivery } from "@rt/service-kit";
-import { createChat, messageNew } from "./chat.ts";
-import { messageRowOf } from "./message-writer.ts";
+import { Outbox, defineService } from "@rt/service-kit";
+import { announcedMessages, createChat } from "./chat.ts";
 import { chatRoutes } from "./routes.ts";
-import { chatOutbox } from "./schema.ts";
+import { chatOutbox, chatOutboxRows } from "./schema.ts";
 
 /** Chat: rooms, members, messages. Inputs arrive parsed by the kit from the contract's schemas. */
 export const chatService = defineService({
@@ -11,7 +10,7 @@ export const chatService = defineService({
   migrations: fileURLToPath(new URL("../drizzle", import.meta.url)),
   create(deps) {
     const { bus, db, log } = deps;
-    const outbox = new Outbox({ ...deps, table: chatOutbox, name: "chat", render: (row) => outboxDelivery(messageNew(messageRowOf(row))) });
+    const outbox = new Outbox({ ...deps, table: chatOutbox, name: "chat", rows: { table: chatOutboxRows, load: announcedMessages } });
     const chat = createChat({ bus, db: db.db, outbox });
     return {
       actions: {

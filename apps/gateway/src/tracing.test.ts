@@ -71,8 +71,8 @@ test("sends stored by one batch insert each keep their own trace: each row is pu
   const token = await p.token({ sub: "b1", roles: ["admin"] });
   const room = await (await p.fetch("/api/chat/rooms", { method: "POST", token, json: { name: "batch", memberIds: [] } })).json();
   const published: [string, string | undefined][] = [];
-  // Its outbox rows are left to the platform's chat relay: marking them sent is not this test's subject.
-  const writer = createMessageWriter(p.platform.db.db, { markSent: async () => {} }, (row) => published.push([row.content, activeTraceId()]));
+  // Its outbox keys are left to the platform's chat relay: deleting them is not this test's subject.
+  const writer = createMessageWriter(p.platform.db.db, { markRowsSent: async () => {} }, (row) => published.push([row.content, activeTraceId()]));
   exporter.reset();
   const msg = (content: string) => ({ tenantId: p.tenant, roomId: room.id, senderId: "b1", senderName: "b1", content, type: "TEXT", fileUrl: null, clientMsgId: null });
   // Ten sends at once, each in its own trace: the first goes alone, the nine others wait and share one statement.
