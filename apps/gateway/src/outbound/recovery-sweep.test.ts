@@ -49,11 +49,15 @@ test(`a dropped socket's session is swept once the window (${WINDOW} ms) plus th
   const gone = waitFor(s, "disconnect");
   p.platform.gateway.io.of("/").sockets.get(s.id!)?.conn.close();
   await gone;
-  const dropped = Date.now();
   await Bun.sleep(WINDOW / 2);
-  expect((await sessions.get(pid)) as StoredSession).toMatchObject({ pid, disconnectedAt: expect.any(Number) });
+  const stored = (await sessions.get(pid)) as StoredSession;
+  expect(stored.pid).toBe(pid);
+  const { disconnectedAt } = stored;
+  expect(typeof disconnectedAt).toBe("number");
   const after = await goneAfter(pid, 10_000);
-  const since = Date.now() - dropped;
+  // Measured from the disconnect the gateway recorded, which the sweep counts from: the client
+  // hears of the drop a moment later (CI once saw 1,499 ms from the client's side).
+  const since = Date.now() - disconnectedAt!;
   console.log(`session sweep (${p.mode}): dropped socket's session gone ${since} ms after the drop (window ${WINDOW} + margin ${MARGIN})`);
   expect(after).not.toBeNull();
   expect(since).toBeGreaterThanOrEqual(WINDOW + MARGIN);
