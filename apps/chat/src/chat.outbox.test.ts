@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
-import { crashAfterCommit } from "@rt/service-kit";
+import { Outbox, crashAfterCommit, createLogger } from "@rt/service-kit";
 import { afterEach, describe, expect, test } from "bun:test";
 import { deliveriesOf, eventually, startServices, uniqueTenant } from "@rt/testkit";
+import { announcedMessages } from "./chat.ts";
+import { chatOutbox, chatOutboxRows } from "./schema.ts";
 import { chatService } from "./service.ts";
 
 const as = (tenantId: string, userId: string) => ({ tenantId, userId, name: userId });
@@ -69,18 +71,27 @@ describe("chat outbox", () => {
     }
   }, 30_000);
 
-  test("the relay vacuums the outbox tables, so the statements that read them on every send stay cheap whatever autovacuum does", async () => {
+  test("the relay vacuums the outbox tables every vacuumEveryMs, so the statements that read them on every send stay cheap whatever autovacuum does", async () => {
     const h = await startServices([chatService]);
+    const outbox = new Outbox({
+      bus: h.bus,
+      db: h.db,
+      table: chatOutbox,
+      rows: { table: chatOutboxRows, load: announcedMessages },
+      log: createLogger({ name: "outbox-test", level: "silent" }),
+      name: "chat-test",
+      relayEveryMs: 100,
+      vacuumEveryMs: 200,
+    });
     try {
       const count = async () => {
         const r = await h.db.db.execute(sql`select vacuum_count::int as n from pg_stat_user_tables where schemaname = 'chat' and relname = 'outbox_rows'`);
         return ((Array.isArray(r) ? r : (r as { rows: unknown[] }).rows)[0] as { n: number }).n;
       };
       const before = await count();
-      // The relay runs (and vacuums) as the service starts.
-      await h.restartServices();
       await eventually(async () => (await count()) > before, 10_000);
     } finally {
+      await outbox.stop();
       await h.stop();
     }
   }, 30_000);
