@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { executedRows } from "@rt/db";
 import { Outbox, crashAfterCommit, createLogger } from "@rt/service-kit";
 import { afterEach, describe, expect, test } from "bun:test";
 import { deliveriesOf, eventually, startServices, uniqueTenant } from "@rt/testkit";
@@ -30,7 +31,7 @@ describe("chat outbox", () => {
       expect([lone, ...group].filter((r) => r.ok)).toHaveLength(0);
 
       const r = await h.db.db.execute(sql`select count(*)::int as n from chat.messages where tenant_id = ${t}`);
-      const stored = ((Array.isArray(r) ? r : (r as { rows: unknown[] }).rows)[0] as { n: number }).n;
+      const stored = executedRows<{ n: number }>(r)[0]!.n;
       const envelopeIds = () => deliveriesOf(h, t, "message:new").map((d) => d.envelope.id);
       const before = new Set(envelopeIds()).size;
       await h.restartServices();
@@ -65,7 +66,7 @@ describe("chat outbox", () => {
       // The live publish and the relay's: one envelope id, so gateways deliver it once.
       expect(new Set(copies().map((d) => d.envelope.id)).size).toBe(1);
       const left = await h.db.db.execute(sql`select count(*)::int as n from chat.outbox where kind = 'row' and sent_at is null`);
-      expect(((Array.isArray(left) ? left : (left as { rows: unknown[] }).rows)[0] as { n: number }).n).toBe(0);
+      expect(executedRows<{ n: number }>(left)[0]!.n).toBe(0);
     } finally {
       await h.stop();
     }
@@ -86,7 +87,7 @@ describe("chat outbox", () => {
     try {
       const count = async () => {
         const r = await h.db.db.execute(sql`select vacuum_count::int as n from pg_stat_user_tables where schemaname = 'chat' and relname = 'outbox_rows'`);
-        return ((Array.isArray(r) ? r : (r as { rows: unknown[] }).rows)[0] as { n: number }).n;
+        return executedRows<{ n: number }>(r)[0]!.n;
       };
       const before = await count();
       await eventually(async () => (await count()) > before, 10_000);

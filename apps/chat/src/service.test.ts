@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import { executedRows } from "@rt/db";
 import { subjects } from "@rt/contracts";
 import { uniqueTenant, deliveriesOf, broadcastsOf, expectRefused, settle, servicesForFile } from "@rt/testkit";
 import { chatService } from "./service.ts";
@@ -18,7 +19,7 @@ async function setup() {
 
 async function messageRows(tenant: string) {
   const r = await h.db.db.execute(sql`select id from chat.messages where tenant_id = ${tenant}`);
-  return (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows).length;
+  return executedRows(r).length;
 }
 
 describe("room-authorize", () => {

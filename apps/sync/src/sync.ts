@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { AppError, type DataChange, type SvcContext, type SyncSince, type SyncSinceInput } from "@rt/contracts";
 import { syncAllowed, type PlatformConfig } from "@rt/service-kit";
-import type { Database } from "@rt/db";
+import { executedRows, type Database } from "@rt/db";
 import { changes, heads } from "./schema.ts";
 
 export interface SyncDeps {
@@ -56,6 +56,5 @@ export async function prune({ db }: Pick<SyncDeps, "db">, before: Date): Promise
       returning 1
     )
     select count(*)::int as n from dropped`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ n: number }>;
-  return rows[0]?.n ?? 0;
+  return executedRows<{ n: number }>(result)[0]?.n ?? 0;
 }

@@ -20,5 +20,8 @@ export interface DbConfig {
   pgliteDir?: string;
 }
 
+/** The rows of a `db.execute(sql…)` result: postgres.js returns them as the result, PGlite under `rows`. */
+export const executedRows = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+
 /** Schema that holds every service's migrations table. */
 export const MIGRATIONS_SCHEMA = "drizzle";

@@ -168,19 +168,13 @@ export class Outbox {
     });
   }
 
-  /** Publish the rows whose keys are left (older than the grace), a batch at a time, and delete the keys. */
-  private publishUnsentRows(graceS: number): Promise<number> {
+  /** Publish the rows whose keys are left (`where`: older than the grace), a batch at a time, and delete the keys. */
+  private publishUnsentRows(where: (createdAt: OutboxRowsTable["createdAt"]) => SQL): Promise<number> {
     const rows = this.o.rows;
     if (!rows) return Promise.resolve(0);
     const t = rows.table;
     return this.o.db.db.transaction(async (tx) => {
-      const keys = await tx
-        .select({ id: t.id })
-        .from(t)
-        .where(lt(t.createdAt, sql`now() - make_interval(secs => ${graceS})`))
-        .orderBy(t.id)
-        .limit(500)
-        .for("update", { skipLocked: true });
+      const keys = await tx.select({ id: t.id }).from(t).where(where(t.createdAt)).orderBy(t.id).limit(500).for("update", { skipLocked: true });
       if (!keys.length) return 0;
       const ids = keys.map((k) => k.id);
       for (const m of await rows.load(tx, ids)) await this.publish(m);
@@ -192,7 +186,8 @@ export class Outbox {
   private async relayOnce(): Promise<number> {
     const t = this.o.table;
     const graceS = (this.o.graceMs ?? 2000) / 1000;
-    const n = (await this.publishUnsent(lt(t.createdAt, sql`now() - make_interval(secs => ${graceS})`))) + (await this.publishUnsentRows(graceS));
+    const pastGrace = (createdAt: OutboxTable["createdAt"] | OutboxRowsTable["createdAt"]) => lt(createdAt, sql`now() - make_interval(secs => ${graceS})`);
+    const n = (await this.publishUnsent(pastGrace(t.createdAt))) + (await this.publishUnsentRows(pastGrace));
     if (n) this.o.log.warn({ count: n }, "outbox relay published messages left unsent");
     await this.vacuum();
     if (Date.now() - this.lastPrune < 60_000) return n;
