@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { sql } from "drizzle-orm";
-import { blankDataDir, createPglite } from "./db-pglite.ts";
+import { createPglite } from "./db-pglite.ts";
+import { blankDataDir } from "./pglite-blank.ts";
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -1,0 +1,70 @@
+/**
+ * The embedded database's own thread: PGlite runs its WASM here, so a query no longer holds the
+ * event loop that serves the sockets (it was most of the all-in-one process's CPU at 600 sends/s).
+ * Speaks the messages of `pglite-remote.ts`.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { parentPort } from "node:worker_threads";
+import { PGlite, types } from "@electric-sql/pglite";
+import { blankDataDir } from "./pglite-blank.ts";
+import type { RemoteReply, RemoteRequest } from "./pglite-remote.ts";
+
+const keep = (value: string) => value;
+/** Drizzle's parsers: dates, intervals and numeric arrays stay text (functions cannot cross threads). */
+const DRIZZLE_PARSERS = {
+  [types.TIMESTAMP]: keep,
+  [types.TIMESTAMPTZ]: keep,
+  [types.INTERVAL]: keep,
+  [types.DATE]: keep,
+  1231: keep,
+  1115: keep,
+  1185: keep,
+  1187: keep,
+  1182: keep,
+};
+
+let client: PGlite | undefined;
+
+async function open(dir: string): Promise<void> {
+  const fresh = dir === "memory" || !existsSync(join(dir, "PG_VERSION"));
+  const from = fresh ? await blankDataDir() : undefined;
+  if (dir !== "memory") mkdirSync(dir, { recursive: true });
+  client = dir === "memory" ? new PGlite({ loadDataDir: from }) : new PGlite(dir, { loadDataDir: from });
+  await client.waitReady;
+}
+
+async function answer(m: RemoteRequest): Promise<unknown> {
+  if (m.op === "open") return open(m.dir);
+  if (!client || client.closed) throw new Error("the embedded database is not open");
+  if (m.op === "exec") return (await client.exec(m.sql)).map(({ rows, affectedRows, fields }) => ({ rows, affectedRows, fields }));
+  if (m.op === "close") return client.closed ? undefined : client.close();
+  const { rows, affectedRows, fields } = await client.query(m.sql, m.params, { rowMode: m.rowMode, parsers: m.drizzleParsers ? DRIZZLE_PARSERS : undefined });
+  return { rows, affectedRows, fields };
+}
+
+/**
+ * A Postgres error keeps its plain fields (code, constraint, detail…): callers branch on them.
+ * Others (PGlite's query options hold functions) cannot cross threads.
+ */
+function plain(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const fields = Object.entries(err).filter(([, v]) => v === null || ["string", "number", "boolean"].includes(typeof v));
+  return { ...Object.fromEntries(fields), name: err.name, message: err.message };
+}
+
+// One at a time, in arrival order: a transaction's begin, statements and commit reach PGlite in the
+// order they were sent, whatever the internal queueing of its query and exec.
+let queue: Promise<void> = Promise.resolve();
+const port = parentPort;
+if (!port) throw new Error("pglite-thread.ts runs as a worker of pglite-remote.ts");
+port.on("message", (m: RemoteRequest) => {
+  queue = queue
+    .then(() => answer(m))
+    .then(
+      (result) => port.postMessage({ id: m.id, result } satisfies RemoteReply),
+      (err) => port.postMessage({ id: m.id, error: plain(err) } satisfies RemoteReply),
+    )
+    // A reply that cannot be sent still answers, and the queue goes on.
+    .catch((err) => port.postMessage({ id: m.id, error: plain(err) } satisfies RemoteReply));
+});
