@@ -5,14 +5,13 @@
 import { Worker } from "node:worker_threads";
 import type { Results, RowMode } from "@electric-sql/pglite";
 
-export type RemoteRequest = { id: number } & (
+type RemoteCall =
   | { op: "open"; dir: string }
   | { op: "query"; sql: string; params?: unknown[]; rowMode?: RowMode; drizzleParsers: boolean }
   | { op: "exec"; sql: string }
-  | { op: "close" }
-);
+  | { op: "close" };
+export type RemoteRequest = RemoteCall & { id: number };
 export type RemoteReply = { id: number; result?: unknown; error?: Record<string, unknown> };
-type Sendable = RemoteRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
 interface QueryConfig {
   rowMode?: RowMode;
@@ -78,7 +77,7 @@ export class PgliteRemote {
     return this.#closed;
   }
 
-  #send<T>(m: Sendable): Promise<T> {
+  #send<T>(m: RemoteCall): Promise<T> {
     if (this.#closed) return Promise.reject(new Error("the embedded database is closed"));
     const id = ++this.#next;
     if (this.#pending.size === 0) this.#worker.ref();
