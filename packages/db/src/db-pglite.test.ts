@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { sql } from "drizzle-orm";
 import { createPglite } from "./db-pglite.ts";
+import { executedRows } from "./db.ts";
 import { blankDataDir } from "./pglite-blank.ts";
 
 const dirs: string[] = [];
@@ -34,4 +35,13 @@ test("in-memory databases are independent copies of one blank cluster", async ()
   expect((await blankDataDir()).size).toBeGreaterThan(1_000_000);
   await a.close();
   await b.close();
+});
+
+test("through the database thread, Drizzle's parsers still keep dates, timestamps and intervals of a raw query as text", async () => {
+  const db = await createPglite("memory");
+  const r = await db.db.execute(
+    sql`select timestamp '2026-12-03 10:00:00.123' as at, date '2026-12-03' as day, interval '1 day 2 hours' as span, array[timestamp '2026-12-03 10:00:00'] as ats`,
+  );
+  expect(executedRows(r)).toEqual([{ at: "2026-12-03 10:00:00.123", day: "2026-12-03", span: "1 day 02:00:00", ats: '{"2026-12-03 10:00:00"}' }]);
+  await db.close();
 });

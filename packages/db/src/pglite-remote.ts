@@ -7,7 +7,7 @@ import type { Results, RowMode } from "@electric-sql/pglite";
 
 type RemoteCall =
   | { op: "open"; dir: string }
-  | { op: "query"; sql: string; params?: unknown[]; rowMode?: RowMode; drizzleParsers: boolean }
+  | { op: "query"; sql: string; params?: unknown[]; rowMode?: RowMode; textTypes?: number[] }
   | { op: "exec"; sql: string }
   | { op: "close" };
 export type RemoteRequest = RemoteCall & { id: number };
@@ -15,8 +15,11 @@ export type RemoteReply = { id: number; result?: unknown; error?: Record<string,
 
 interface QueryConfig {
   rowMode?: RowMode;
-  /** Drizzle passes its own parsers (which keep dates as text); the thread applies the same ones. */
-  parsers?: unknown;
+  /**
+   * Drizzle's parsers keep values of these types as text (`value => value`: it maps dates and
+   * intervals itself). Functions cannot cross threads: the thread is told the type ids.
+   */
+  parsers?: Record<number, unknown>;
 }
 
 /** What a transaction's callback gets: the same calls, run inside it. */
@@ -88,7 +91,8 @@ export class PgliteRemote {
   }
 
   #query<T>(sql: string, params?: unknown[], config?: QueryConfig): Promise<Results<T>> {
-    return this.#send({ op: "query", sql, params, rowMode: config?.rowMode, drizzleParsers: config?.parsers !== undefined });
+    const textTypes = config?.parsers && Object.keys(config.parsers).map(Number);
+    return this.#send({ op: "query", sql, params, rowMode: config?.rowMode, textTypes });
   }
 
   #exec(sql: string): Promise<Results[]> {

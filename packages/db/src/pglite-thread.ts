@@ -6,23 +6,19 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parentPort } from "node:worker_threads";
-import { PGlite, types } from "@electric-sql/pglite";
+import { PGlite } from "@electric-sql/pglite";
 import { blankDataDir } from "./pglite-blank.ts";
 import type { RemoteReply, RemoteRequest } from "./pglite-remote.ts";
 
 const keep = (value: string) => value;
-/** Drizzle's parsers: dates, intervals and numeric arrays stay text (functions cannot cross threads). */
-const DRIZZLE_PARSERS = {
-  [types.TIMESTAMP]: keep,
-  [types.TIMESTAMPTZ]: keep,
-  [types.INTERVAL]: keep,
-  [types.DATE]: keep,
-  1231: keep,
-  1115: keep,
-  1185: keep,
-  1187: keep,
-  1182: keep,
-};
+/** The parsers of each set of types kept as text (Drizzle sends one set), made once. */
+const textParsers = new Map<string, Record<number, typeof keep>>();
+function keepAsText(types: number[]): Record<number, typeof keep> {
+  const key = types.join(",");
+  let parsers = textParsers.get(key);
+  if (!parsers) textParsers.set(key, (parsers = Object.fromEntries(types.map((t) => [t, keep]))));
+  return parsers;
+}
 
 let client: PGlite | undefined;
 
@@ -39,7 +35,7 @@ async function answer(m: RemoteRequest): Promise<unknown> {
   if (!client || client.closed) throw new Error("the embedded database is not open");
   if (m.op === "exec") return (await client.exec(m.sql)).map(({ rows, affectedRows, fields }) => ({ rows, affectedRows, fields }));
   if (m.op === "close") return client.closed ? undefined : client.close();
-  const { rows, affectedRows, fields } = await client.query(m.sql, m.params, { rowMode: m.rowMode, parsers: m.drizzleParsers ? DRIZZLE_PARSERS : undefined });
+  const { rows, affectedRows, fields } = await client.query(m.sql, m.params, { rowMode: m.rowMode, parsers: m.textTypes && keepAsText(m.textTypes) });
   return { rows, affectedRows, fields };
 }
 
