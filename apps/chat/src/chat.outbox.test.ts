@@ -3,9 +3,7 @@ import { executedRows } from "@rt/db";
 import { Outbox, crashAfterCommit, createLogger } from "@rt/service-kit";
 import { afterEach, describe, expect, test } from "bun:test";
 import { deliveriesOf, eventually, startServices, uniqueTenant } from "@rt/testkit";
-import { announcedMessages } from "./chat.ts";
-import { chatOutbox, chatOutboxRows } from "./schema.ts";
-import { chatService } from "./service.ts";
+import { chatOutboxTables, chatService } from "./service.ts";
 
 const as = (tenantId: string, userId: string) => ({ tenantId, userId, name: userId });
 
@@ -77,8 +75,7 @@ describe("chat outbox", () => {
     const outbox = new Outbox({
       bus: h.bus,
       db: h.db,
-      table: chatOutbox,
-      rows: { table: chatOutboxRows, load: announcedMessages },
+      ...chatOutboxTables,
       log: createLogger({ name: "outbox-test", level: "silent" }),
       name: "chat-test",
       relayEveryMs: 100,

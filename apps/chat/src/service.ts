@@ -4,13 +4,16 @@ import { announcedMessages, createChat } from "./chat.ts";
 import { chatRoutes } from "./routes.ts";
 import { chatOutbox, chatOutboxRows } from "./schema.ts";
 
+/** Chat's outbox: its own entries, and keys of the messages it announces (each its own `message:new`). */
+export const chatOutboxTables = { table: chatOutbox, rows: { table: chatOutboxRows, load: announcedMessages } };
+
 /** Chat: rooms, members, messages. Inputs arrive parsed by the kit from the contract's schemas. */
 export const chatService = defineService({
   name: "chat",
   migrations: fileURLToPath(new URL("../drizzle", import.meta.url)),
   create(deps) {
     const { bus, db, log } = deps;
-    const outbox = new Outbox({ ...deps, table: chatOutbox, name: "chat", rows: { table: chatOutboxRows, load: announcedMessages } });
+    const outbox = new Outbox({ ...deps, ...chatOutboxTables, name: "chat" });
     const chat = createChat({ bus, db: db.db, outbox });
     return {
       actions: {
