@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, ne } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import {
   AppError,
   toRoom,
@@ -12,7 +12,7 @@ import {
   type SvcContext,
 } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
-import type { Database, Db } from "@rt/db";
+import { preparedOnce, type Database, type Db } from "@rt/db";
 import { deliver, requireRoomMember } from "@rt/service-kit";
 import { callParticipants, calls } from "./schema.ts";
 
@@ -192,12 +192,25 @@ export async function leaveCall(deps: CallsDeps, ctx: SvcContext, callId: number
 }
 
 /** The user's last socket closed (presence `rt.presence.gone`): they leave every call they are in. */
-export async function leaveAllCalls(deps: CallsDeps, tenantId: string, userId: string): Promise<void> {
-  const open = await deps.db.db
+// Prepared: it runs for every user whose last socket closes, mostly finding nothing.
+const openCallsOf = preparedOnce((db) =>
+  db
     .select({ callId: callParticipants.callId })
     .from(callParticipants)
     .innerJoin(calls, eq(calls.id, callParticipants.callId))
-    .where(and(eq(callParticipants.tenantId, tenantId), eq(callParticipants.userId, userId), isNull(callParticipants.leftAt), ne(calls.status, "ENDED")));
+    .where(
+      and(
+        eq(callParticipants.tenantId, sql.placeholder("tenantId")),
+        eq(callParticipants.userId, sql.placeholder("userId")),
+        isNull(callParticipants.leftAt),
+        ne(calls.status, "ENDED"),
+      ),
+    )
+    .prepare("calls_open_of_user"),
+);
+
+export async function leaveAllCalls(deps: CallsDeps, tenantId: string, userId: string): Promise<void> {
+  const open = await openCallsOf(deps.db).execute({ tenantId, userId });
   for (const { callId } of open) {
     try {
       await leave(deps, tenantId, callId, userId);

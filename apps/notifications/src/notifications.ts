@@ -1,7 +1,7 @@
-import { and, count, desc, eq, isNull, lt, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { AppError, toUser, type Notification, type NotificationInput, type ServerEventName, type ServerEventPayload, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
-import type { Database } from "@rt/db";
+import { preparedOnce, type Database } from "@rt/db";
 import { deliver, nowIso, outboxDelivery, type Outbox } from "@rt/service-kit";
 import { notifications, type NotificationRow } from "./schema.ts";
 
@@ -32,11 +32,17 @@ export function toNotification(r: NotificationRow): Notification {
 
 const ownedBy = (o: Owner) => and(eq(notifications.tenantId, o.tenantId), eq(notifications.userId, o.userId));
 
-export async function unreadCount(db: Database, o: Owner): Promise<number> {
-  const [r] = await db.db
+// Prepared: every connect asks for it (the badge a new socket shows).
+const unreadCountQuery = preparedOnce((db) =>
+  db
     .select({ n: count() })
     .from(notifications)
-    .where(and(ownedBy(o), isNull(notifications.readAt)));
+    .where(and(eq(notifications.tenantId, sql.placeholder("tenantId")), eq(notifications.userId, sql.placeholder("userId")), isNull(notifications.readAt)))
+    .prepare("notifications_unread_count"),
+);
+
+export async function unreadCount(db: Database, o: Owner): Promise<number> {
+  const [r] = await unreadCountQuery(db).execute({ tenantId: o.tenantId, userId: o.userId });
   return r?.n ?? 0;
 }
 
