@@ -363,7 +363,7 @@ export const PlatformEnv = z
     ),
     SERVICE_QUEUE_BUDGET_MS: about(
       z.coerce.number().int().min(0).default(50),
-      "queueing a service's accepted actions may see, in ms: while they take longer than that past their unqueued time, the in-flight bound shrinks to what the service completes in that time (Little's law) and the rest is refused at once with `UNAVAILABLE` and `retryAfterMs`; 0 leaves only `SERVICE_MAX_INFLIGHT` (`packages/service-kit/src/inflight.test.ts`)",
+      "queueing a service's accepted actions may see, in ms: while they take longer than that past their unqueued time and more is asked of the service than it has lately completed (or for 500 ms in a row), the in-flight bound shrinks to what the service completes in that time (Little's law) and the rest is refused at once with `UNAVAILABLE` and `retryAfterMs`; a slow moment at a rate the service keeps up with (a commit waiting on the disk) is not refused; 0 leaves only `SERVICE_MAX_INFLIGHT` (`packages/service-kit/src/inflight.test.ts`)",
     ),
     OPS_PORT: about(port(0), "a service's own `/health`, `/ready`, `/metrics` (the gateway's too with `NODE_ENV=production`); 0 picks a free port"),
     GATEWAY_ID: about(

@@ -74,3 +74,72 @@ test("below capacity nothing is refused, bursts included", async () => {
     await Bun.sleep(50);
   }
 });
+
+/**
+ * A resource that writes what waits as one batch (chat's group commit): a batch takes `costMs`,
+ * and `slowMs` while the disk is slow (from `slowAtMs` for `slowForMs`: commits waiting on fsync).
+ * What arrives during a batch goes in the next one. `lone` items bypass the batch (as a service's
+ * other statements on other connections) and take `costMs` always.
+ */
+function groupCommitResource(o: { costMs: number; slowMs: number; slowAtMs: number; slowForMs: number }) {
+  const t0 = performance.now();
+  let waiting: (() => void)[] = [];
+  let busy = false;
+  const flush = async () => {
+    busy = true;
+    while (waiting.length) {
+      const batch = waiting;
+      waiting = [];
+      const at = performance.now() - t0;
+      await Bun.sleep(at >= o.slowAtMs && at < o.slowAtMs + o.slowForMs ? o.slowMs : o.costMs);
+      for (const done of batch) done();
+    }
+    busy = false;
+  };
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      if (!busy) void flush();
+    });
+}
+
+test("a slow disk that the next batches clear refuses nothing at a rate the resource sustains", async () => {
+  // 1,000/s in steps of 5 every 5 ms against batches of 2 ms; for 300 ms every commit takes 80 ms.
+  const limit = new InFlightLimit(1000, "the test service", { budgetMs: 50 });
+  const work = groupCommitResource({ costMs: 2, slowMs: 80, slowAtMs: 500, slowForMs: 300 });
+  const jobs: Promise<boolean>[] = [];
+  const end = performance.now() + 1500;
+  while (performance.now() < end) {
+    for (let i = 0; i < 5; i++)
+      jobs.push(
+        limit.run(work).then(
+          () => true,
+          () => false,
+        ),
+      );
+    await Bun.sleep(5);
+  }
+  const done = await Promise.all(jobs);
+  expect({ refused: done.filter((ok) => !ok).length, of: done.length }).toEqual({ refused: 0, of: done.length });
+});
+
+test("work that hangs is refused after a standing half second, not after the count bound fills", async () => {
+  // 1,000/s against work that answers at once until it hangs (a lock, a dead connection) at 300 ms.
+  const limit = new InFlightLimit(1000, "the test service", { budgetMs: 50 });
+  const t0 = performance.now();
+  let release = () => {};
+  const hung = new Promise<void>((r) => (release = r));
+  const work = () => (performance.now() - t0 < 300 ? Bun.sleep(1) : hung);
+  const jobs: Promise<unknown>[] = [];
+  let firstRefusal = Infinity;
+  while (performance.now() - t0 < 1500) {
+    for (let i = 0; i < 5; i++) jobs.push(limit.run(work).catch(() => (firstRefusal = Math.min(firstRefusal, performance.now() - t0))));
+    await Bun.sleep(5);
+  }
+  const inFlight = limit.current;
+  release();
+  await Promise.all(jobs);
+  // The count bound alone (1,000) would first refuse at ~1,300 ms, with 1,000 waiting on the hang.
+  expect(firstRefusal).toBeLessThan(1000);
+  expect(inFlight).toBeLessThan(800);
+});

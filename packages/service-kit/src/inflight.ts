@@ -20,6 +20,12 @@ export interface InFlightOptions {
 }
 
 const DEFAULT_FLOOR = 32;
+/** Asked for above this multiple of the peak completion rate is more than the work can do. */
+const ABOVE_PEAK = 1.1;
+/** The peak completion rate fades by this factor a window (to half in ~7 s of 50 ms windows). */
+const PEAK_DECAY = 0.995;
+/** Windows in a row over budget that make a standing queue (500 ms of 50 ms windows). */
+const STANDING_WINDOWS = 10;
 
 /**
  * A bound on work in flight (a gateway's forwarded events, a service's actions). Past it, work is
@@ -28,17 +34,30 @@ const DEFAULT_FLOOR = 32;
  *
  * A count alone lets seconds of queue build before it bites (1,000 in flight at 1,000/s is a
  * second of wait: inflight.test.ts). With `budgetMs`, every window the bound is re-set by Little's
- * law: when the work took longer than its unqueued time (`base`, learnt from work that started
- * with nothing else running) plus the budget, the bound becomes what completes in base + budget
- * at the rate it completed (never under `floor`); once the queueing is under half the budget it grows back toward `max` by a quarter a window
- * (doubling overshot: accepted latency swung to three times the budget).
+ * law when the work is overloaded: the bound becomes what completes in base + budget at the rate
+ * it completed (never under `floor`), `base` being the work's unqueued time (learnt from work that
+ * started with nothing else running). Once the queueing is under half the budget it grows back
+ * toward `max` by a quarter a window (doubling overshot: accepted latency swung to three times the
+ * budget).
+ *
+ * Overloaded means the work took longer than base + budget, and either more is asked for than the
+ * work has lately shown it can complete (`peakRate`, decaying slowly), or it has taken that long
+ * for `STANDING_WINDOWS` windows in a row (a queue that stays: a slow overload, or work that
+ * hangs). Slow work at a rate it has kept up with is not refused at once: a group commit whose
+ * fsync stalls for a few hundred ms writes the sends that waited in its next batch, and refusing
+ * them shortens nobody's wait (the chat bench at 1,000/s had 369 of 10,000 sends refused so).
  */
 export class InFlightLimit {
   private running = 0;
   private bound: number;
   private windowStart = performance.now();
   private completed = 0;
+  private asked = 0;
   private spentMs = 0;
+  /** The highest completion rate (per ms) lately seen, fading by PEAK_DECAY a window. */
+  private peakRate = 0;
+  /** Windows in a row whose work took longer than base + budget. */
+  private overWindows = 0;
   /** Unqueued duration of the work (EWMA of what ran alone); 0 until seen. */
   private baseMs = 0;
 
@@ -61,7 +80,10 @@ export class InFlightLimit {
 
   async run<T>(work: () => Promise<T>): Promise<T> {
     const started = performance.now();
-    if (this.opts.budgetMs !== undefined) this.adapt(started, this.opts.budgetMs);
+    if (this.opts.budgetMs !== undefined) {
+      this.adapt(started, this.opts.budgetMs);
+      this.asked++;
+    }
     if (this.running >= this.bound) throw new AppError("UNAVAILABLE", `${this.what} is overloaded, retry shortly`, { retryAfterMs: OVERLOAD_RETRY_AFTER_MS });
     const alone = this.running === 0;
     this.running++;
@@ -79,13 +101,17 @@ export class InFlightLimit {
   private adapt(now: number, budgetMs: number): void {
     const elapsed = now - this.windowStart;
     if (elapsed < (this.opts.windowMs ?? 50)) return;
-    if (this.completed > 0) {
-      const queued = this.spentMs / this.completed - this.baseMs;
-      if (queued > budgetMs) this.bound = Math.min(this.max, Math.max(this.opts.floor ?? DEFAULT_FLOOR, Math.floor((this.completed / elapsed) * (this.baseMs + budgetMs))));
-      else if (queued < budgetMs / 2) this.bound = Math.min(this.max, Math.ceil(this.bound * 1.25));
-    }
+    const rate = this.completed / elapsed;
+    this.peakRate = Math.max(rate, this.peakRate * PEAK_DECAY);
+    // A window where nothing completed while work ran counts as over budget: the work may hang.
+    const queued = this.completed > 0 ? this.spentMs / this.completed - this.baseMs : this.running > 0 ? Infinity : 0;
+    this.overWindows = queued > budgetMs ? this.overWindows + 1 : 0;
+    const overloaded = queued > budgetMs && (this.asked / elapsed > ABOVE_PEAK * this.peakRate || this.overWindows >= STANDING_WINDOWS);
+    if (overloaded) this.bound = Math.min(this.max, Math.max(this.opts.floor ?? DEFAULT_FLOOR, Math.floor(rate * (this.baseMs + budgetMs))));
+    else if (queued < budgetMs / 2) this.bound = Math.min(this.max, Math.ceil(this.bound * 1.25));
     this.windowStart = now;
     this.completed = 0;
+    this.asked = 0;
     this.spentMs = 0;
   }
 }
