@@ -80,8 +80,10 @@ export async function idle(ctx: Ctx) {
       ...cols(held),
       digits: 0,
       ratio: held[pe]! / held[node]!,
-      target: `all ${c.clients}`,
-      status: held[pe] === c.clients ? "met" : "missed",
+      // The clients are as many as the file-descriptor limit: the process's own files (listeners,
+      // NATS, Postgres, logs) take a few of them, hence issue 14's "≥ 19,900 of 20,000".
+      target: `≥ ${c.clients - 100}`,
+      status: held[pe]! >= c.clients - 100 && (held[pg] === undefined || held[pg]! >= c.clients - 100) ? "met" : "missed",
     },
     {
       scenario: "1 idle",
