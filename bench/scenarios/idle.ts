@@ -26,43 +26,50 @@ export async function idle(ctx: Ctx) {
   const sides = sidesFrom("BENCH_IDLE_SIDES", ["platform-embedded", "platform-gateway", "baseline-node", "baseline-bun"]);
   const rounds: Partial<Record<SideKind, Round[]>> = {};
   const raw: Record<string, unknown[]> = {};
-  for (let round = 0; round < c.rounds; round++) {
-    for (const kind of inRoundOrder(sides, round)) {
-      const side = await startSide(kind);
-      const workers = await spawnWorkers(c.workers);
-      try {
-        await sleep(1000);
-        await forceGc(side);
-        const rss0 = rssKb(side.pid);
-        // Tenants of c.tenantSize users: the platform announces every connect to the whole tenant
-        // (presence user:online), so one tenant of 20,000 would measure that storm, not idle sockets.
-        const tenant = newTenant("idle");
-        const clients = Array.from({ length: c.clients }, (_, i) => ({ sub: `u${i}`, tenant: `${tenant}-${Math.floor(i / c.tenantSize)}` }));
-        const meter = cpuMeter({ server: () => [side.pid], generator: () => workers.map((w) => w.proc.pid) });
-        const res = await Promise.all(
-          split(clients, workers.length).map((part, i) =>
-            workers[i]!.call("connect", { url: side.url, clients: part, secret: SECRET, concurrency: c.concurrency, timeoutMs: 150_000, connectTimeoutMs: 10_000 }, 180_000),
-          ),
-        );
-        const cpu = meter();
-        const ok = res.reduce((a, r) => a + r.ok, 0);
-        // until the last successful connect (refused ones wait for their timeout)
-        const ms = Math.max(...res.map((r) => r.lastOkMs as number));
-        await sleep(c.settleMs);
-        await forceGc(side);
-        const rss1 = rssKb(side.pid);
-        const r: Round = { ok, perConnKb: ok ? (rss1 - rss0) / ok : NaN, rate: (ok / ms) * 1000, genCpu: cpu.generator!, serverCpu: cpu.server! };
-        (rounds[kind] ??= []).push(r);
-        (raw[kind] ??= []).push({ ...r, failed: res.reduce((a, x) => a + x.failed, 0), errors: res.flatMap((x) => x.errors).slice(0, 5), ms, rss0Kb: rss0, rss1Kb: rss1 });
-        ctx.log(
-          `  ${kind}: held ${ok}/${c.clients} in ${(ms / 1000).toFixed(1)} s (${r.rate.toFixed(0)}/s), RSS after GC ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MB, ${r.perConnKb.toFixed(1)} KB/conn; CPU server ${r.serverCpu.toFixed(0)} %, generator ${r.genCpu.toFixed(0)} %`,
-        );
-      } finally {
-        await closeWorkers(workers);
-        await side.stop();
-      }
+  /** One side held `c.clients` clients: RSS per connection after GC, connect rate, CPU. */
+  async function measure(kind: SideKind, label: string, env: Record<string, string> = {}): Promise<Round> {
+    const side = await startSide(kind, env);
+    const workers = await spawnWorkers(c.workers);
+    try {
+      await sleep(1000);
+      await forceGc(side);
+      const rss0 = rssKb(side.pid);
+      // Tenants of c.tenantSize users: the platform announces every connect to the whole tenant
+      // (presence user:online), so one tenant of 20,000 would measure that storm, not idle sockets.
+      const tenant = newTenant("idle");
+      const clients = Array.from({ length: c.clients }, (_, i) => ({ sub: `u${i}`, tenant: `${tenant}-${Math.floor(i / c.tenantSize)}` }));
+      const meter = cpuMeter({ server: () => [side.pid], generator: () => workers.map((w) => w.proc.pid) });
+      const res = await Promise.all(
+        split(clients, workers.length).map((part, i) =>
+          workers[i]!.call("connect", { url: side.url, clients: part, secret: SECRET, concurrency: c.concurrency, timeoutMs: 150_000, connectTimeoutMs: 10_000 }, 180_000),
+        ),
+      );
+      const cpu = meter();
+      const ok = res.reduce((a, r) => a + r.ok, 0);
+      // until the last successful connect (refused ones wait for their timeout)
+      const ms = Math.max(...res.map((r) => r.lastOkMs as number));
+      await sleep(c.settleMs);
+      await forceGc(side);
+      const rss1 = rssKb(side.pid);
+      const r: Round = { ok, perConnKb: ok ? (rss1 - rss0) / ok : NaN, rate: (ok / ms) * 1000, genCpu: cpu.generator!, serverCpu: cpu.server! };
+      (raw[label] ??= []).push({ ...r, failed: res.reduce((a, x) => a + x.failed, 0), errors: res.flatMap((x) => x.errors).slice(0, 5), ms, rss0Kb: rss0, rss1Kb: rss1 });
+      ctx.log(
+        `  ${label}: held ${ok}/${c.clients} in ${(ms / 1000).toFixed(1)} s (${r.rate.toFixed(0)}/s), RSS after GC ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MB, ${r.perConnKb.toFixed(1)} KB/conn; CPU server ${r.serverCpu.toFixed(0)} %, generator ${r.genCpu.toFixed(0)} %`,
+      );
+      return r;
+    } finally {
+      await closeWorkers(workers);
+      await side.stop();
     }
   }
+  for (let round = 0; round < c.rounds; round++) {
+    for (const kind of inRoundOrder(sides, round)) (rounds[kind] ??= []).push(await measure(kind, kind));
+  }
+  // The baseline sends nothing when a client connects; the platform tells the tenant (user:online
+  // to every socket of it) and the socket its unread count. The same platform without tenant-wide
+  // presence shows what the rest of a connect costs.
+  const quietLabel = "platform-embedded, PRESENCE_TENANT_EVENTS=false";
+  const quiet = sides.includes("platform-embedded") ? await measure("platform-embedded", quietLabel, { PRESENCE_TENANT_EVENTS: "false" }) : undefined;
   ctx.raw.idle = raw;
   const med = (f: (r: Round) => number) => Object.fromEntries(Object.entries(rounds).map(([k, rs]) => [k, median(rs!.map(f))])) as Partial<Record<SideKind, number>>;
   // The NATS column of the idle rows is the gateway alone (start:gateway), as issue 14 asks.
@@ -105,4 +112,12 @@ export async function idle(ctx: Ctx) {
     },
     { scenario: "1 idle", metric: "generator CPU while connecting, % of a core", ...cols(med((r) => r.genCpu)), digits: 0 },
   );
+  if (quiet)
+    ctx.rows.push({
+      scenario: "1 idle",
+      metric: "connect rate without tenant-wide presence (PRESENCE_TENANT_EVENTS=false; the baseline sends none), conn/s",
+      platformEmbedded: quiet.rate,
+      digits: 0,
+      ratio: quiet.rate / rate[node]!,
+    });
 }
