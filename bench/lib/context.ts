@@ -36,6 +36,17 @@ export const parseSideEnv = (spec: string): Record<string, string> =>
       .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
   );
 
+/**
+ * The sides of a quick A/B tool, a comma list of `kind` or `kind:ENV` (`parseSideEnv`):
+ * `platform-real:SERVICE_QUEUE_BUDGET_MS=0,platform-real`. The env may hold URLs: only the first
+ * colon separates it from the kind.
+ */
+export const parseSides = (list: string): { spec: string; kind: SideKind; env: Record<string, string> }[] =>
+  list.split(",").map((spec) => {
+    const at = spec.indexOf(":");
+    return at < 0 ? { spec, kind: spec as SideKind, env: {} } : { spec, kind: spec.slice(0, at) as SideKind, env: parseSideEnv(spec.slice(at + 1)) };
+  });
+
 export function put(row: Partial<Record<SideKind, number | string>>): Pick<import("./report.ts").Row, "platformEmbedded" | "platformReal" | "baselineNode" | "baselineBun"> {
   return { platformEmbedded: row["platform-embedded"], platformReal: row["platform-real"], baselineNode: row["baseline-node"], baselineBun: row["baseline-bun"] };
 }

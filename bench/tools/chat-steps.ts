@@ -9,25 +9,16 @@
  */
 import { cfg } from "../lib/config.ts";
 import { runChat, setupChat, type ChatResult } from "../lib/chat.ts";
-import { inRoundOrder, parseSideEnv } from "../lib/context.ts";
+import { inRoundOrder, parseSides } from "../lib/context.ts";
 import { machineMeter } from "../lib/proc.ts";
-import { startSide, type SideKind } from "../lib/servers.ts";
+import { startSide } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 
 const [sidesArg = "platform-real", rates = "500,1000", sockets = "1000", roomSize = "20", ms = "5000"] = process.argv.slice(2);
 const rounds = Number(process.env.BENCH_STEPS_ROUNDS ?? 1);
 const showSlow = process.env.BENCH_STEPS_SLOW === "1";
-const sides = sidesArg.split(",").map((spec) => {
-  // The env may hold URLs: only the first colon separates it from the kind.
-  const at = spec.indexOf(":");
-  const [kind, env] = at < 0 ? [spec, ""] : [spec.slice(0, at), spec.slice(at + 1)];
-  return {
-    spec,
-    kind: kind as SideKind,
-    env: parseSideEnv(env),
-  };
-});
+const sides = parseSides(sidesArg);
 type Run = ChatResult & { cpuAll: Record<string, number> };
 const runs = new Map<string, Run[]>();
 

@@ -7,19 +7,16 @@
  */
 import { cfg } from "../lib/config.ts";
 import { newTenant } from "../lib/chat.ts";
-import { inRoundOrder, parseSideEnv } from "../lib/context.ts";
+import { inRoundOrder, parseSides } from "../lib/context.ts";
 import { cpuSeconds } from "../lib/proc.ts";
-import { SECRET, startSide, type SideKind } from "../lib/servers.ts";
+import { SECRET, startSide } from "../lib/servers.ts";
 import { median } from "../lib/stats.ts";
 import { closeWorkers, spawnWorkers, split } from "../lib/workers.ts";
 
 const [sidesArg = "platform-embedded", clientsArg = "8000"] = process.argv.slice(2);
 const n = Number(clientsArg);
 const rounds = Number(process.env.BENCH_STEPS_ROUNDS ?? 1);
-const sides = sidesArg.split(",").map((spec) => {
-  const at = spec.indexOf(":");
-  return at < 0 ? { spec, kind: spec as SideKind, env: {} } : { spec, kind: spec.slice(0, at) as SideKind, env: parseSideEnv(spec.slice(at + 1)) };
-});
+const sides = parseSides(sidesArg);
 const results = new Map<string, { rate: number; cpuMsPerConnect: number }[]>();
 for (let round = 0; round < rounds; round++) {
   for (const s of inRoundOrder(sides, round)) {

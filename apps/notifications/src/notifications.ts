@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, isNull, lt, sql, type Placeholder, type SQL } from "drizzle-orm";
 import { AppError, toUser, type Notification, type NotificationInput, type ServerEventName, type ServerEventPayload, type SvcContext } from "@rt/contracts";
 import type { Bus } from "@rt/bus";
 import { preparedOnce, type Database } from "@rt/db";
@@ -30,14 +30,15 @@ export function toNotification(r: NotificationRow): Notification {
   };
 }
 
-const ownedBy = (o: Owner) => and(eq(notifications.tenantId, o.tenantId), eq(notifications.userId, o.userId));
+/** The owner's rows; values, or placeholders of a prepared statement. */
+const ownedBy = (o: { tenantId: string | Placeholder; userId: string | Placeholder }) => and(eq(notifications.tenantId, o.tenantId), eq(notifications.userId, o.userId));
 
 // Prepared: every connect asks for it (the badge a new socket shows).
 const unreadCountQuery = preparedOnce((db) =>
   db
     .select({ n: count() })
     .from(notifications)
-    .where(and(eq(notifications.tenantId, sql.placeholder("tenantId")), eq(notifications.userId, sql.placeholder("userId")), isNull(notifications.readAt)))
+    .where(and(ownedBy({ tenantId: sql.placeholder("tenantId"), userId: sql.placeholder("userId") }), isNull(notifications.readAt)))
     .prepare("notifications_unread_count"),
 );
 

@@ -78,8 +78,7 @@ test("below capacity nothing is refused, bursts included", async () => {
 /**
  * A resource that writes what waits as one batch (chat's group commit): a batch takes `costMs`,
  * and `slowMs` while the disk is slow (from `slowAtMs` for `slowForMs`: commits waiting on fsync).
- * What arrives during a batch goes in the next one. `lone` items bypass the batch (as a service's
- * other statements on other connections) and take `costMs` always.
+ * What arrives during a batch goes in the next one.
  */
 function groupCommitResource(o: { costMs: number; slowMs: number; slowAtMs: number; slowForMs: number }) {
   const t0 = performance.now();
