@@ -16,6 +16,7 @@ import type { Bus, BusErrorSink, BusStreams, ConsumeOptions, DeadLetterRecord, E
 import { DEFAULT_EVENT_RETRY, INTERNAL_REPLY, nextRetry } from "./bus.ts";
 import { busMetrics } from "./metrics.ts";
 import { BusError } from "./errors.ts";
+import { BATCH_PREFIX, answerBatch, batchRequests } from "./bus-nats-batch.ts";
 import { traceHeaders, tracingOn, withRemoteParent } from "@rt/tracing/spans";
 
 export interface NatsBusOptions {
@@ -48,6 +49,12 @@ export interface NatsBusOptions {
   jetstream?: boolean;
   /** Reply subjects under this prefix instead of `_INBOX` (permissions give each user its own inbox). */
   inboxPrefix?: string;
+  /**
+   * Send the requests one turn of the event loop makes to one subject as one message
+   * (bus-nats-batch.ts). Responders always answer batches; a publisher confined to a few subjects
+   * by NATS permissions leaves this off.
+   */
+  batchRequests?: boolean;
 }
 
 /** `nats://user:pass@host:4222`: nats.js takes credentials as options, not inside the server URL. */
@@ -67,9 +74,8 @@ const LOG_ACK_TIMEOUT_MS = 5_000;
 const enc = (v: unknown) => JSON.stringify(v ?? null);
 const dec = (m: Msg): unknown => (m.data.length === 0 ? null : m.json());
 
-/** The active span as a NATS `traceparent` header; no header (and no cost) with tracing off. */
-function traceMsgHeaders(): MsgHdrs | undefined {
-  const t = traceHeaders();
+/** Trace headers as NATS message headers; none (and no cost) without them. */
+function msgHeaders(t: Record<string, string> | undefined): MsgHdrs | undefined {
   if (!t) return undefined;
   const h = headers();
   for (const [k, v] of Object.entries(t)) h.set(k, v);
@@ -300,12 +306,33 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     report(new Error(`event moved to ${dlq} after ${deliveries} deliveries: ${letter.error}`), subject);
   }
 
+  /** A subscription callback that decodes each message (a bad one is reported, not thrown) and hands it on. */
+  const decoding = (subject: string, use: (data: unknown, msg: Msg) => void) => (err: Error | null, msg: Msg) => {
+    if (err) return report(err, subject);
+    let data: unknown;
+    try {
+      data = dec(msg);
+    } catch (e) {
+      return report(e, msg.subject);
+    }
+    use(data, msg);
+  };
+  /** One request as its own message (with the caller's trace as headers). */
+  const single = async (subject: string, body: string, timeoutMs: number, trace: Record<string, string> | undefined) => {
+    try {
+      return dec(await nc.request(out(subject), body, { timeout: timeoutMs, headers: msgHeaders(trace) }));
+    } catch (err) {
+      throw toBusError(err, subject);
+    }
+  };
+  const batched = opts.batchRequests ? batchRequests({ nc, out, single, inboxPrefix: opts.inboxPrefix }) : null;
+
   return {
     kind: "nats",
     publish(subject, data) {
       if (!onLog(subject)) {
         // Fire-and-forget is at most once: after drain it is dropped, as on the in-process bus, not thrown at the caller.
-        if (!nc.isClosed()) nc.publish(out(subject), enc(data), { headers: traceMsgHeaders() });
+        if (!nc.isClosed()) nc.publish(out(subject), enc(data), { headers: msgHeaders(traceHeaders()) });
         return;
       }
       sendToLog({ subject, payload: enc(data), attempt: 0, sentTick: 0 });
@@ -313,44 +340,50 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     subscribe(subject, handler: MsgHandler, o) {
       const sub = nc.subscribe(out(subject), {
         queue: o?.queue,
-        callback: (err, msg) => {
-          if (err) return report(err, subject);
-          let data: unknown;
-          try {
-            data = dec(msg);
-          } catch (e) {
-            return report(e, msg.subject);
-          }
-          void track(
+        callback: decoding(subject, (data, msg) =>
+          track(
             Promise.resolve()
               .then(() => inSenderTrace(msg, () => handler(data, back(msg.subject))))
               .catch((e) => report(e, msg.subject)),
-          );
-        },
+          ),
+        ),
       });
       subs.add(sub);
       return { unsubscribe: () => unsubscribe(sub) };
     },
-    async request(subject, data, o = {}) {
-      try {
-        const m = await nc.request(out(subject), enc(data), { timeout: o.timeoutMs ?? 5000, headers: traceMsgHeaders() });
-        return dec(m);
-      } catch (err) {
-        throw toBusError(err, subject);
-      }
+    request(subject, data, o = {}) {
+      const timeoutMs = o.timeoutMs ?? 5000;
+      return batched ? batched.request(subject, enc(data), timeoutMs, traceHeaders()) : single(subject, enc(data), timeoutMs, traceHeaders());
     },
     respond(subject, handler: ReplyHandler, o) {
+      const answer = (msg: Msg, run: () => unknown) =>
+        Promise.resolve()
+          .then(run)
+          .catch((e) => {
+            report(e, msg.subject);
+            return INTERNAL_REPLY;
+          });
+      const batchSub = nc.subscribe(out(BATCH_PREFIX + subject), {
+        queue: o.queue,
+        callback: decoding(subject, (data, msg) => {
+          const at = back(msg.subject).slice(BATCH_PREFIX.length);
+          track(
+            answerBatch(
+              msg,
+              data,
+              (item) => answer(msg, () => handler(item, at)),
+              (e) => report(e, msg.subject),
+            ),
+          );
+        }),
+      });
+      subs.add(batchSub);
       const sub = nc.subscribe(out(subject), {
         queue: o.queue,
         callback: (err, msg) => {
           if (err) return report(err, subject);
           void track(
-            Promise.resolve()
-              .then(() => inSenderTrace(msg, () => handler(dec(msg), back(msg.subject))))
-              .catch((e) => {
-                report(e, msg.subject);
-                return INTERNAL_REPLY;
-              })
+            answer(msg, () => inSenderTrace(msg, () => handler(dec(msg), back(msg.subject))))
               .then((reply) => {
                 if (msg.reply) msg.respond(enc(reply));
               })
@@ -359,7 +392,12 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         },
       });
       subs.add(sub);
-      return { unsubscribe: () => unsubscribe(sub) };
+      return {
+        unsubscribe: () => {
+          unsubscribe(sub);
+          unsubscribe(batchSub);
+        },
+      };
     },
     async publishEvent(subject, data, o) {
       try {
@@ -537,6 +575,9 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
     },
     async drain() {
       if (nc.isClosed()) return;
+      // Requests waiting for the end of the turn go out, and their replies come in, before the
+      // connection stops taking messages (each batch is bounded by its timeout).
+      await batched?.flush();
       // Stop taking messages, finish what is running (replies included), then close.
       await Promise.allSettled([...subs].filter((x) => !x.isClosed()).map((x) => x.drain()));
       await Promise.allSettled([...inflight]);
@@ -559,6 +600,8 @@ export async function createNatsBus(opts: NatsBusOptions): Promise<Bus> {
         for (const b of [seqBucket, ...kvBuckets.values()]) if (b) await (await b).destroy().catch(() => {});
       }
       await nc.drain();
+      // Replies that came before the close were taken; the rest never will.
+      batched?.close();
     },
   };
 }

@@ -39,7 +39,16 @@ export async function connectBus(config: PlatformConfig, name: string, log: Logg
   if (!config.NATS_URL) return createMemoryBus({ onError, streams: busStreams });
   const maxAgeMs = config.EVENT_RETENTION_MS;
   const events = { ...DEFAULT_EVENT_RETRY, maxAgeMs, deadLetterMarginMs: Math.min(DEFAULT_EVENT_RETRY.deadLetterMarginMs, maxAgeMs / 4) };
-  return createNatsBus({ url: config.NATS_URL, name, onError, streams: busStreams, namespace: config.NATS_NAMESPACE, events, logMaxBytes: config.DELIVERY_LOG_MAX_BYTES });
+  return createNatsBus({
+    url: config.NATS_URL,
+    name,
+    onError,
+    streams: busStreams,
+    namespace: config.NATS_NAMESPACE,
+    events,
+    logMaxBytes: config.DELIVERY_LOG_MAX_BYTES,
+    batchRequests: true,
+  });
 }
 
 /**

@@ -14,5 +14,7 @@ export function connectTestBus(name: string, namespace?: string): Promise<Bus> {
     namespace: namespace ?? testNamespace(),
     dropNamespaceOnDrain: !namespace,
     logMaxBytes: TEST_LOG_MAX_BYTES,
+    // As the platform's own buses (connectBus).
+    batchRequests: true,
   });
 }
