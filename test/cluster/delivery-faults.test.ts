@@ -138,8 +138,17 @@ describe("delivery faults (private NATS and Postgres)", () => {
     await Promise.all([chat1!.restart({ env: { CRASH_AFTER_COMMIT: "chat" } }), jobs1!.restart({ env: { CRASH_AFTER_COMMIT: "jobs" } })]);
 
     // One attempt each, no retry: a client retry with its clientMsgId would re-announce the message.
-    const sends = await Promise.all(Array.from({ length: 30 }, (_, i) => ack(alice.s, "message:send", { roomId, content: `m${i}`, clientMsgId: `m${i}` }, 6000)));
-    const assigns = await Promise.all(jobIds.map((id) => assign(tenant, id)));
+    // 10 ms apart: the requests of one turn travel as one batch to one replica, and replica 1 must get some.
+    const spread = async <T>(n: number, start: (i: number) => Promise<T>) => {
+      const pending: Promise<T>[] = [];
+      for (let i = 0; i < n; i++) {
+        pending.push(start(i));
+        await Bun.sleep(10);
+      }
+      return Promise.all(pending);
+    };
+    const sends = await spread(30, (i) => ack(alice.s, "message:send", { roomId, content: `m${i}`, clientMsgId: `m${i}` }, 6000));
+    const assigns = await spread(jobIds.length, (i) => assign(tenant, jobIds[i]!));
     await until(() => !chat1!.alive && !jobs1!.alive, 15_000, "both crashed replicas died").catch(() => {});
     const crashed = { chatDied: !chat1!.alive, jobsDied: !jobs1!.alive };
     expect(crashed).toEqual({ chatDied: true, jobsDied: true });
