@@ -42,6 +42,7 @@ const machine = `${navigator.hardwareConcurrency} cores, ${(require("node:os").t
 ctx.log(`bench: ${picked.join(", ")}${QUICK ? " (quick)" : ""}; ${machine}; fd limit for children ${hardFdLimit()}`);
 
 const failures: string[] = [];
+await cleanupDatabase().catch(() => {});
 try {
   for (const name of picked) {
     const t0 = performance.now();
