@@ -225,6 +225,14 @@ export async function cleanupDatabase() {
   }
 }
 
+/** Sends not acknowledged plus copies not delivered: the "missing" of scenarios 4 and 6. */
+export const missingOf = (r: ChatResult) => r.sent - r.acked + (r.expected - r.delivered);
+/** "missing N", split into refusals (by code) and copies not delivered when N is not 0. */
+export const missingNote = (r: ChatResult) => {
+  const n = missingOf(r);
+  return n ? `missing ${n} (unacked ${r.sent - r.acked} ${JSON.stringify(r.ackErrors)}, undelivered ${r.expected - r.delivered})` : "missing 0";
+};
+
 /** ", generator stalled N× (max M ms)" when a load worker's event loop stalled over 100 ms, else "". */
 export const stallNote = (r: ChatResult) =>
   r.generatorStalls.length ? `, generator stalled ${r.generatorStalls.length}× (max ${Math.max(...r.generatorStalls.map(([, ms]) => ms))} ms)` : "";

@@ -1,7 +1,7 @@
 /** Scenario 6: scenario 3 at growing socket counts (same 0.5 message:send/s per socket, rooms of 20): p99 and CPU. */
 import { cfg } from "../lib/config.ts";
 import { sidesFrom, type Ctx } from "../lib/context.ts";
-import { runChat, setupChat } from "../lib/chat.ts";
+import { missingNote, missingOf, runChat, setupChat } from "../lib/chat.ts";
 import { startSide } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 
@@ -22,12 +22,12 @@ export async function growth(ctx: Ctx) {
           const setup = await setupChat(side, workers, n, c.roomSize, `g${n}`);
           const rate = n * c.perSocketRate;
           const r = await runChat(setup, workers, { rate, durationMs: c.durationMs, warmupMs: c.warmupMs, drainMs: c.drainMs });
-          const lost = r.sent - r.acked + (r.expected - r.delivered);
+          const lost = missingOf(r);
           const cpuTotal = Object.values(r.cpu).reduce((a, b) => a + b, 0);
           ctx.growth.push({ side: kind, sockets: setup.connected, p50: r.p50, p99: r.p99, cpu: r.cpu.server!, cpuTotal });
           raw[kind]!.push({ sockets: setup.connected, rate, p50: r.p50, p99: r.p99, lost, cpu: r.cpu });
           ctx.log(
-            `  ${kind} ${setup.connected} sockets @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`,
+            `  ${kind} ${setup.connected} sockets @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, ${missingNote(r)}, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}`,
           );
         } finally {
           await closeWorkers(workers);

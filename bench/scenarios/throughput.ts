@@ -1,7 +1,7 @@
 /** Scenario 4: the highest message:send rate sustained with p99 (emit → last member) ≤ 50 ms and nothing lost. */
 import { cfg } from "../lib/config.ts";
 import { inRoundOrder, put, sidesFrom, type Ctx } from "../lib/context.ts";
-import { runChat, stallNote, setupChat } from "../lib/chat.ts";
+import { missingNote, missingOf, runChat, stallNote, setupChat } from "../lib/chat.ts";
 import { startSide, type SideKind } from "../lib/servers.ts";
 import { closeWorkers, spawnWorkers } from "../lib/workers.ts";
 import { median } from "../lib/stats.ts";
@@ -23,12 +23,12 @@ export async function throughput(ctx: Ctx) {
         const setup = await setupChat(side, workers, c.sockets, c.roomSize, "tp");
         for (const rate of c.rates) {
           const r = await runChat(setup, workers, { rate, durationMs: c.stepMs, warmupMs: c.warmupMs, drainMs: c.drainMs });
-          const lost = r.sent - r.acked + (r.expected - r.delivered);
+          const lost = missingOf(r);
           const reached = r.achievedRate >= rate * 0.95;
           const ok = r.p99 <= c.p99Ms && lost === 0 && reached;
           raw[kind]!.push({ rate, p50: r.p50, p99: r.p99, lost, achieved: r.achievedRate, cpu: r.cpu, ackErrors: r.ackErrors });
           ctx.log(
-            `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, missing ${lost}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}${stallNote(r)} ${ok ? "ok" : "FAIL"}`,
+            `  ${kind}${c.rounds > 1 ? ` (round ${round + 1})` : ""} @ ${rate}/s: p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, ${missingNote(r)}, sent ${r.achievedRate.toFixed(0)}/s, cpu ${JSON.stringify(Object.fromEntries(Object.entries(r.cpu).map(([k, v]) => [k, Math.round(v)])))}${stallNote(r)} ${ok ? "ok" : "FAIL"}`,
           );
           if (!ok) {
             firstFail[kind] = `${firstFail[kind] ? `${firstFail[kind]}; ` : ""}${rate}/s: p99 ${r.p99.toFixed(0)} ms${lost ? `, ${lost} missing` : ""}`;
