@@ -29,7 +29,6 @@ interface Waiting {
   subject: string;
   timeoutMs: number;
   items: Item[];
-  left: number;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -65,11 +64,15 @@ export function batchRequests(deps: BatchDeps): BatchedRequests {
   const viaSingles = (subject: string, items: Item[], timeoutMs: number) => {
     for (const it of items) if (!it.settled) settle(it, deps.single(subject, it.body, timeoutMs, it.trace));
   };
+  /** Called once nothing waits for a reply (drain's flush); several flushes each get called. */
   let idle: (() => void) | null = null;
   const done = (t: number, w: Waiting) => {
     waiting.delete(t);
     clearTimeout(w.timer);
-    if (waiting.size === 0) idle?.();
+    if (waiting.size > 0 || !idle) return;
+    const call = idle;
+    idle = null;
+    call();
   };
   const failAll = (t: number, err: unknown) => {
     const w = waiting.get(t);
@@ -79,9 +82,10 @@ export function batchRequests(deps: BatchDeps): BatchedRequests {
   };
 
   const send = (subject: string, timeoutMs: number, items: Item[]) => {
-    if (items.length === 1) return void settle(items[0] as Item, deps.single(subject, (items[0] as Item).body, timeoutMs, (items[0] as Item).trace));
+    const [only] = items;
+    if (items.length === 1 && only) return void settle(only, deps.single(subject, only.body, timeoutMs, only.trace));
     const t = ++token;
-    waiting.set(t, { subject, timeoutMs, items, left: items.length, timer: setTimeout(() => failAll(t, new BusError("TIMEOUT", subject)), timeoutMs) });
+    waiting.set(t, { subject, timeoutMs, items, timer: setTimeout(() => failAll(t, new BusError("TIMEOUT", subject)), timeoutMs) });
     try {
       nc.publish(deps.out(BATCH_PREFIX + subject), encodeItems(items), { reply: `${replyPrefix}${t}` });
     } catch {
@@ -118,11 +122,9 @@ export function batchRequests(deps: BatchDeps): BatchedRequests {
       if (!Array.isArray(answered)) return failAll(t, new Error(`bad batch reply on ${w.subject} (status ${status})`));
       for (const pair of answered) {
         const it = Array.isArray(pair) && typeof pair[0] === "number" ? w.items[pair[0]] : undefined;
-        if (!it || it.settled) continue;
-        it.resolve(pair[1]);
-        w.left--;
+        if (it && !it.settled) it.resolve(pair[1]);
       }
-      if (w.left <= 0) done(t, w);
+      if (w.items.every((it) => it.settled)) done(t, w);
     },
   });
 
@@ -159,7 +161,14 @@ export function batchRequests(deps: BatchDeps): BatchedRequests {
     },
     flush() {
       sendOpen();
-      return waiting.size === 0 ? Promise.resolve() : new Promise<void>((r) => (idle = r));
+      if (waiting.size === 0) return Promise.resolve();
+      return new Promise<void>((r) => {
+        const before = idle;
+        idle = () => {
+          before?.();
+          r();
+        };
+      });
     },
     close() {
       for (const t of [...waiting.keys()]) failAll(t, new BusError("CLOSED", waiting.get(t)?.subject ?? ""));
